@@ -1,0 +1,129 @@
+#include "store/schema.hpp"
+
+#include "lib/sqlite/statement.hpp"
+#include "lib/sqlite/transaction.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace scanhub::store {
+
+namespace {
+
+// Append only: a released migration never changes; fix mistakes with a new one.
+constexpr std::array<std::string_view, 1> kMigrations{
+    // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
+    R"sql(
+CREATE TABLE libraries (
+  id            INTEGER PRIMARY KEY,
+  path          TEXT NOT NULL UNIQUE,
+  name          TEXT NOT NULL,
+  type          TEXT NOT NULL CHECK (type IN ('music', 'movie')),
+  created_at    TEXT NOT NULL,
+  last_scan_at  TEXT
+);
+
+CREATE TABLE scans (
+  id                      INTEGER PRIMARY KEY,
+  library_id              INTEGER REFERENCES libraries(id) ON DELETE CASCADE,
+  trigger                 TEXT NOT NULL DEFAULT 'manual',
+  status                  TEXT NOT NULL DEFAULT 'discovering' CHECK (status IN
+                            ('discovering', 'scanning', 'caching', 'enriching',
+                             'completed', 'failed', 'cancelled')),
+  directories_total       INTEGER NOT NULL DEFAULT 0,
+  directories_queued      INTEGER NOT NULL DEFAULT 0,
+  directories_scanned     INTEGER NOT NULL DEFAULT 0,
+  tracks_found            INTEGER NOT NULL DEFAULT 0,
+  tracks_new              INTEGER NOT NULL DEFAULT 0,
+  tracks_updated          INTEGER NOT NULL DEFAULT 0,
+  tracks_removed          INTEGER NOT NULL DEFAULT 0,
+  movies_found            INTEGER NOT NULL DEFAULT 0,
+  movies_new              INTEGER NOT NULL DEFAULT 0,
+  movies_updated          INTEGER NOT NULL DEFAULT 0,
+  assets_queued           INTEGER NOT NULL DEFAULT 0,
+  assets_cached           INTEGER NOT NULL DEFAULT 0,
+  enrichment_queued       INTEGER NOT NULL DEFAULT 0,
+  enrichment_completed    INTEGER NOT NULL DEFAULT 0,
+  errors_count            INTEGER NOT NULL DEFAULT 0,
+  last_error              TEXT,
+  failure                 TEXT,
+  current_operation       TEXT,
+  options                 TEXT NOT NULL DEFAULT '{}',
+  started_at              TEXT NOT NULL,
+  discovery_completed_at  TEXT,
+  scanning_completed_at   TEXT,
+  caching_completed_at    TEXT,
+  completed_at            TEXT
+);
+CREATE INDEX idx_scans_library ON scans(library_id);
+CREATE INDEX idx_scans_status ON scans(status);
+
+CREATE TABLE scan_libraries (
+  scan_id     INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+  library_id  INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  PRIMARY KEY (scan_id, library_id)
+) WITHOUT ROWID;
+
+CREATE TABLE tracks (
+  id            INTEGER PRIMARY KEY,
+  library_id    INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  path          TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  mtime_ns      INTEGER NOT NULL,
+  title         TEXT,
+  artist        TEXT,
+  album         TEXT,
+  album_artist  TEXT,
+  track_number  INTEGER,
+  disc_number   INTEGER,
+  year          INTEGER,
+  genre         TEXT,
+  duration_ms   INTEGER NOT NULL,
+  codec         TEXT NOT NULL,
+  bitrate_kbps  INTEGER NOT NULL,
+  sample_rate   INTEGER NOT NULL,
+  channels      INTEGER NOT NULL,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL,
+  UNIQUE (library_id, path)
+);
+
+CREATE TABLE scan_errors (
+  id          INTEGER PRIMARY KEY,
+  scan_id     INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+  path        TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX idx_scan_errors_scan ON scan_errors(scan_id);
+)sql",
+};
+
+int user_version(sqlite::Database& db) {
+  sqlite::Statement statement(db, "PRAGMA user_version");
+  statement.step();
+  return statement.column_int(0);
+}
+
+}  // namespace
+
+int schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
+
+void migrate(sqlite::Database& db) {
+  const int current = user_version(db);
+  if (current > schema_version()) {
+    throw std::runtime_error("database schema version " + std::to_string(current) +
+                             " is newer than this scanhub understands (" +
+                             std::to_string(schema_version()) + ")");
+  }
+  for (int version = current + 1; version <= schema_version(); ++version) {
+    sqlite::Transaction transaction(db);
+    db.exec(kMigrations[static_cast<std::size_t>(version - 1)]);
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    transaction.commit();
+  }
+}
+
+}  // namespace scanhub::store
