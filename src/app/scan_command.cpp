@@ -1,0 +1,118 @@
+#include "app/scan_command.hpp"
+
+#include "app/setup.hpp"
+#include "app/terminal_display.hpp"
+#include "media/tag_reader.hpp"
+#include "progress/tracker.hpp"
+#include "scan/scan_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace scanhub::app {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted = true; }
+
+void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
+  const auto& c = scan.counters;
+  const auto& t = scan.times;
+  const auto ms = [](core::TimePoint from, std::optional<core::TimePoint> to) {
+    return core::format_human_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
+        to.value_or(from) - from));
+  };
+  std::printf("\nScan %lld %s in %s\n", static_cast<long long>(scan.id),
+              std::string(core::to_string(scan.status)).c_str(), ms(t.started_at, t.completed_at).c_str());
+  if (scan.failure) std::printf("  reason: %s\n", scan.failure->c_str());
+  std::printf("  tracks:      %s found, %s new, %s updated, %s removed\n",
+              with_separators(c.tracks_found).c_str(), with_separators(c.tracks_new).c_str(),
+              with_separators(c.tracks_updated).c_str(), with_separators(c.tracks_removed).c_str());
+  std::printf("  directories: %s of %s scanned\n", with_separators(c.directories_scanned).c_str(),
+              with_separators(c.directories_total).c_str());
+  const auto discovery_end = t.discovery_completed_at.value_or(t.completed_at.value_or(t.started_at));
+  std::printf("  phases:      discovering %s, scanning %s\n", ms(t.started_at, discovery_end).c_str(),
+              ms(discovery_end, t.scanning_completed_at ? t.scanning_completed_at : t.completed_at).c_str());
+  std::printf("  errors:      %s\n", with_separators(c.errors_count).c_str());
+  if (c.errors_count > 0) {
+    constexpr int kShown = 5;
+    const auto errors = store.read([&](store::Connection& conn) {
+      return conn.scans.errors(scan.id, kShown);
+    });
+    for (const auto& e : errors) std::printf("    %s: %s\n", e.path.c_str(), e.reason.c_str());
+    if (c.errors_count > kShown) {
+      std::printf("    ... and %s more (GET /api/scans/%lld/errors)\n",
+                  with_separators(c.errors_count - kShown).c_str(), static_cast<long long>(scan.id));
+    }
+  }
+}
+
+}  // namespace
+
+int run_scan_command(const ScanCommandOptions& options) {
+  std::unique_ptr<store::Store> store;
+  core::Library library;
+  try {
+    store = open_store(options.database);
+    library = ensure_music_library(*store, options.path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    return 1;
+  }
+
+  progress::EventBus bus;
+  progress::ProgressTracker tracker(bus);
+  const TerminalDisplay::Mode mode = options.json ? TerminalDisplay::Mode::json
+                                     : ::isatty(STDOUT_FILENO) ? TerminalDisplay::Mode::live
+                                                               : TerminalDisplay::Mode::lines;
+  TerminalDisplay display(mode, stdout);
+  bus.subscribe([&](const progress::Event& event) { display.on_event(event); });
+
+  media::TagLibReader reader;
+  scan::ScanService service(*store, tracker, reader, {options.workers});
+  core::ScanId id = 0;
+  try {
+    service.fail_interrupted_scans();
+    id = service.start({library}, core::ScanTrigger::manual).id;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
+    return 1;
+  }
+  if (!options.json) {
+    std::printf("Scanning %s (library %lld, scan %lld)\n", library.path.c_str(),
+                static_cast<long long>(library.id), static_cast<long long>(id));
+    std::fflush(stdout);
+  }
+
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  bool cancel_sent = false;
+  while (!service.wait_for(id, std::chrono::milliseconds(50))) {
+    if (g_interrupted && !cancel_sent) {
+      service.cancel(id);
+      cancel_sent = true;
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  const auto scan = store->read([&](store::Connection& c) { return c.scans.get(id); });
+  if (!scan) {
+    std::fprintf(stderr, "scanhub: scan %lld vanished from the database\n", static_cast<long long>(id));
+    return 1;
+  }
+  if (!options.json) print_summary(*store, *scan);
+  switch (scan->status) {
+    case core::ScanStatus::completed: return 0;
+    case core::ScanStatus::cancelled: return 130;
+    default: return 1;
+  }
+}
+
+}  // namespace scanhub::app

@@ -1,0 +1,19 @@
+#pragma once
+// `scanhub scan PATH`: registers PATH as a music library if new, scans it in the foreground
+// with live progress, prints a summary. Exit codes: 0 the scan completed (even with per-file
+// errors), 1 the scan could not run or failed, 130 cancelled with Ctrl-C.
+
+#include <string>
+
+namespace scanhub::app {
+
+struct ScanCommandOptions {
+  std::string path;
+  std::string database;
+  bool json = false;      ///< newline-delimited JSON progress events on stdout
+  unsigned workers = 0;   ///< 0 = one per core
+};
+
+int run_scan_command(const ScanCommandOptions& options);
+
+}  // namespace scanhub::app

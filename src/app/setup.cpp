@@ -1,0 +1,51 @@
+#include "app/setup.hpp"
+
+#include <stdexcept>
+#include <system_error>
+
+namespace scanhub::app {
+
+std::unique_ptr<store::Store> open_store(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    throw std::runtime_error("cannot create the database directory " +
+                             path.parent_path().string() + ": " + ec.message());
+  }
+  try {
+    return std::make_unique<store::Store>(path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()));
+  }
+}
+
+core::Library ensure_music_library(store::Store& store, const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    throw std::runtime_error("library path does not exist: " + path);
+  }
+  if (!std::filesystem::is_directory(status)) {
+    throw std::runtime_error("library path is not a directory: " + path);
+  }
+  const std::string canonical = std::filesystem::canonical(path, ec).string();
+  if (ec) throw std::runtime_error("cannot resolve library path " + path + ": " + ec.message());
+
+  core::Library library;
+  store.write_sync([&](store::Connection& c) {
+    if (auto existing = c.libraries.find_by_path(canonical)) {
+      library = *existing;
+      return;
+    }
+    core::Library fresh;
+    fresh.path = canonical;
+    fresh.name = std::filesystem::path(canonical).filename().string();
+    if (fresh.name.empty()) fresh.name = canonical;
+    fresh.type = core::LibraryType::music;
+    fresh.created_at = core::Clock::now();
+    library = c.libraries.add(fresh);
+  });
+  return library;
+}
+
+}  // namespace scanhub::app

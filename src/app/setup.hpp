@@ -1,0 +1,24 @@
+#pragma once
+// Start-up steps shared by the subcommands: opening the database and registering libraries.
+// Each throws std::runtime_error with a one-line message meant for the terminal.
+
+#include "core/library.hpp"
+#include "store/store.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace scanhub::app {
+
+/// The database path when --db is not given.
+inline constexpr const char* kDefaultDatabase = "data/scanhub.db";
+
+/// Opens (creating it and its parent directories if needed) and migrates the database.
+std::unique_ptr<store::Store> open_store(const std::filesystem::path& path);
+
+/// `path` as a library: the existing music library at its canonical path, or a new one. Throws
+/// when `path` does not exist or is not a directory.
+core::Library ensure_music_library(store::Store& store, const std::string& path);
+
+}  // namespace scanhub::app

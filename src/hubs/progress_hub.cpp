@@ -1,0 +1,135 @@
+#include "hubs/progress_hub.hpp"
+
+#include "hubs/progress_payloads.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <strings.h>
+
+namespace scanhub::hubs {
+
+namespace {
+
+bool same_method(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void expect_arity(const boost::json::array& arguments, std::size_t arity, std::string_view method,
+                  std::string_view signature) {
+  if (arguments.size() != arity) {
+    throw signalr::HubError("Failed to invoke '" + std::string(method) + "': it takes " +
+                            std::to_string(arity) + " argument(s) (" + std::string(signature) +
+                            "), the invocation provides " + std::to_string(arguments.size()) + ".");
+  }
+}
+
+std::optional<core::ScanId> parse_scan_id(std::string_view text) {
+  core::ScanId id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+void send(signalr::HubContext& clients, std::string_view connection_id, const HubMessage& m) {
+  clients.send_connection(connection_id, m.target, m.arguments, {m.conflation_key});
+}
+
+}  // namespace
+
+std::string scan_id_argument(const boost::json::array& arguments, std::string_view method) {
+  expect_arity(arguments, 1, method, "scanId: string");
+  const auto& value = arguments[0];
+  if (value.is_string()) return std::string(value.get_string());
+  if (value.is_int64()) return std::to_string(value.get_int64());
+  if (value.is_uint64()) return std::to_string(value.get_uint64());
+  throw signalr::HubError("Failed to invoke '" + std::string(method) +
+                          "': argument scanId must be a string.");
+}
+
+ProgressHub::ProgressHub(signalr::HubContext& clients, progress::ProgressTracker& tracker,
+                         store::Store& store)
+    : clients_(clients), tracker_(tracker), store_(store) {
+  listener_ = tracker_.bus().subscribe([this](const progress::Event& event) {
+    const std::string group = scan_group(std::to_string(progress::scan_of(event).id));
+    for (const HubMessage& m : progress_hub_messages(event)) {
+      clients_.send_group(group, m.target, m.arguments, {m.conflation_key});
+    }
+  });
+}
+
+ProgressHub::~ProgressHub() { tracker_.bus().unsubscribe(listener_); }
+
+std::optional<core::ScanSnapshot> ProgressHub::find_scan(std::string_view scan_id) {
+  const auto id = parse_scan_id(scan_id);
+  if (!id) return std::nullopt;
+  if (auto scan = tracker_.snapshot(*id)) return scan;
+  return store_.read([&](store::Connection& c) { return c.scans.get(*id); });
+}
+
+boost::json::value ProgressHub::subscribe(const signalr::CallerContext& caller,
+                                          const std::string& scan_id) {
+  const auto id = parse_scan_id(scan_id);
+  if (!id) {
+    // Seed 000 joins any group name; a scan with such an id can never exist here.
+    clients_.add_to_group(caller.connection_id, scan_group(scan_id));
+    return nullptr;
+  }
+  bool sent = false;
+  // Snapshot and group join under the bus lock: no event can fall between them, and none can
+  // arrive before the snapshot (counts never go backwards).
+  tracker_.with_snapshot(*id, [&](const std::optional<core::ScanSnapshot>& scan) {
+    clients_.add_to_group(caller.connection_id, scan_group(scan_id));
+    if (!scan) return;
+    for (const auto& m : progress_hub_snapshot(*scan)) send(clients_, caller.connection_id, m);
+    sent = true;
+  });
+  if (!sent) {
+    // Not tracked any more: a scan that ended long ago or before a restart.
+    const auto stored = store_.read([&](store::Connection& c) { return c.scans.get(*id); });
+    if (stored && core::is_terminal(stored->status)) {
+      for (const auto& m : progress_hub_snapshot(*stored)) send(clients_, caller.connection_id, m);
+    }
+  }
+  return nullptr;
+}
+
+void ProgressHub::invoke(const signalr::CallerContext& caller, std::string_view target,
+                         const boost::json::array& arguments, signalr::Completion complete) {
+  try {
+    if (same_method(target, "SubscribeToScan")) {
+      return complete(subscribe(caller, scan_id_argument(arguments, "SubscribeToScan")));
+    }
+    if (same_method(target, "UnsubscribeFromScan")) {
+      const std::string scan_id = scan_id_argument(arguments, "UnsubscribeFromScan");
+      clients_.remove_from_group(caller.connection_id, scan_group(scan_id));
+      return complete(nullptr);
+    }
+    if (same_method(target, "GetActiveScans")) {
+      expect_arity(arguments, 0, "GetActiveScans", "no arguments");
+      boost::json::array scans;
+      for (const auto& scan : tracker_.active()) scans.push_back(scan_progress_dto(scan, "InProgress"));
+      return complete(std::move(scans));
+    }
+    if (same_method(target, "GetScanProgress")) {
+      const auto scan = find_scan(scan_id_argument(arguments, "GetScanProgress"));
+      if (!scan) return complete(nullptr);
+      const std::string_view status =
+          !core::is_terminal(scan->status)                   ? "InProgress"
+          : scan->status == core::ScanStatus::completed ? "Completed"
+                                                             : "Failed";
+      return complete(scan_progress_dto(*scan, status));
+    }
+    complete(std::unexpected("Failed to invoke '" + std::string(target) +
+                             "' due to an error on the server. HubException: Method does not exist."));
+  } catch (const signalr::HubError& e) {
+    complete(std::unexpected(std::string(e.what())));
+  } catch (const std::exception& e) {
+    spdlog::error("ProgressHub.{} failed: {}", target, e.what());
+    complete(std::unexpected("Failed to invoke '" + std::string(target) +
+                             "' due to an error on the server."));
+  }
+}
+
+}  // namespace scanhub::hubs

@@ -1,0 +1,47 @@
+#pragma once
+// Seed 000's ProgressHub at /hubs/progress, as an adapter over the progress core.
+//
+// Methods (names case-insensitive, as in ASP.NET Core):
+//   SubscribeToScan(scanId: string)      join group scan_{scanId}; the scan's current snapshot
+//                                        (or, if it ended, its end events) is sent first
+//   UnsubscribeFromScan(scanId: string)  leave the group
+//   GetActiveScans() -> ScanProgressDto[]           (seed 001's reconnection support)
+//   GetScanProgress(scanId: string) -> ScanProgressDto | null
+// Events: ScanProgress, IndexingCompleted, EmbeddingProgress, EmbeddingCompleted, ScanCompleted,
+// ScanFailed (see hubs/progress_payloads.hpp).
+//
+// Thread-safety: invoke() runs on connection strands; the bus listener on publishing threads.
+
+#include "progress/tracker.hpp"
+#include "signalr/hub.hpp"
+#include "store/store.hpp"
+
+namespace scanhub::hubs {
+
+class ProgressHub : public signalr::Hub {
+ public:
+  /// Subscribes to `tracker`'s bus and sends its events through `clients`. `store` answers for
+  /// scans the tracker no longer holds (ended long ago or before a restart).
+  ProgressHub(signalr::HubContext& clients, progress::ProgressTracker& tracker, store::Store& store);
+  ~ProgressHub() override;
+  ProgressHub(const ProgressHub&) = delete;
+  ProgressHub& operator=(const ProgressHub&) = delete;
+
+  void invoke(const signalr::CallerContext& caller, std::string_view target,
+              const boost::json::array& arguments, signalr::Completion complete) override;
+
+ private:
+  std::optional<core::ScanSnapshot> find_scan(std::string_view scan_id);
+  boost::json::value subscribe(const signalr::CallerContext& caller, const std::string& scan_id);
+
+  signalr::HubContext& clients_;
+  progress::ProgressTracker& tracker_;
+  store::Store& store_;
+  progress::EventBus::ListenerId listener_;
+};
+
+/// "scanId" argument `index` of `method` as a string; throws signalr::HubError otherwise.
+/// Seed clients pass strings; numbers are accepted too, since our ids are numeric.
+std::string scan_id_argument(const boost::json::array& arguments, std::string_view method);
+
+}  // namespace scanhub::hubs

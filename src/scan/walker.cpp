@@ -1,0 +1,182 @@
+#include "scan/walker.hpp"
+
+#include "core/text.hpp"
+#include "media/tag_reader.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <utility>
+
+namespace scanhub::scan {
+
+namespace {
+
+constexpr int kMaxDepth = 128;
+
+using FileId = std::pair<dev_t, ino_t>;
+
+struct Entry {
+  std::string name;
+  unsigned char type;  // DT_* after resolving links and DT_UNKNOWN
+};
+
+class Walk {
+ public:
+  Walk(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
+       const WalkCallbacks& callbacks)
+      : root_(root.string()), cancelled_(cancelled), callbacks_(callbacks) {}
+
+  void run() {
+    struct stat st {};
+    if (::stat(root_.c_str(), &st) != 0) {
+      throw std::filesystem::filesystem_error("cannot open library", root_,
+                                              std::error_code(errno, std::generic_category()));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      throw std::filesystem::filesystem_error(
+          "library is not a directory", root_,
+          std::make_error_code(std::errc::not_a_directory));
+    }
+    std::vector<FileId> ancestors;
+    visit("", {st.st_dev, st.st_ino}, ancestors, 0);
+  }
+
+ private:
+  void error(std::string path, std::string reason, bool keep_contents) {
+    if (callbacks_.on_error) callbacks_.on_error({std::move(path), std::move(reason), keep_contents});
+  }
+
+  std::string full(const std::string& relative) const {
+    return relative.empty() ? root_ : root_ + "/" + relative;
+  }
+
+  static std::string join(const std::string& directory, const std::string& name) {
+    return directory.empty() ? name : directory + "/" + name;
+  }
+
+  void visit(const std::string& relative, FileId id, std::vector<FileId>& ancestors, int depth) {
+    if (cancelled_.load(std::memory_order_relaxed)) return;
+    if (!visited_.insert(id).second) return;  // reached before through another link
+    if (callbacks_.on_enter) callbacks_.on_enter(relative);
+
+    std::vector<Entry> entries;
+    if (!list(relative, entries)) {
+      if (relative.empty()) {
+        throw std::filesystem::filesystem_error(
+            "cannot read library", root_, std::error_code(list_errno_, std::generic_category()));
+      }
+      return;
+    }
+    if (std::any_of(entries.begin(), entries.end(),
+                    [](const Entry& e) { return e.name == ".scanignore"; })) {
+      return;
+    }
+
+    DirectoryWork work{relative, {}};
+    std::vector<std::pair<std::string, FileId>> subdirectories;
+    for (Entry& entry : entries) {
+      if (entry.name.front() == '.') continue;  // hidden, including "." and ".."
+      const std::string path = join(relative, entry.name);
+      if (entry.type == DT_DIR) {
+        if (!core::is_valid_utf8(entry.name)) {
+          error(path, "directory name is not valid UTF-8; skipped with everything below it",
+                false);
+          continue;
+        }
+        struct stat st {};
+        if (::stat(full(path).c_str(), &st) != 0) {
+          const int e = errno;
+          error(path, e == ELOOP ? "symbolic link loop" : std::strerror(e), e != ENOENT);
+          continue;
+        }
+        const FileId child{st.st_dev, st.st_ino};
+        if (std::find(ancestors.begin(), ancestors.end(), child) != ancestors.end() || child == id) {
+          error(path, "symbolic link loop: points back to a directory above it", false);
+          continue;
+        }
+        subdirectories.emplace_back(path, child);
+      } else if (media::has_audio_extension(entry.name)) {
+        work.files.push_back(std::move(entry.name));
+      }
+    }
+
+    if (!work.files.empty()) {
+      std::sort(work.files.begin(), work.files.end());
+      if (callbacks_.on_directory) callbacks_.on_directory(std::move(work));
+    }
+    if (depth + 1 >= kMaxDepth) {
+      if (!subdirectories.empty()) error(relative, "directory tree too deep; not descending", true);
+      return;
+    }
+    std::sort(subdirectories.begin(), subdirectories.end());
+    ancestors.push_back(id);
+    for (const auto& [path, child] : subdirectories) visit(path, child, ancestors, depth + 1);
+    ancestors.pop_back();
+  }
+
+  // Lists the entries of `relative` with their types (links resolved). False on error.
+  bool list(const std::string& relative, std::vector<Entry>& entries) {
+    const std::string path = full(relative);
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir) {
+      const int e = errno;
+      list_errno_ = e;
+      if (!relative.empty()) {
+        error(relative,
+              e == ENOENT ? "directory disappeared during the scan"
+                          : std::string("cannot open directory: ") + std::strerror(e),
+              e != ENOENT && e != ENOTDIR);
+      }
+      return false;
+    }
+    const int fd = ::dirfd(dir);
+    errno = 0;
+    while (const dirent* d = ::readdir(dir)) {
+      Entry entry{d->d_name, d->d_type};
+      if (entry.name == "." || entry.name == "..") continue;
+      if (entry.type == DT_UNKNOWN || entry.type == DT_LNK) {
+        struct stat st {};
+        if (::fstatat(fd, d->d_name, &st, 0) == 0) {
+          entry.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        } else if (errno == ELOOP && entry.type == DT_LNK) {
+          entry.type = DT_LNK;  // a link chain looping on itself: reported below if audio
+        }
+        // A dangling link keeps DT_LNK: listed if it looks like audio, and the directory scan
+        // reports it with its reason.
+      }
+      entries.push_back(std::move(entry));
+      errno = 0;
+    }
+    const int e = errno;
+    ::closedir(dir);
+    if (e != 0) {
+      list_errno_ = e;
+      if (relative.empty()) return false;
+      error(relative, std::string("cannot read directory: ") + std::strerror(e), true);
+      return false;
+    }
+    return true;
+  }
+
+  std::string root_;
+  const std::atomic<bool>& cancelled_;
+  const WalkCallbacks& callbacks_;
+  std::set<FileId> visited_;
+  int list_errno_ = 0;
+};
+
+}  // namespace
+
+void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
+                  const WalkCallbacks& callbacks) {
+  Walk(root, cancelled, callbacks).run();
+}
+
+}  // namespace scanhub::scan

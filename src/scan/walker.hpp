@@ -1,0 +1,47 @@
+#pragma once
+// Discovery: walks a library and lists, per directory, the entries that look like audio.
+//
+// Rules (foundation issue; MPD's update walk for symlinks): hidden files and directories (name
+// starting with '.') are skipped, and so is any directory holding a `.scanignore` file with
+// everything below it. Symbolic links are followed; a link back to a directory on the current
+// path is a loop and reported; a directory reached twice by other links is walked once. Entries
+// are listed by name only: stat and tag reading happen later, in parallel.
+//
+// Runs on the scan's coordinator thread; polls `cancelled` once per directory.
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace scanhub::scan {
+
+/// One directory holding at least one audio-looking entry.
+struct DirectoryWork {
+  std::string directory;           ///< relative to the library root, '/'-separated; "" = root
+  std::vector<std::string> files;  ///< entry names (raw bytes, maybe not UTF-8), sorted
+};
+
+/// A directory the walk could not enter, or an entry it could not follow.
+struct WalkError {
+  std::string path;    ///< relative to the library root (raw bytes)
+  std::string reason;
+  /// True when the directory may still hold what we indexed before (permission or I/O error):
+  /// its tracks must be kept. False when it is gone (removed mid-walk) or never was ours.
+  bool keep_contents = false;
+};
+
+struct WalkCallbacks {
+  /// Called for each directory entered, before its entries are listed (for "current directory").
+  std::function<void(const std::string& directory)> on_enter;
+  std::function<void(DirectoryWork&& work)> on_directory;
+  std::function<void(WalkError&& error)> on_error;
+};
+
+/// Walks `root` (an existing directory). Throws std::filesystem::filesystem_error only when the
+/// root itself cannot be opened; everything below is reported through on_error.
+void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
+                  const WalkCallbacks& callbacks);
+
+}  // namespace scanhub::scan
