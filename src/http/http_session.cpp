@@ -1,0 +1,198 @@
+#include "http/http_session.hpp"
+
+#include "http/json_response.hpp"
+#include "http/query.hpp"
+#include "signalr/hub_host.hpp"
+#include "signalr/websocket_transport.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace scanhub::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace beast_http = beast::http;
+
+namespace {
+constexpr std::string_view kServerName = "scanhub";
+}
+
+HttpSession::HttpSession(asio::ip::tcp::socket&& socket, std::shared_ptr<ServerState> state)
+    : stream_(std::move(socket)), state_(std::move(state)) {}
+
+HttpSession::~HttpSession() { state_->forget(this); }
+
+void HttpSession::run() {
+  state_->track(shared_from_this());
+  // The acceptor handed us a socket whose executor is this session's strand; start there.
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->reading_) self->stream_.cancel();  // idle or mid-request: the read ends aborted
+  });
+}
+
+void HttpSession::abort() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    self->do_close();
+  });
+}
+
+void HttpSession::do_read() {
+  if (stopping_ || closed_) {
+    do_close();
+    return;
+  }
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
+  parser_->body_limit(state_->options.body_limit);
+  stream_.expires_after(state_->options.read_timeout);
+  reading_ = true;
+  beast_http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t /*bytes*/) {
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  const auto& header = parser_->get();
+  if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
+    // curl and other clients wait for this before sending a large body. The interim response
+    // is tiny; write it synchronously-ordered before reading the body.
+    auto interim = std::make_shared<beast_http::response<beast_http::empty_body>>(
+        beast_http::status::continue_, header.version());
+    beast_http::async_write(
+        stream_, *interim,
+        [self = shared_from_this(), interim](beast::error_code write_ec, std::size_t) {
+          if (write_ec) {
+            self->on_read_error(write_ec);
+            return;
+          }
+          beast_http::async_read(
+              self->stream_, self->buffer_, *self->parser_,
+              beast::bind_front_handler(&HttpSession::on_read, self));
+        });
+    return;
+  }
+  beast_http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t /*bytes*/) {
+  reading_ = false;
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  on_request(parser_->release());
+}
+
+void HttpSession::on_read_error(beast::error_code ec) {
+  reading_ = false;
+  if (ec == beast_http::error::end_of_stream || ec == asio::error::operation_aborted ||
+      ec == beast::error::timeout || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || stopping_) {
+    do_close();
+    return;
+  }
+  if (ec == beast_http::error::body_limit) {
+    send(error_response(Status::payload_too_large,
+                        fmt::format("The request body exceeds {} bytes.",
+                                    state_->options.body_limit)),
+         true);
+  } else if (ec == beast_http::error::header_limit) {
+    send(error_response(Status::request_header_fields_too_large,
+                        "The request headers are too large."),
+         true);
+  } else {
+    spdlog::debug("http: bad request: {}", ec.message());
+    send(error_response(Status::bad_request, "Malformed HTTP request."), true);
+  }
+}
+
+void HttpSession::on_request(Request&& request) {
+  request_version_ = request.version();
+  request_keep_alive_ = request.keep_alive();
+  const Target target = split_target(request.target());
+
+  if (beast::websocket::is_upgrade(request)) {
+    auto route = state_->context.hubs.match(target.path);
+    if (!route || route->kind != signalr::HubRoute::Kind::kConnect) {
+      send(error_response(Status::not_found, "No WebSocket endpoint at this path."), true);
+      return;
+    }
+    if (stopping_) {
+      send(error_response(Status::service_unavailable, "The server is shutting down."), true);
+      return;
+    }
+    const QueryParams query(target.query);
+    signalr::TransportRequest params;
+    if (auto id = query.get("id")) params.id = std::string(*id);
+    params.access_token = access_token_of(request, target.query);
+    stream_.expires_never();
+    auto reply = signalr::accept_websocket(*route, std::move(params), stream_, std::move(request));
+    if (!reply) return;  // the stream now belongs to the WebSocket transport
+    Response response{static_cast<Status>(reply->status), 11};
+    response.set(beast_http::field::content_type, "application/json; charset=utf-8");
+    response.body() = std::move(reply->body);
+    response.prepare_payload();
+    send(std::move(response), true);
+    return;
+  }
+
+  Response response = handle_request(request, state_->context);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("http: {} {} -> {}", request.method_string(), request.target(),
+                  response.result_int());
+  }
+  send(std::move(response), false);
+}
+
+void HttpSession::send(Response&& response, bool close) {
+  const bool keep_alive = !close && request_keep_alive_ && !stopping_ &&
+                          !state_->stopping.load(std::memory_order_relaxed);
+  response_ = std::move(response);
+  response_.version(request_version_ == 10 ? 10 : 11);
+  response_.keep_alive(keep_alive);
+  response_.set(beast_http::field::server, kServerName);
+  stream_.expires_after(state_->options.write_timeout);
+  beast_http::async_write(
+      stream_, response_,
+      beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), !keep_alive));
+}
+
+void HttpSession::on_write(bool close, beast::error_code ec, std::size_t /*bytes*/) {
+  response_ = {};
+  if (ec || close) {
+    do_close();
+    return;
+  }
+  do_read();
+}
+
+void HttpSession::do_close() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace scanhub::http

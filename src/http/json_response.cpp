@@ -1,0 +1,24 @@
+#include "http/json_response.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace scanhub::http {
+namespace beast_http = boost::beast::http;
+
+Response json_response(Status status, const boost::json::value& body) {
+  Response response{status, 11};
+  response.set(beast_http::field::content_type, "application/json; charset=utf-8");
+  response.set(beast_http::field::cache_control, "no-store");
+  response.body() = boost::json::serialize(body);
+  response.prepare_payload();
+  return response;
+}
+
+Response error_response(Status status, std::string_view message) {
+  boost::json::object body;
+  body["error"] = message;
+  return json_response(status, body);
+}
+
+}  // namespace scanhub::http

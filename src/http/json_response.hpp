@@ -1,0 +1,17 @@
+#pragma once
+// Building JSON responses. Any thread; throws only std::bad_alloc.
+
+#include "http/message.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace scanhub::http {
+
+/// `status` with `body` serialized, Content-Type application/json; charset=utf-8.
+Response json_response(Status status, const boost::json::value& body);
+/// `status` with `{"error": message}`.
+Response error_response(Status status, std::string_view message);
+
+}  // namespace scanhub::http

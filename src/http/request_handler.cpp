@@ -1,0 +1,116 @@
+#include "http/request_handler.hpp"
+
+#include "http/json_response.hpp"
+#include "http/query.hpp"
+#include "signalr/hub_host.hpp"
+
+#include <fmt/format.h>
+
+namespace scanhub::http {
+namespace beast_http = boost::beast::http;
+
+namespace {
+
+Response hub_request(const Request& request, const signalr::HubRoute& route,
+                     std::string_view query, signalr::HubHost& hubs) {
+  if (route.kind == signalr::HubRoute::Kind::kNegotiate) {
+    if (request.method() != Verb::post) {
+      Response response =
+          error_response(Status::method_not_allowed, "Negotiate requires a POST request.");
+      response.set(beast_http::field::allow, "POST");
+      return response;
+    }
+    const QueryParams params(query);
+    const signalr::HttpReply reply = hubs.negotiate(route, params.get("negotiateVersion"));
+    Response response{static_cast<Status>(reply.status), 11};
+    response.set(beast_http::field::content_type, "application/json; charset=utf-8");
+    response.set(beast_http::field::cache_control, "no-store");
+    response.body() = reply.body;
+    response.prepare_payload();
+    return response;
+  }
+  // Server-Sent Events and Long Polling will be answered here.
+  return error_response(Status::bad_request,
+                        "Only the WebSockets transport is available: send a WebSocket "
+                        "upgrade request.");
+}
+
+std::optional<Response> static_file(std::string_view raw_path,
+                                    const RequestContext& context) {
+  auto path = percent_decode(raw_path);
+  if (!path) return std::nullopt;
+  Response response{Status::ok, 11};
+  if (!context.web_root.empty()) {
+    if (auto bytes = read_under_root(context.web_root, *path)) {
+      response.body() = std::move(*bytes);
+      const std::string_view name = *path == "/" ? std::string_view("/index.html") : *path;
+      response.set(beast_http::field::content_type, content_type_for(name));
+    }
+  }
+  if (response.body().empty()) {
+    const StaticFile* file = context.files.find(*path);
+    if (file == nullptr) return std::nullopt;
+    response.body().assign(file->bytes);
+    response.set(beast_http::field::content_type, file->content_type);
+  }
+  response.set(beast_http::field::cache_control, "no-cache");
+  response.prepare_payload();
+  return response;
+}
+
+}  // namespace
+
+std::string access_token_of(const Request& request, std::string_view query) {
+  const auto authorization = request[beast_http::field::authorization];
+  constexpr std::string_view kBearer = "bearer ";
+  if (authorization.size() > kBearer.size()) {
+    bool bearer = true;
+    for (std::size_t i = 0; i < kBearer.size() && bearer; ++i) {
+      const char c = authorization[i];
+      bearer = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == kBearer[i];
+    }
+    if (bearer) return std::string(authorization.substr(kBearer.size()));
+  }
+  const QueryParams params(query);
+  if (auto token = params.get("access_token")) return std::string(*token);
+  return {};
+}
+
+Response handle_request(const Request& request, const RequestContext& context) {
+  const Target target = split_target(request.target());
+  if (target.path.empty() || target.path.front() != '/') {
+    return error_response(Status::bad_request, "The request target must be an absolute path.");
+  }
+  if (auto route = context.hubs.match(target.path)) {
+    return hub_request(request, *route, target.query, context.hubs);
+  }
+
+  const bool head = request.method() == Verb::head;
+  std::optional<Response> response;
+  if (head) {
+    // HEAD is GET without the body, unless a route claims HEAD itself.
+    if (context.router.route(Verb::head, target.path).kind == Router::Match::Kind::kFound) {
+      response = context.router.dispatch(request, target.path);
+    } else {
+      Request as_get = request;
+      as_get.method(Verb::get);
+      response = context.router.dispatch(as_get, target.path);
+    }
+  } else {
+    response = context.router.dispatch(request, target.path);
+  }
+  if (!response && (request.method() == Verb::get || head)) {
+    response = static_file(target.path, context);
+  }
+  if (!response) {
+    response = error_response(Status::not_found, fmt::format("No resource at {}.", target.path));
+  }
+  if (head) {
+    const auto length = response->body().size();
+    response->body().clear();
+    response->content_length(length);
+  }
+  return std::move(*response);
+}
+
+}  // namespace scanhub::http

@@ -1,0 +1,61 @@
+#pragma once
+// The HTTP/1.1 server: REST routes, static files, and the SignalR endpoints of a HubHost.
+// Modelled on Boost.Beast's advanced_server: an acceptor, one strand per session, keep-alive,
+// header and body limits, a read deadline; WebSocket upgrades on a hub path are handed to
+// src/signalr.
+//
+// Usage (src/app):
+//   asio::io_context ioc;  Router router;  signalr::HubHost hubs;  ... map hubs, add routes
+//   StaticFiles files = embedded_static_files();
+//   Server server(ioc, {.address = "0.0.0.0", .port = 5031}, router, hubs, files);
+//   server.start();                      // throws std::system_error (e.g. port in use)
+//   signals.async_wait([&](auto, int) { server.stop(); });
+//   run ioc on N threads; run() returns once the server has stopped and nothing else is queued.
+//
+// Threading: start() once, before or while the io_context runs; port() after start(); stop()
+// from any thread, any number of times. Router, HubHost and StaticFiles must outlive the
+// server and the io_context's handlers.
+
+#include "http/router.hpp"
+#include "http/server_options.hpp"
+#include "http/static_files.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace boost::asio {
+class io_context;
+}
+namespace scanhub::signalr {
+class HubHost;
+}
+
+namespace scanhub::http {
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, ServerOptions options, const Router& router,
+         signalr::HubHost& hubs, const StaticFiles& files);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds, listens and starts accepting. Throws std::system_error when the address cannot be
+  /// bound.
+  void start();
+  /// The bound port (the ephemeral one when options.port was 0). 0 before start().
+  std::uint16_t port() const noexcept;
+
+  /// Graceful stop, asynchronous: stop accepting; idle keep-alive sessions close now, busy ones
+  /// after their response; SignalR clients get a Close message (allowReconnect) and a close
+  /// frame; after options.shutdown_grace whatever remains is dropped. `on_stopped` runs (on a
+  /// network thread) once everything is closed. Idempotent.
+  void stop(std::function<void()> on_stopped = {});
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace scanhub::http

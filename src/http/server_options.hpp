@@ -1,0 +1,27 @@
+#pragma once
+// Settings of the HTTP server (src/http/server.hpp).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace scanhub::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";  ///< IPv4 or IPv6 literal; "0.0.0.0" for all interfaces
+  std::uint16_t port = 0;             ///< 0: an ephemeral port, read it back with Server::port()
+  std::size_t header_limit = 16 * 1024;   ///< request line + headers, bytes (431 beyond)
+  std::size_t body_limit = 1024 * 1024;   ///< request body, bytes (413 beyond)
+  /// Reading one request, including the idle wait between keep-alive requests.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+  /// Graceful stop: how long sessions and SignalR connections get to close before sockets are
+  /// dropped.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
+  /// Development: serve files from this directory before the embedded ones. Empty: off.
+  std::filesystem::path web_root;
+};
+
+}  // namespace scanhub::http

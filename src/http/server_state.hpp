@@ -1,0 +1,54 @@
+#pragma once
+// State shared by the server and its sessions (internal to src/http). Sessions hold it by
+// shared_ptr, so it outlives the last of them. The session registry is guarded by `mutex`.
+
+#include "http/request_handler.hpp"
+#include "http/server_options.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace scanhub::http {
+
+class HttpSession;
+
+struct ServerState {
+  ServerState(ServerOptions server_options, const Router& router, signalr::HubHost& hubs,
+              const StaticFiles& files)
+      : options(std::move(server_options)),
+        context{router, hubs, files, options.web_root} {}
+
+  const ServerOptions options;
+  const RequestContext context;
+  std::atomic<bool> stopping{false};
+
+  void track(const std::shared_ptr<HttpSession>& session) {
+    std::lock_guard lock(mutex);
+    sessions.emplace(session.get(), session);
+  }
+  void forget(HttpSession* session) {
+    std::lock_guard lock(mutex);
+    sessions.erase(session);
+  }
+  std::vector<std::shared_ptr<HttpSession>> snapshot() {
+    std::vector<std::shared_ptr<HttpSession>> out;
+    std::lock_guard lock(mutex);
+    for (auto& [raw, weak] : sessions) {
+      if (auto session = weak.lock()) out.push_back(std::move(session));
+    }
+    return out;
+  }
+  std::size_t session_count() {
+    std::lock_guard lock(mutex);
+    return sessions.size();
+  }
+
+ private:
+  std::mutex mutex;
+  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;
+};
+
+}  // namespace scanhub::http

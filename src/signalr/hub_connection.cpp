@@ -1,0 +1,420 @@
+#include "signalr/hub_connection.hpp"
+
+#include "signalr/hub_endpoint.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <variant>
+
+namespace scanhub::signalr {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
+SharedRecord ping_shared() {
+  static const SharedRecord ping = std::make_shared<const std::string>(ping_record());
+  return ping;
+}
+
+// Shared by every copy of one invocation's Completion. Guarantees the hub contract's "exactly
+// once": a second call is ignored, and a Completion dropped without a call still completes
+// (with an error) so the client is not left waiting and back-pressure is released.
+class CompletionState {
+ public:
+  CompletionState(std::weak_ptr<HubConnection> connection,
+                  std::optional<std::string> invocation_id, std::string target)
+      : connection_(std::move(connection)),
+        invocation_id_(std::move(invocation_id)),
+        target_(std::move(target)) {}
+
+  ~CompletionState() {
+    if (done_.load(kRelaxed)) return;
+    try {
+      spdlog::warn("signalr: hub method '{}' dropped its completion without calling it", target_);
+      deliver(std::unexpected(
+          fmt::format("An unexpected error occurred invoking '{}' on the server.", target_)));
+    } catch (...) {
+      // Destructors stay noexcept; a lost completion is already logged.
+    }
+  }
+
+  void deliver(InvocationResult outcome) {
+    if (done_.exchange(true)) return;  // only the first call counts
+    auto connection = connection_.lock();
+    if (!connection) return;  // closed meanwhile: nobody to tell
+    asio::post(connection->executor(),
+               [this_connection = connection, id = invocation_id_,
+                outcome = std::move(outcome)]() mutable {
+                 this_connection->on_completion_for_dispatch(id, std::move(outcome));
+               });
+  }
+
+  const std::string& target() const noexcept { return target_; }
+
+ private:
+  std::weak_ptr<HubConnection> connection_;
+  std::optional<std::string> invocation_id_;
+  std::string target_;
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace
+
+HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::string token,
+                             asio::any_io_executor strand)
+    : endpoint_(endpoint),
+      caller_(std::move(caller)),
+      token_(std::move(token)),
+      strand_(std::move(strand)),
+      timer_(strand_),
+      reader_(endpoint.options().max_receive_message_size),
+      outbox_(endpoint.options().outbox_max_messages, endpoint.options().outbox_max_bytes) {}
+
+HubConnection::~HubConnection() = default;
+
+void HubConnection::post_send(SharedRecord record, std::string conflation_key) {
+  asio::post(strand_, [self = shared_from_this(), record = std::move(record),
+                       key = std::move(conflation_key)]() mutable {
+    if (self->state_ == State::kOpen) self->enqueue(std::move(record), key);
+  });
+}
+
+void HubConnection::post_close(std::string error, bool allow_reconnect) {
+  asio::post(strand_, [self = shared_from_this(), error = std::move(error), allow_reconnect] {
+    self->close_with(error, allow_reconnect, /*keep_queued=*/true, "server shutdown");
+  });
+}
+
+void HubConnection::post_abort() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->transport_) self->transport_->abort();
+  });
+}
+
+void HubConnection::start(std::shared_ptr<Transport> transport) {
+  transport_ = std::move(transport);
+  state_ = State::kHandshake;
+  last_receive_ = last_send_ = Clock::now();
+  deadline_ = last_receive_ + endpoint_.options().handshake_timeout;
+  endpoint_.counters().connections_open.fetch_add(1, kRelaxed);
+  endpoint_.counters().connections_total.fetch_add(1, kRelaxed);
+  if (!endpoint_.attach(shared_from_this())) {
+    fail_handshake("The server is shutting down.");
+    return;
+  }
+  arm_timer();
+}
+
+bool HubConnection::on_receive(std::string_view bytes) {
+  if (state_ != State::kHandshake && state_ != State::kOpen) {
+    return true;  // closing: discard, keep reading until the transport's close completes
+  }
+  last_receive_ = Clock::now();
+  if (!reader_.append(bytes)) {
+    const auto limit = endpoint_.options().max_receive_message_size;
+    if (state_ == State::kHandshake) {
+      fail_handshake(fmt::format("The handshake request exceeds {} bytes.", limit));
+    } else {
+      protocol_error(fmt::format("The message exceeds the maximum size of {} bytes.", limit));
+    }
+    return true;
+  }
+  process_records();
+  if (pending_invocations_ >= endpoint_.options().max_pending_invocations &&
+      (state_ == State::kOpen)) {
+    receive_suspended_ = true;
+    return false;
+  }
+  return true;
+}
+
+void HubConnection::process_records() {
+  while (state_ == State::kHandshake || state_ == State::kOpen) {
+    if (pending_invocations_ >= endpoint_.options().max_pending_invocations) return;
+    auto record = reader_.next();
+    if (!record) return;
+    if (state_ == State::kHandshake) {
+      on_handshake(*record);
+    } else {
+      on_message(*record);
+    }
+  }
+}
+
+void HubConnection::on_handshake(std::string_view record) {
+  auto request = parse_handshake_request(record);
+  if (!request) {
+    fail_handshake(fmt::format("Invalid handshake request: {}", request.error()));
+    return;
+  }
+  if (request->protocol != "json") {
+    fail_handshake(fmt::format("Requested protocol '{}' is not available.", request->protocol));
+    return;
+  }
+  if (request->version != 1) {
+    fail_handshake(fmt::format("The server does not support version {} of the 'json' protocol.",
+                               request->version));
+    return;
+  }
+  state_ = State::kOpen;
+  handshake_done_ = true;
+  // The handshake response goes first; it is exempt from conflation and bounds by being the
+  // first record in an empty outbox.
+  outbox_.push(std::make_shared<const std::string>(write_handshake_response()));
+  maybe_write();
+  endpoint_.mark_open(*this);
+  arm_timer();  // from the handshake deadline to keep-alive and client timeout
+  try {
+    endpoint_.hub().on_connected(caller_);
+  } catch (const std::exception& e) {
+    spdlog::error("signalr: {} on_connected failed for {}: {}", endpoint_.path(), id(), e.what());
+    close_with("Connection closed with an error.", false, false, "on_connected failed");
+  }
+}
+
+void HubConnection::on_message(std::string_view record) {
+  endpoint_.counters().messages_received.fetch_add(1, kRelaxed);
+  auto message = parse_json_message(record);
+  if (!message) {
+    protocol_error(message.error());
+    return;
+  }
+  if (auto* invocation = std::get_if<InvocationMessage>(&*message)) {
+    if (invocation->has_stream_ids) {
+      complete_now(invocation->invocation_id,
+                   fmt::format("Failed to invoke '{}': client-to-server streaming is not "
+                               "supported.",
+                               invocation->target));
+      return;
+    }
+    dispatch(*invocation);
+  } else if (auto* stream = std::get_if<StreamInvocationMessage>(&*message)) {
+    complete_now(stream->invocation_id,
+                 fmt::format("Failed to invoke '{}': streaming is not supported.", stream->target));
+  } else if (auto* close = std::get_if<CloseMessage>(&*message)) {
+    if (close->error) spdlog::debug("signalr: {} closed by client: {}", id(), *close->error);
+    // The client is leaving: no Close message back, just end the transport.
+    close_with({}, false, /*keep_queued=*/false, "client close");
+  }
+  // Ping only refreshes last_receive_; CancelInvocation (no cancellable invocations here),
+  // StreamItem/Completion from the client and unknown types are ignored.
+}
+
+void HubConnection::dispatch(InvocationMessage& invocation) {
+  ++pending_invocations_;
+  auto state = std::make_shared<CompletionState>(weak_from_this(), invocation.invocation_id,
+                                                 invocation.target);
+  Completion complete = [state](InvocationResult outcome) { state->deliver(std::move(outcome)); };
+  try {
+    endpoint_.hub().invoke(caller_, invocation.target, invocation.arguments, std::move(complete));
+  } catch (const HubError& e) {
+    state->deliver(std::unexpected(std::string(e.what())));
+  } catch (const std::exception& e) {
+    // Internal details stay in the log (HubProtocol/ASP.NET Core behaviour).
+    spdlog::error("signalr: {} method '{}' threw: {}", endpoint_.path(), invocation.target,
+                  e.what());
+    state->deliver(std::unexpected(fmt::format(
+        "An unexpected error occurred invoking '{}' on the server.", invocation.target)));
+  }
+}
+
+void HubConnection::on_completion_for_dispatch(const std::optional<std::string>& invocation_id,
+                                               InvocationResult outcome) {
+  if (pending_invocations_ > 0) --pending_invocations_;
+  if (state_ != State::kOpen) return;
+  if (invocation_id) {
+    enqueue(std::make_shared<const std::string>(write_completion(*invocation_id, outcome)), {});
+  }
+  if (pending_invocations_ < endpoint_.options().max_pending_invocations) {
+    process_records();  // records held back by the pending limit
+    if (receive_suspended_ && state_ == State::kOpen &&
+        pending_invocations_ < endpoint_.options().max_pending_invocations) {
+      receive_suspended_ = false;
+      last_receive_ = Clock::now();  // the client was not read while suspended
+      transport_->resume_receive();
+    }
+  }
+}
+
+void HubConnection::complete_now(const std::optional<std::string>& invocation_id,
+                                 std::string error) {
+  if (!invocation_id) return;  // non-blocking: no completion, as the spec requires
+  enqueue(std::make_shared<const std::string>(
+              write_completion(*invocation_id, std::unexpected(std::move(error)))),
+          {});
+}
+
+void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key) {
+  switch (outbox_.push(std::move(record), conflation_key)) {
+    case Outbox::PushResult::kQueued:
+      break;
+    case Outbox::PushResult::kConflated:
+      endpoint_.counters().messages_conflated.fetch_add(1, kRelaxed);
+      break;
+    case Outbox::PushResult::kOverflow:
+      endpoint_.counters().slow_connections_closed.fetch_add(1, kRelaxed);
+      spdlog::warn("signalr: {} closing {}: outbox overflow ({} messages, {} bytes queued)",
+                   endpoint_.path(), id(), outbox_.size(), outbox_.bytes());
+      close_with("Connection closed: the client did not keep up with the messages sent to it.",
+                 true, /*keep_queued=*/false, "outbox overflow");
+      return;
+  }
+  maybe_write();
+}
+
+void HubConnection::maybe_write() {
+  if (writing_ || !transport_ || outbox_.empty()) return;
+  if (state_ != State::kOpen && state_ != State::kClosing && state_ != State::kHandshake) return;
+  in_flight_ = outbox_.take_batch(endpoint_.options().max_batch_bytes);
+  writing_ = true;
+  last_send_ = Clock::now();
+  transport_->send(in_flight_);
+}
+
+void HubConnection::on_send_complete(bool ok) {
+  writing_ = false;
+  if (state_ == State::kClosed) return;
+  if (ok) endpoint_.counters().messages_sent.fetch_add(in_flight_.size(), kRelaxed);
+  in_flight_.clear();
+  if (!ok) {
+    transport_->abort();  // the transport reports on_transport_closed
+    return;
+  }
+  if (state_ == State::kClosing && outbox_.empty()) {
+    if (!close_sent_) {
+      close_sent_ = true;
+      transport_->close("closed by server");
+    }
+    return;
+  }
+  maybe_write();
+}
+
+void HubConnection::fail_handshake(std::string_view reason) {
+  spdlog::info("signalr: {} handshake failed for {}: {}", endpoint_.path(), id(), reason);
+  state_ = State::kClosing;
+  outbox_.clear();
+  outbox_.push(std::make_shared<const std::string>(write_handshake_response(reason)));
+  deadline_ = Clock::now() + endpoint_.options().close_timeout;
+  arm_timer();
+  maybe_write();
+}
+
+void HubConnection::close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
+                               std::string_view log_reason) {
+  if (state_ == State::kClosing || state_ == State::kClosed) return;
+  if (state_ == State::kCreated) return;  // never started: nothing to close
+  if (state_ == State::kHandshake) {
+    fail_handshake(error.empty() ? std::string_view("The connection was closed.") : error);
+    return;
+  }
+  spdlog::debug("signalr: {} closing {} ({})", endpoint_.path(), id(), log_reason);
+  state_ = State::kClosing;
+  if (!keep_queued) outbox_.clear();
+  // The Close record bypasses the bounds: it must reach the client even after an overflow.
+  if (!error.empty() || allow_reconnect) {
+    outbox_.push(std::make_shared<const std::string>(write_close(error, allow_reconnect)));
+  }
+  deadline_ = Clock::now() + endpoint_.options().close_timeout;
+  arm_timer();
+  if (!writing_ && outbox_.empty()) {
+    close_sent_ = true;
+    transport_->close(log_reason);
+    return;
+  }
+  maybe_write();
+}
+
+void HubConnection::protocol_error(std::string_view reason) {
+  endpoint_.counters().protocol_errors.fetch_add(1, kRelaxed);
+  spdlog::info("signalr: {} protocol error from {}: {}", endpoint_.path(), id(), reason);
+  close_with(fmt::format("Connection closed with an error. {}", reason), false,
+             /*keep_queued=*/false, "protocol error");
+}
+
+void HubConnection::on_transport_closed() {
+  if (state_ == State::kClosed) return;
+  const bool was_open = handshake_done_;
+  state_ = State::kClosed;
+  timer_.cancel();
+  outbox_.clear();
+  in_flight_.clear();
+  transport_.reset();  // breaks the connection <-> transport cycle
+  endpoint_.counters().connections_open.fetch_sub(1, kRelaxed);
+  endpoint_.detach(*this);
+  if (was_open) {
+    try {
+      endpoint_.hub().on_disconnected(caller_);
+    } catch (const std::exception& e) {
+      spdlog::error("signalr: {} on_disconnected failed for {}: {}", endpoint_.path(), id(),
+                    e.what());
+    }
+  }
+}
+
+void HubConnection::arm_timer() {
+  const auto& options = endpoint_.options();
+  Clock::time_point when;
+  switch (state_) {
+    case State::kHandshake:
+    case State::kClosing:
+      when = deadline_;
+      break;
+    case State::kOpen:
+      when = last_send_ + options.keep_alive_interval;
+      if (!receive_suspended_) when = std::min(when, last_receive_ + options.client_timeout);
+      break;
+    default:
+      return;
+  }
+  timer_.expires_at(when);  // cancels the previous wait, whose handler sees operation_aborted
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_timer();
+  });
+}
+
+void HubConnection::on_timer() {
+  const auto now = Clock::now();
+  const auto& options = endpoint_.options();
+  switch (state_) {
+    case State::kHandshake:
+      if (now >= deadline_) {
+        fail_handshake("The handshake request did not arrive in time.");
+        return;
+      }
+      break;
+    case State::kClosing:
+      if (now >= deadline_) {
+        spdlog::debug("signalr: {} close timed out, aborting {}", endpoint_.path(), id());
+        transport_->abort();
+        return;
+      }
+      break;
+    case State::kOpen:
+      if (!receive_suspended_ && now >= last_receive_ + options.client_timeout) {
+        close_with("Server timeout elapsed without receiving a message from the client.", false,
+                   false, "client timeout");
+        return;
+      }
+      if (now >= last_send_ + options.keep_alive_interval) {
+        if (!writing_ && outbox_.empty()) {
+          outbox_.push(ping_shared());
+          maybe_write();
+        } else {
+          last_send_ = now;  // something is being sent anyway
+        }
+      }
+      break;
+    default:
+      return;
+  }
+  arm_timer();
+}
+
+}  // namespace scanhub::signalr

@@ -1,0 +1,102 @@
+#pragma once
+// One SignalR connection: the handshake, the JSON hub protocol, dispatch to the hub, the
+// outbox, keep-alive pings and timeouts. Transport-independent (see transport.hpp).
+//
+// Source: HubProtocol.md (handshake, messages, "Ping (aka Keep Alive)"), ASP.NET Core's
+// HubConnectionHandler behaviour for timeouts. Internal to src/signalr.
+//
+// Threading: owned by shared_ptr; all state lives on `executor` (a strand). The post_* members
+// are callable from any thread; everything else runs on the strand. No exception escapes.
+
+#include "signalr/hub.hpp"
+#include "signalr/json_hub_protocol.hpp"
+#include "signalr/outbox.hpp"
+#include "signalr/record_reader.hpp"
+#include "signalr/transport.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scanhub::signalr {
+
+class HubEndpoint;
+
+class HubConnection : public std::enable_shared_from_this<HubConnection> {
+ public:
+  HubConnection(HubEndpoint& endpoint, CallerContext caller, std::string token,
+                boost::asio::any_io_executor strand);
+  ~HubConnection();
+  HubConnection(const HubConnection&) = delete;
+  HubConnection& operator=(const HubConnection&) = delete;
+
+  const std::string& id() const noexcept { return caller_.connection_id; }
+  const std::string& token() const noexcept { return token_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+
+  // Any thread. Calls made from one thread arrive in call order (strand FIFO).
+  void post_send(SharedRecord record, std::string conflation_key);
+  /// Sends Close (with `error` unless empty) after what is already queued, then closes.
+  void post_close(std::string error, bool allow_reconnect);
+  void post_abort();
+
+  // Transport side, on the strand.
+  void start(std::shared_ptr<Transport> transport);
+  /// Bytes from the client. Returns false to stop receiving until Transport::resume_receive.
+  bool on_receive(std::string_view bytes);
+  void on_send_complete(bool ok);
+  void on_transport_closed();
+
+  /// A Completion arrived (posted by the invocation's Completion from any thread).
+  void on_completion_for_dispatch(const std::optional<std::string>& invocation_id,
+                                  InvocationResult outcome);
+
+ private:
+  enum class State { kCreated, kHandshake, kOpen, kClosing, kClosed };
+  using Clock = std::chrono::steady_clock;
+
+  void process_records();
+  void on_handshake(std::string_view record);
+  void on_message(std::string_view record);
+  void dispatch(InvocationMessage& invocation);
+  void complete_now(const std::optional<std::string>& invocation_id, std::string error);
+
+  void enqueue(SharedRecord record, std::string_view conflation_key);
+  void maybe_write();
+  void fail_handshake(std::string_view reason);
+  void close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
+                  std::string_view log_reason);
+  void protocol_error(std::string_view reason);
+
+  void arm_timer();
+  void on_timer();
+
+  HubEndpoint& endpoint_;
+  CallerContext caller_;
+  std::string token_;
+  boost::asio::any_io_executor strand_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<Transport> transport_;
+
+  State state_ = State::kCreated;
+  RecordReader reader_;
+  Outbox outbox_;
+  std::vector<SharedRecord> in_flight_;
+  bool writing_ = false;
+  bool close_sent_ = false;        // Transport::close requested
+  bool receive_suspended_ = false;  // on_receive returned false
+  bool handshake_done_ = false;
+  std::size_t pending_invocations_ = 0;
+
+  Clock::time_point last_receive_{};
+  Clock::time_point last_send_{};
+  Clock::time_point deadline_{};  // handshake or close deadline, by state
+};
+
+}  // namespace scanhub::signalr

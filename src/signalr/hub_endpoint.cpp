@@ -1,0 +1,230 @@
+#include "signalr/hub_endpoint.hpp"
+
+#include "signalr/hub_connection.hpp"
+#include "signalr/json_hub_protocol.hpp"
+#include "signalr/random_token.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace scanhub::signalr {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kMaxNegotiateVersion = 1;
+
+HttpReply error_reply(unsigned status, std::string_view message) {
+  json::object body;
+  body["error"] = message;
+  return {status, json::serialize(body)};
+}
+
+}  // namespace
+
+HubEndpoint::HubEndpoint(std::string path, std::shared_ptr<Hub> hub, HubOptions options,
+                         HubCounters& counters)
+    : path_(std::move(path)), hub_(std::move(hub)), options_(options), counters_(counters) {}
+
+HubEndpoint::~HubEndpoint() = default;
+
+HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_version) {
+  std::int64_t version = 0;
+  if (negotiate_version) {
+    const auto* first = negotiate_version->data();
+    const auto* last = first + negotiate_version->size();
+    auto [end, ec] = std::from_chars(first, last, version);
+    if (ec != std::errc() || end != last || version < 0) {
+      return error_reply(400, "The negotiateVersion query value is not a valid version.");
+    }
+  }
+  version = std::min(version, kMaxNegotiateVersion);
+
+  std::string connection_id = random_token();
+  // Version 0 clients use the connection id as the `id` query value; version 1 keeps a
+  // separate secret token so the public connection id cannot be used to hijack a connection.
+  std::string token = version >= 1 ? random_token() : connection_id;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return error_reply(503, "The server is shutting down.");
+    const auto now = Clock::now();
+    sweep_expired_locked(now);
+    if (pending_.size() >= options_.max_pending_negotiations) {
+      return error_reply(503, "Too many pending connections; try again later.");
+    }
+    pending_.emplace(token, Pending{connection_id, now + options_.negotiate_timeout});
+  }
+
+  json::object body;
+  body["connectionId"] = connection_id;
+  if (version >= 1) body["connectionToken"] = token;
+  body["negotiateVersion"] = version;
+  json::array transports;
+  transports.push_back(json::object{{"transport", "WebSockets"},
+                                    {"transferFormats", json::array{"Text", "Binary"}}});
+  body["availableTransports"] = std::move(transports);
+  return {200, json::serialize(body)};
+}
+
+void HubEndpoint::sweep_expired_locked(Clock::time_point now) {
+  if (now < next_sweep_) return;
+  next_sweep_ = now + options_.negotiate_timeout;
+  std::erase_if(pending_, [now](const auto& entry) { return entry.second.expires <= now; });
+}
+
+std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
+    std::optional<std::string_view> token) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return std::unexpected(ClaimError::kStopping);
+  if (!token) {
+    Claim fresh{random_token(), random_token()};
+    claimed_tokens_.insert(fresh.token);
+    return fresh;
+  }
+  std::string key(*token);
+  if (auto found = pending_.find(key); found != pending_.end()) {
+    const bool expired = found->second.expires <= Clock::now();
+    Claim claimed{std::move(found->second.connection_id), key};
+    pending_.erase(found);
+    if (expired) return std::unexpected(ClaimError::kNotFound);
+    claimed_tokens_.insert(std::move(key));
+    return claimed;
+  }
+  if (claimed_tokens_.contains(key)) return std::unexpected(ClaimError::kConflict);
+  return std::unexpected(ClaimError::kNotFound);
+}
+
+void HubEndpoint::release_claim(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  claimed_tokens_.erase(token);
+}
+
+bool HubEndpoint::attach(std::shared_ptr<HubConnection> connection) {
+  std::lock_guard lock(mutex_);
+  const std::string id = connection->id();
+  live_[id] = Live{std::move(connection), false, {}};
+  // stop() may have run between claim() and now; it did not see this connection.
+  return !stopping_;
+}
+
+void HubEndpoint::mark_open(const HubConnection& connection) {
+  std::lock_guard lock(mutex_);
+  if (auto found = live_.find(connection.id()); found != live_.end()) found->second.open = true;
+}
+
+void HubEndpoint::detach(const HubConnection& connection) {
+  ConnectionPtr keep;  // released outside the lock
+  {
+    std::lock_guard lock(mutex_);
+    claimed_tokens_.erase(connection.token());
+    auto found = live_.find(connection.id());
+    if (found == live_.end()) return;
+    for (const auto& group : found->second.groups) {
+      auto members = groups_.find(group);
+      if (members == groups_.end()) continue;
+      members->second.erase(connection.id());
+      if (members->second.empty()) groups_.erase(members);
+    }
+    keep = std::move(found->second.connection);
+    live_.erase(found);
+  }
+}
+
+void HubEndpoint::stop() {
+  std::vector<ConnectionPtr> targets;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    pending_.clear();
+    for (auto& [id, live] : live_) targets.push_back(live.connection);
+  }
+  for (auto& connection : targets) connection->post_close("Server is shutting down.", true);
+}
+
+void HubEndpoint::abort_all() {
+  std::vector<ConnectionPtr> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, live] : live_) targets.push_back(live.connection);
+  }
+  for (auto& connection : targets) connection->post_abort();
+}
+
+std::size_t HubEndpoint::live_connections() const {
+  std::lock_guard lock(mutex_);
+  return live_.size();
+}
+
+void HubEndpoint::deliver(const std::vector<ConnectionPtr>& recipients, std::string_view target,
+                          const json::array& arguments, const SendOptions& options) {
+  if (recipients.empty()) return;
+  // One serialization, one immutable buffer shared by every recipient's outbox.
+  auto record = std::make_shared<const std::string>(write_invocation(target, arguments));
+  for (const auto& connection : recipients) {
+    connection->post_send(record, options.conflation_key);
+  }
+}
+
+void HubEndpoint::send_all(std::string_view target, json::array arguments,
+                           const SendOptions& options) {
+  std::vector<ConnectionPtr> recipients;
+  {
+    std::lock_guard lock(mutex_);
+    recipients.reserve(live_.size());
+    for (const auto& [id, live] : live_) {
+      if (live.open) recipients.push_back(live.connection);
+    }
+  }
+  deliver(recipients, target, arguments, options);
+}
+
+void HubEndpoint::send_group(std::string_view group, std::string_view target,
+                             json::array arguments, const SendOptions& options) {
+  std::vector<ConnectionPtr> recipients;
+  {
+    std::lock_guard lock(mutex_);
+    auto members = groups_.find(std::string(group));
+    if (members == groups_.end()) return;
+    recipients.reserve(members->second.size());
+    for (const auto& [id, connection] : members->second) recipients.push_back(connection);
+  }
+  deliver(recipients, target, arguments, options);
+}
+
+void HubEndpoint::send_connection(std::string_view connection_id, std::string_view target,
+                                  json::array arguments, const SendOptions& options) {
+  std::vector<ConnectionPtr> recipients;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = live_.find(std::string(connection_id));
+    if (found == live_.end() || !found->second.open) return;
+    recipients.push_back(found->second.connection);
+  }
+  deliver(recipients, target, arguments, options);
+}
+
+void HubEndpoint::add_to_group(std::string_view connection_id, std::string_view group) {
+  std::lock_guard lock(mutex_);
+  auto found = live_.find(std::string(connection_id));
+  if (found == live_.end()) return;
+  std::string name(group);
+  found->second.groups.insert(name);
+  groups_[std::move(name)].emplace(found->first, found->second.connection);
+}
+
+void HubEndpoint::remove_from_group(std::string_view connection_id, std::string_view group) {
+  std::lock_guard lock(mutex_);
+  auto found = live_.find(std::string(connection_id));
+  if (found == live_.end()) return;
+  std::string name(group);
+  found->second.groups.erase(name);
+  auto members = groups_.find(name);
+  if (members == groups_.end()) return;
+  members->second.erase(found->first);
+  if (members->second.empty()) groups_.erase(members);
+}
+
+}  // namespace scanhub::signalr

@@ -1,0 +1,112 @@
+#pragma once
+// One mapped hub: its negotiated and live connections, its groups, and the HubContext that
+// the rest of the program uses to send to its clients. Internal to src/signalr; the HTTP layer
+// reaches it through HubHost and HubRoute.
+//
+// Source: TransportProtocols.md ("POST [endpoint-base]/negotiate", WebSockets 404/409) and
+// HubProtocol.md. Threading: every public member is callable from any thread; one mutex guards
+// the maps, and no hub code or I/O runs under it. Sends serialize the message once, outside the
+// lock, then post the shared record to each recipient's strand in call order.
+
+#include "signalr/hub.hpp"
+#include "signalr/hub_counters.hpp"
+#include "signalr/hub_host.hpp"
+#include "signalr/hub_options.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace scanhub::signalr {
+
+class HubConnection;
+
+class HubEndpoint final : public HubContext {
+ public:
+  HubEndpoint(std::string path, std::shared_ptr<Hub> hub, HubOptions options,
+              HubCounters& counters);
+  ~HubEndpoint() override;
+
+  const std::string& path() const noexcept { return path_; }
+  Hub& hub() noexcept { return *hub_; }
+  const HubOptions& options() const noexcept { return options_; }
+  HubCounters& counters() noexcept { return counters_; }
+
+  /// POST {path}/negotiate. `negotiate_version`: the query value, nullopt when absent (= 0).
+  HttpReply negotiate(std::optional<std::string_view> negotiate_version);
+
+  enum class ClaimError { kNotFound, kConflict, kStopping };
+  struct Claim {
+    std::string connection_id;
+    std::string token;
+  };
+  /// A transport asks for connection `token` (the `id` query value); nullopt (skipNegotiation)
+  /// creates a connection on the spot. The token stays claimed until release_claim/detach.
+  std::expected<Claim, ClaimError> claim(std::optional<std::string_view> token);
+  void release_claim(const std::string& token);
+
+  /// The transport connected: the connection is live (closed by stop()), not yet open.
+  /// Returns false when the endpoint is stopping: the caller closes the connection.
+  bool attach(std::shared_ptr<HubConnection> connection);
+  /// The handshake succeeded: the connection receives sends and may join groups.
+  void mark_open(const HubConnection& connection);
+  /// The transport closed: leaves all groups, frees its id and token.
+  void detach(const HubConnection& connection);
+
+  /// Refuses new connections and closes the live ones with an allowReconnect Close message.
+  void stop();
+  /// Drops every live socket now (after the shutdown grace period).
+  void abort_all();
+  std::size_t live_connections() const;
+
+  // HubContext
+  void send_all(std::string_view target, boost::json::array arguments,
+                const SendOptions& options = {}) override;
+  void send_group(std::string_view group, std::string_view target, boost::json::array arguments,
+                  const SendOptions& options = {}) override;
+  void send_connection(std::string_view connection_id, std::string_view target,
+                       boost::json::array arguments, const SendOptions& options = {}) override;
+  void add_to_group(std::string_view connection_id, std::string_view group) override;
+  void remove_from_group(std::string_view connection_id, std::string_view group) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using ConnectionPtr = std::shared_ptr<HubConnection>;
+
+  struct Pending {
+    std::string connection_id;
+    Clock::time_point expires;
+  };
+  struct Live {
+    ConnectionPtr connection;
+    bool open = false;
+    std::unordered_set<std::string> groups;
+  };
+
+  void deliver(const std::vector<ConnectionPtr>& recipients, std::string_view target,
+               const boost::json::array& arguments, const SendOptions& options);
+  void sweep_expired_locked(Clock::time_point now);
+
+  const std::string path_;
+  const std::shared_ptr<Hub> hub_;
+  const HubOptions options_;
+  HubCounters& counters_;
+
+  mutable std::mutex mutex_;
+  bool stopping_ = false;
+  Clock::time_point next_sweep_{};
+  std::unordered_map<std::string, Pending> pending_;   // token -> negotiated, not yet claimed
+  std::unordered_set<std::string> claimed_tokens_;     // tokens held by a transport
+  std::unordered_map<std::string, Live> live_;         // connection id -> connection
+  std::unordered_map<std::string, std::unordered_map<std::string, ConnectionPtr>> groups_;
+};
+
+}  // namespace scanhub::signalr

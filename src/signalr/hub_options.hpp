@@ -1,0 +1,41 @@
+#pragma once
+// Per-hub settings of the SignalR server, with ASP.NET Core SignalR's defaults
+// (HubOptions: KeepAliveInterval 15 s, ClientTimeoutInterval 30 s, HandshakeTimeout 15 s,
+// MaximumReceiveMessageSize 32 KiB). Read by src/signalr only; passed to HubHost::map_hub.
+
+#include <chrono>
+#include <cstddef>
+
+namespace scanhub::signalr {
+
+struct HubOptions {
+  /// A Ping goes out when nothing was sent to a client for this long.
+  std::chrono::milliseconds keep_alive_interval{std::chrono::seconds(15)};
+  /// A connection that received nothing (not even a Ping) for this long is closed.
+  std::chrono::milliseconds client_timeout{std::chrono::seconds(30)};
+  /// The handshake request must arrive within this time after the transport connected.
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(15)};
+  /// A negotiated connection id must be claimed by a transport within this time.
+  std::chrono::milliseconds negotiate_timeout{std::chrono::seconds(30)};
+  /// After the server starts closing a connection (Close message, then close frame), the
+  /// socket is aborted when the peer has not finished the close within this time.
+  std::chrono::milliseconds close_timeout{std::chrono::seconds(5)};
+
+  /// Largest hub message (one record, without its separator) accepted from a client, in bytes.
+  std::size_t max_receive_message_size = 32 * 1024;
+
+  /// Per-connection outbox bounds: messages queued but not yet handed to the transport. When
+  /// either is exceeded even after conflation, the connection is closed (a slow client).
+  std::size_t outbox_max_messages = 1024;
+  std::size_t outbox_max_bytes = 4 * 1024 * 1024;
+  /// Queued records are written together as one transport message up to this many bytes.
+  std::size_t max_batch_bytes = 64 * 1024;
+
+  /// Invocations whose completion has not arrived yet; at the limit the server stops reading
+  /// from that client until one completes (back-pressure, not an error).
+  std::size_t max_pending_invocations = 64;
+  /// Negotiated connections waiting for their transport; further negotiates get an error.
+  std::size_t max_pending_negotiations = 10000;
+};
+
+}  // namespace scanhub::signalr

@@ -1,0 +1,63 @@
+#pragma once
+// A connection's bounded queue of serialized records waiting to be written.
+//
+// Records are immutable and shared between recipients (one serialization per message and
+// protocol, DESIGN.md "Progress"). A record pushed with a conflation key replaces the unsent
+// record with the same key: the old one is dropped and the new one queued at the end, so what
+// is delivered keeps call order (minus the superseded record) and the newest value wins.
+// Records without a key are never dropped. Bounds are on count and bytes; exceeding either is
+// reported to the caller, which closes the connection (STYLE.md "Pushing to clients").
+//
+// Used on the owning connection's strand only; not thread-safe. Throws only std::bad_alloc.
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace scanhub::signalr {
+
+using SharedRecord = std::shared_ptr<const std::string>;
+
+class Outbox {
+ public:
+  enum class PushResult {
+    kQueued,     ///< appended
+    kConflated,  ///< appended; an older record with the same key was dropped
+    kOverflow,   ///< appended, but the bounds are now exceeded: close the connection
+  };
+
+  Outbox(std::size_t max_messages, std::size_t max_bytes)
+      : max_messages_(max_messages), max_bytes_(max_bytes) {}
+
+  PushResult push(SharedRecord record, std::string_view conflation_key = {});
+
+  /// Removes and returns the oldest records, at least one when not empty, adding more while
+  /// their total stays within `max_bytes`.
+  std::vector<SharedRecord> take_batch(std::size_t max_bytes);
+
+  /// Drops everything queued (used when closing).
+  void clear() noexcept;
+
+  bool empty() const noexcept { return entries_.empty(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+  std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  struct Entry {
+    SharedRecord record;
+    std::string key;
+  };
+  using List = std::list<Entry>;
+
+  std::size_t max_messages_;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
+  List entries_;
+  std::unordered_map<std::string, List::iterator> by_key_;  // keyed entries still queued
+};
+
+}  // namespace scanhub::signalr

@@ -1,0 +1,32 @@
+#pragma once
+// The interface between a hub connection (protocol state, src/signalr/hub_connection.hpp) and
+// the transport that moves its bytes. WebSockets implements it today; Server-Sent Events and
+// Long Polling will implement it beside WebSockets (TransportProtocols.md).
+//
+// Threading: every call in both directions happens on the connection's strand. The transport
+// delivers bytes with HubConnection::on_receive, reports writes with on_send_complete and its
+// end with on_transport_closed (exactly once).
+
+#include "signalr/outbox.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace scanhub::signalr {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  /// Writes complete records, in order, as one transport message. At most one send is in
+  /// flight; the caller keeps `records` alive until on_send_complete.
+  virtual void send(const std::vector<SharedRecord>& records) = 0;
+  /// Starts receiving again after on_receive returned false (back-pressure).
+  virtual void resume_receive() = 0;
+  /// Graceful end: finish the transport's close handshake (`reason` for logs and close frame).
+  virtual void close(std::string_view reason) = 0;
+  /// Immediate end: cancel pending operations and drop the socket.
+  virtual void abort() = 0;
+};
+
+}  // namespace scanhub::signalr

@@ -1,0 +1,189 @@
+#include "signalr/websocket_transport.hpp"
+
+#include "signalr/hub_connection.hpp"
+#include "signalr/hub_endpoint.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace scanhub::signalr {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+class WebSocketTransport final : public Transport,
+                                 public std::enable_shared_from_this<WebSocketTransport> {
+ public:
+  WebSocketTransport(HubEndpoint& endpoint, beast::tcp_stream&& stream)
+      : endpoint_(endpoint), ws_(std::move(stream)) {}
+
+  void run(http::request<http::string_body>&& request, HubEndpoint::Claim claim,
+           std::string access_token) {
+    request_ = std::move(request);
+    token_ = claim.token;
+    connection_ = std::make_shared<HubConnection>(
+        endpoint_, CallerContext{std::move(claim.connection_id), std::move(access_token)},
+        std::move(claim.token), ws_.get_executor());
+
+    // The HTTP layer's deadlines end here; SignalR's keep-alive and client timeout take over.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = endpoint_.options().close_timeout;  // opening and closing
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "scanhub"); }));
+    ws_.auto_fragment(false);  // one frame per message: a record is never split across frames
+    ws_.text(true);            // the JSON protocol uses Text frames (the JS client requires it)
+    ws_.async_accept(request_,
+                     beast::bind_front_handler(&WebSocketTransport::on_accept, shared_from_this()));
+  }
+
+  void send(const std::vector<SharedRecord>& records) override {
+    buffers_.clear();
+    buffers_.reserve(records.size());
+    for (const auto& record : records) buffers_.emplace_back(record->data(), record->size());
+    ws_.async_write(buffers_,
+                    beast::bind_front_handler(&WebSocketTransport::on_write, shared_from_this()));
+  }
+
+  void resume_receive() override {
+    if (!reading_ && !finished_) do_read();
+  }
+
+  void close(std::string_view reason) override {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    websocket::close_reason why(websocket::close_code::normal);
+    const auto text = reason.substr(0, 120);  // a close reason holds at most 123 bytes
+    why.reason.assign(text.data(), text.size());
+    ws_.async_close(why,
+                    beast::bind_front_handler(&WebSocketTransport::on_close, shared_from_this()));
+  }
+
+  void abort() override {
+    if (finished_) return;
+    beast::get_lowest_layer(ws_).close();
+    // Report on the next turn: the caller is inside HubConnection and must not see its
+    // transport released under its feet.
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->finish(); });
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("signalr: {} websocket accept failed: {}", endpoint_.path(), ec.message());
+      endpoint_.release_claim(token_);
+      connection_.reset();
+      finished_ = true;
+      return;
+    }
+    request_ = {};
+    connection_->start(shared_from_this());
+    do_read();
+  }
+
+  void do_read() {
+    if (finished_) return;
+    reading_ = true;
+    ws_.async_read_some(read_buffer_, kReadChunk,
+                        beast::bind_front_handler(&WebSocketTransport::on_read,
+                                                  shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    reading_ = false;
+    if (ec) {
+      if (ec != websocket::error::closed && ec != asio::error::operation_aborted &&
+          ec != beast::error::timeout && ec != asio::error::eof) {
+        spdlog::debug("signalr: {} websocket read: {}", endpoint_.path(), ec.message());
+      }
+      finish();
+      return;
+    }
+    if (!connection_) return;
+    const auto data = read_buffer_.cdata();
+    const bool more =
+        connection_->on_receive({static_cast<const char*>(data.data()), data.size()});
+    read_buffer_.consume(read_buffer_.size());
+    if (more) do_read();
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    buffers_.clear();
+    if (ec && ec != asio::error::operation_aborted) {
+      spdlog::debug("signalr: {} websocket write: {}", endpoint_.path(), ec.message());
+    }
+    if (connection_) connection_->on_send_complete(!ec);
+  }
+
+  void on_close(beast::error_code ec) {
+    if (ec && ec != asio::error::operation_aborted) {
+      spdlog::debug("signalr: {} websocket close: {}", endpoint_.path(), ec.message());
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    finish();
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (auto connection = std::move(connection_)) connection->on_transport_closed();
+  }
+
+  HubEndpoint& endpoint_;
+  websocket::stream<beast::tcp_stream> ws_;
+  http::request<http::string_body> request_;
+  std::string token_;
+  std::shared_ptr<HubConnection> connection_;
+  beast::flat_buffer read_buffer_;
+  std::vector<asio::const_buffer> buffers_;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+};
+
+HttpReply error_reply(unsigned status, std::string_view message) {
+  boost::json::object body;
+  body["error"] = message;
+  return {status, boost::json::serialize(body)};
+}
+
+}  // namespace
+
+std::optional<HttpReply> accept_websocket(const HubRoute& route, TransportRequest params,
+                                          beast::tcp_stream& stream,
+                                          http::request<http::string_body>&& request) {
+  HubEndpoint& endpoint = *route.endpoint;
+  auto claim = endpoint.claim(params.id);
+  if (!claim) {
+    switch (claim.error()) {
+      case HubEndpoint::ClaimError::kNotFound:
+        return error_reply(404, "No Connection with that ID.");
+      case HubEndpoint::ClaimError::kConflict:
+        return error_reply(409, "The connection already has a WebSocket.");
+      case HubEndpoint::ClaimError::kStopping:
+        return error_reply(503, "The server is shutting down.");
+    }
+  }
+  std::make_shared<WebSocketTransport>(endpoint, std::move(stream))
+      ->run(std::move(request), std::move(*claim), std::move(params.access_token));
+  return std::nullopt;
+}
+
+}  // namespace scanhub::signalr
