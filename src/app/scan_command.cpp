@@ -76,6 +76,10 @@ int run_scan_command(const ScanCommandOptions& options) {
 
   media::TagLibReader reader;
   scan::ScanService service(*store, tracker, reader, {options.workers});
+  if (!options.json) {
+    std::printf("Scanning %s (library %lld)\n", library.path.c_str(), static_cast<long long>(library.id));
+    std::fflush(stdout);
+  }
   core::ScanId id = 0;
   try {
     service.fail_interrupted_scans();
@@ -83,11 +87,6 @@ int run_scan_command(const ScanCommandOptions& options) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
     return 1;
-  }
-  if (!options.json) {
-    std::printf("Scanning %s (library %lld, scan %lld)\n", library.path.c_str(),
-                static_cast<long long>(library.id), static_cast<long long>(id));
-    std::fflush(stdout);
   }
 
   std::signal(SIGINT, on_interrupt);

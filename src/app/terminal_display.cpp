@@ -63,8 +63,8 @@ void TerminalDisplay::on_event(const progress::Event& event) {
     if (changed || finished) {
       // Close the previous phase's line with its final numbers.
       core::ScanSnapshot previous = scan;
-      if (changed) previous.status = changed->from;
-      if (!finished || line_open_) render_live(previous, true);
+      previous.status = changed ? changed->from : drawn_phase_;
+      if (changed || line_open_) render_live(previous, true);
     } else {
       render_live(scan, false);
     }
@@ -95,17 +95,20 @@ void TerminalDisplay::render_live(const core::ScanSnapshot& scan, bool phase_don
     line += "  " + with_separators(c.tracks_found) + " tracks";
     if (c.errors_count) line += "  " + with_separators(c.errors_count) + " errors";
     if (!phase_done) {
-      if (scan.rate_per_second > 0) {
-        line += "  " + with_separators(static_cast<std::int64_t>(scan.rate_per_second)) + " dirs/s";
+      const auto elapsed = std::chrono::duration<double>(core::Clock::now() - core::phase_started_at(scan));
+      if (c.tracks_found > 0 && elapsed.count() > 0.2) {
+        line += "  " + with_separators(static_cast<std::int64_t>(c.tracks_found / elapsed.count())) +
+                " tracks/s";
       }
       const std::string eta = eta_text(scan);
-      if (!eta.empty()) line += "  " + eta;
+      if (!eta.empty() && p.done < p.total) line += "  " + eta;
       if (!scan.current_directory.empty()) line += "  " + shorten(scan.current_directory, 32);
     }
   }
   std::fprintf(out_, "\r\033[2K%s%s", line.c_str(), phase_done ? "\n" : "");
   std::fflush(out_);
   line_open_ = !phase_done;
+  drawn_phase_ = scan.status;
 }
 
 void TerminalDisplay::render_line(const core::ScanSnapshot& scan) {

@@ -29,6 +29,7 @@ class TerminalDisplay {
   std::FILE* out_;
   std::chrono::steady_clock::time_point last_line_{};
   bool line_open_ = false;  // live mode: the current phase's line is drawn but not ended
+  core::ScanStatus drawn_phase_ = core::ScanStatus::discovering;  // the phase of that line
 };
 
 /// "5,000" with thousands separators.

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cassert>
 #include <charconv>
 #include <strings.h>
 
@@ -48,18 +49,22 @@ std::string scan_id_argument(const boost::json::array& arguments, std::string_vi
                           "': argument scanId must be a string.");
 }
 
-ProgressHub::ProgressHub(signalr::HubContext& clients, progress::ProgressTracker& tracker,
-                         store::Store& store)
-    : clients_(clients), tracker_(tracker), store_(store) {
+ProgressHub::ProgressHub(progress::ProgressTracker& tracker, store::Store& store)
+    : tracker_(tracker), store_(store) {}
+
+void ProgressHub::attach(signalr::HubContext& clients) {
+  clients_ = &clients;
   listener_ = tracker_.bus().subscribe([this](const progress::Event& event) {
     const std::string group = scan_group(std::to_string(progress::scan_of(event).id));
     for (const HubMessage& m : progress_hub_messages(event)) {
-      clients_.send_group(group, m.target, m.arguments, {m.conflation_key});
+      clients_->send_group(group, m.target, m.arguments, {m.conflation_key});
     }
   });
 }
 
-ProgressHub::~ProgressHub() { tracker_.bus().unsubscribe(listener_); }
+ProgressHub::~ProgressHub() {
+  if (listener_) tracker_.bus().unsubscribe(*listener_);
+}
 
 std::optional<core::ScanSnapshot> ProgressHub::find_scan(std::string_view scan_id) {
   const auto id = parse_scan_id(scan_id);
@@ -73,23 +78,23 @@ boost::json::value ProgressHub::subscribe(const signalr::CallerContext& caller,
   const auto id = parse_scan_id(scan_id);
   if (!id) {
     // Seed 000 joins any group name; a scan with such an id can never exist here.
-    clients_.add_to_group(caller.connection_id, scan_group(scan_id));
+    clients_->add_to_group(caller.connection_id, scan_group(scan_id));
     return nullptr;
   }
   bool sent = false;
   // Snapshot and group join under the bus lock: no event can fall between them, and none can
   // arrive before the snapshot (counts never go backwards).
   tracker_.with_snapshot(*id, [&](const std::optional<core::ScanSnapshot>& scan) {
-    clients_.add_to_group(caller.connection_id, scan_group(scan_id));
+    clients_->add_to_group(caller.connection_id, scan_group(scan_id));
     if (!scan) return;
-    for (const auto& m : progress_hub_snapshot(*scan)) send(clients_, caller.connection_id, m);
+    for (const auto& m : progress_hub_snapshot(*scan)) send(*clients_, caller.connection_id, m);
     sent = true;
   });
   if (!sent) {
     // Not tracked any more: a scan that ended long ago or before a restart.
     const auto stored = store_.read([&](store::Connection& c) { return c.scans.get(*id); });
     if (stored && core::is_terminal(stored->status)) {
-      for (const auto& m : progress_hub_snapshot(*stored)) send(clients_, caller.connection_id, m);
+      for (const auto& m : progress_hub_snapshot(*stored)) send(*clients_, caller.connection_id, m);
     }
   }
   return nullptr;
@@ -97,13 +102,14 @@ boost::json::value ProgressHub::subscribe(const signalr::CallerContext& caller,
 
 void ProgressHub::invoke(const signalr::CallerContext& caller, std::string_view target,
                          const boost::json::array& arguments, signalr::Completion complete) {
+  assert(clients_ && "ProgressHub::attach() must be called before clients connect");
   try {
     if (same_method(target, "SubscribeToScan")) {
       return complete(subscribe(caller, scan_id_argument(arguments, "SubscribeToScan")));
     }
     if (same_method(target, "UnsubscribeFromScan")) {
       const std::string scan_id = scan_id_argument(arguments, "UnsubscribeFromScan");
-      clients_.remove_from_group(caller.connection_id, scan_group(scan_id));
+      clients_->remove_from_group(caller.connection_id, scan_group(scan_id));
       return complete(nullptr);
     }
     if (same_method(target, "GetActiveScans")) {

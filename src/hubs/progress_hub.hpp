@@ -20,12 +20,15 @@ namespace scanhub::hubs {
 
 class ProgressHub : public signalr::Hub {
  public:
-  /// Subscribes to `tracker`'s bus and sends its events through `clients`. `store` answers for
-  /// scans the tracker no longer holds (ended long ago or before a restart).
-  ProgressHub(signalr::HubContext& clients, progress::ProgressTracker& tracker, store::Store& store);
+  /// `store` answers for scans the tracker no longer holds (ended long ago or before a restart).
+  ProgressHub(progress::ProgressTracker& tracker, store::Store& store);
   ~ProgressHub() override;
   ProgressHub(const ProgressHub&) = delete;
   ProgressHub& operator=(const ProgressHub&) = delete;
+
+  /// Starts forwarding the tracker's events to `clients` (the context map_hub returned for this
+  /// hub). Call once, before clients connect.
+  void attach(signalr::HubContext& clients);
 
   void invoke(const signalr::CallerContext& caller, std::string_view target,
               const boost::json::array& arguments, signalr::Completion complete) override;
@@ -34,10 +37,10 @@ class ProgressHub : public signalr::Hub {
   std::optional<core::ScanSnapshot> find_scan(std::string_view scan_id);
   boost::json::value subscribe(const signalr::CallerContext& caller, const std::string& scan_id);
 
-  signalr::HubContext& clients_;
+  signalr::HubContext* clients_ = nullptr;
   progress::ProgressTracker& tracker_;
   store::Store& store_;
-  progress::EventBus::ListenerId listener_;
+  std::optional<progress::EventBus::ListenerId> listener_;
 };
 
 /// "scanId" argument `index` of `method` as a string; throws signalr::HubError otherwise.

@@ -49,7 +49,11 @@ bool under_prefix(const std::string& path, const std::vector<std::string>& prefi
 
 ScanService::ScanService(store::Store& store, progress::ProgressTracker& tracker,
                          const media::TagReader& reader, ScanServiceOptions options)
-    : store_(store), tracker_(tracker), reader_(reader), pool_(options.workers) {}
+    : store_(store),
+      tracker_(tracker),
+      reader_(reader),
+      directory_delay_for_test_(options.directory_delay_for_test),
+      pool_(options.workers) {}
 
 ScanService::~ScanService() {
   std::vector<std::shared_ptr<Running>> scans;
@@ -248,6 +252,7 @@ void ScanService::run(Running& running) {
     };
     for (Unit& unit : units) {
       pool_.post([&, work = std::move(unit.work), library = unit.library]() {
+        if (directory_delay_for_test_.count() > 0) std::this_thread::sleep_for(directory_delay_for_test_);
         if (running.cancelled) return unit_done({});
         LibraryState& state = libraries[library];
         auto result = std::make_shared<DirectoryResult>(scan_music_directory(

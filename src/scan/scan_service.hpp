@@ -37,6 +37,9 @@ class ScanConflict : public std::runtime_error {
 
 struct ScanServiceOptions {
   unsigned workers = 0;  ///< tag-reading threads; 0 = one per core
+  /// Test hook: each directory's unit of work sleeps this long first, so end-to-end tests can
+  /// watch (and join) a scan in its scanning phase. Zero in production.
+  std::chrono::milliseconds directory_delay_for_test{0};
 };
 
 class ScanService {
@@ -77,6 +80,7 @@ class ScanService {
   store::Store& store_;
   progress::ProgressTracker& tracker_;
   const media::TagReader& reader_;
+  const std::chrono::milliseconds directory_delay_for_test_;
   WorkerPool pool_;
 
   std::mutex mutex_;

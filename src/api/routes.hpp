@@ -1,0 +1,28 @@
+#pragma once
+// The REST API of the foundation (JSON, camelCase; errors as {"error": ...}):
+//   POST /api/library/scan           scan every library (seed 000) -> {"scanId": "7"}; when a
+//                                    scan of the same libraries runs: its id, alreadyRunning
+//   GET  /api/scans[?active=true]    recent scans, newest first (at most 50)
+//   GET  /api/scans/{id}             one scan (seed 002's scan_jobs fields), live while running
+//   GET  /api/scans/{id}/errors[?limit=&offset=]   its per-file errors, in order
+//   POST /api/scans/{id}/cancel      ask a running scan to stop -> 202, 409 if not running
+//   GET  /api/libraries              libraries with their track counts
+//   GET  /healthz                    {"status":"ok"}
+// Handlers run on network threads and only do short database reads and queue scans.
+
+#include "http/router.hpp"
+#include "progress/tracker.hpp"
+#include "scan/scan_service.hpp"
+#include "store/store.hpp"
+
+namespace scanhub::api {
+
+struct Services {
+  store::Store& store;
+  progress::ProgressTracker& tracker;
+  scan::ScanService& scans;
+};
+
+void add_routes(http::Router& router, Services services);
+
+}  // namespace scanhub::api

@@ -1,0 +1,97 @@
+#include "app/serve_command.hpp"
+
+#include "api/routes.hpp"
+#include "app/setup.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
+#include "hubs/progress_hub.hpp"
+#include "media/tag_reader.hpp"
+#include "signalr/hub_host.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+namespace scanhub::app {
+
+int run_serve_command(const ServeCommandOptions& options) {
+  std::unique_ptr<store::Store> store;
+  std::vector<core::Library> libraries;
+  try {
+    store = open_store(options.database);
+    for (const auto& path : options.libraries) libraries.push_back(ensure_music_library(*store, path));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    return 1;
+  }
+
+  progress::EventBus bus;
+  progress::ProgressTracker tracker(bus, std::chrono::milliseconds(options.progress_interval_ms));
+  media::TagLibReader reader;
+  scan::ScanService scans(*store, tracker, reader,
+                          {options.workers, std::chrono::milliseconds(options.directory_delay_ms_for_test)});
+  try {
+    for (core::ScanId id : scans.fail_interrupted_scans()) {
+      spdlog::warn("scan {} was interrupted by a stop; marked failed", id);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    return 1;
+  }
+
+  boost::asio::io_context io;
+  signalr::HubHost hubs;
+  auto progress_hub = std::make_shared<hubs::ProgressHub>(tracker, *store);
+  progress_hub->attach(hubs.map_hub("/hubs/progress", progress_hub));
+
+  http::Router router;
+  api::add_routes(router, {*store, tracker, scans});
+  const http::StaticFiles files = http::embedded_static_files();
+  http::ServerOptions server_options;
+  server_options.address = options.address;
+  server_options.port = options.port;
+  server_options.web_root = options.web_root;
+  http::Server server(io, server_options, router, hubs, files);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: cannot listen on %s:%u: %s\n", options.address.c_str(),
+                 static_cast<unsigned>(options.port), e.what());
+    return 1;
+  }
+
+  const std::string host = options.address == "0.0.0.0" ? "localhost" : options.address;
+  std::printf("scanhub: serving http://%s:%u/ (hub /hubs/progress, %zu librar%s)\n", host.c_str(),
+              static_cast<unsigned>(server.port()), libraries.size(), libraries.size() == 1 ? "y" : "ies");
+  if (options.scan_on_start && !libraries.empty()) {
+    try {
+      const auto started = scans.start(libraries, core::ScanTrigger::manual);
+      std::printf("scanhub: scan %lld started: http://%s:%u/?scan=%lld\n",
+                  static_cast<long long>(started.id), host.c_str(),
+                  static_cast<unsigned>(server.port()), static_cast<long long>(started.id));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
+    }
+  }
+  std::fflush(stdout);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("stopping");
+    server.stop();
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < std::max(1u, options.threads); ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& thread : threads) thread.join();
+  std::printf("scanhub: stopped\n");
+  return 0;
+}
+
+}  // namespace scanhub::app

@@ -1,0 +1,27 @@
+#pragma once
+// `scanhub serve`: the HTTP API, the SignalR hub /hubs/progress (seed 000) and the page at /,
+// until SIGINT or SIGTERM; then a graceful stop (clients get a Close with allowReconnect).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scanhub::app {
+
+struct ServeCommandOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 5031;  ///< 0: any free port (printed)
+  std::vector<std::string> libraries;  ///< registered as music libraries at start
+  std::string database;
+  bool scan_on_start = false;  ///< scan every library once the server listens
+  unsigned threads = 2;        ///< network threads
+  unsigned workers = 0;        ///< tag-reading threads; 0 = one per core
+  unsigned progress_interval_ms = 100;
+  std::string web_root;        ///< development: serve web/ from disk
+  unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
+};
+
+/// Returns the process exit code: 0 after a clean stop, 1 when it could not start.
+int run_serve_command(const ServeCommandOptions& options);
+
+}  // namespace scanhub::app
