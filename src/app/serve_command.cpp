@@ -90,6 +90,8 @@ int run_serve_command(const ServeCommandOptions& options) {
   for (unsigned i = 1; i < std::max(1u, options.threads); ++i) threads.emplace_back([&] { io.run(); });
   io.run();
   for (auto& thread : threads) thread.join();
+  // Scans may still run and publish until `scans` is destroyed; the hubs must not see that.
+  progress_hub->detach();
   std::printf("scanhub: stopped\n");
   return 0;
 }

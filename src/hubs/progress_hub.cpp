@@ -62,9 +62,12 @@ void ProgressHub::attach(signalr::HubContext& clients) {
   });
 }
 
-ProgressHub::~ProgressHub() {
+void ProgressHub::detach() {
   if (listener_) tracker_.bus().unsubscribe(*listener_);
+  listener_.reset();
 }
+
+ProgressHub::~ProgressHub() { detach(); }
 
 std::optional<core::ScanSnapshot> ProgressHub::find_scan(std::string_view scan_id) {
   const auto id = parse_scan_id(scan_id);

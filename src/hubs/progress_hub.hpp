@@ -29,6 +29,9 @@ class ProgressHub : public signalr::Hub {
   /// Starts forwarding the tracker's events to `clients` (the context map_hub returned for this
   /// hub). Call once, before clients connect.
   void attach(signalr::HubContext& clients);
+  /// Stops forwarding events; after it returns the context is not used again. Call before the
+  /// HubHost that owns the context goes away while scans may still publish.
+  void detach();
 
   void invoke(const signalr::CallerContext& caller, std::string_view target,
               const boost::json::array& arguments, signalr::Completion complete) override;
