@@ -38,6 +38,18 @@ struct Unit {
 
 std::string display_path(const std::string& raw) { return core::to_valid_utf8(raw); }
 
+// A directory whose scan failed as a whole: one error, and its stored tracks kept.
+DirectoryResult unreadable_directory(const DirectoryWork& work, const store::TrackIndex& index,
+                                     const std::string& why) {
+  DirectoryResult result;
+  for (const std::string& name : work.files) {
+    const auto stored = index.find(work.directory.empty() ? name : work.directory + "/" + name);
+    if (stored != index.end()) result.seen.push_back(stored->second.id);
+  }
+  result.errors.push_back({display_path(work.directory), "cannot scan directory: " + why});
+  return result;
+}
+
 bool under_prefix(const std::string& path, const std::vector<std::string>& prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& prefix) {
     return path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
@@ -158,10 +170,11 @@ void ScanService::run(Running& running) {
   std::string fatal;  // a failure that ends the scan; guarded by `latch_mutex` once units run
   core::ScanStatus outcome = core::ScanStatus::completed;
 
-  // Counts an error in the database and then in the live snapshot.
-  const auto record_errors = [&](std::vector<store::ScanError> errors, core::ScanCounters delta) {
+  // Counts walk errors in the database and then in the live snapshot.
+  const auto record_errors = [&](const std::vector<store::ScanError>& errors) {
     if (errors.empty()) return;
-    delta.errors_count += static_cast<std::int64_t>(errors.size());
+    core::ScanCounters delta;
+    delta.errors_count = static_cast<std::int64_t>(errors.size());
     const std::string last = errors.back().path + ": " + errors.back().reason;
     store_.write_sync([&](store::Connection& c) {
       for (const auto& e : errors) c.scans.add_error(id, e, core::Clock::now());
@@ -218,7 +231,7 @@ void ScanService::run(Running& running) {
     core::ScanCounters discovered;
     discovered.directories_total = static_cast<std::int64_t>(units.size());
     discovered.directories_queued = discovered.directories_total;
-    record_errors(walk_errors, {});
+    record_errors(walk_errors);
     if (!fatal.empty()) throw std::runtime_error(fatal);
 
     const core::TimePoint discovered_at = core::Clock::now();
@@ -255,8 +268,17 @@ void ScanService::run(Running& running) {
         if (directory_delay_for_test_.count() > 0) std::this_thread::sleep_for(directory_delay_for_test_);
         if (running.cancelled) return unit_done({});
         LibraryState& state = libraries[library];
-        auto result = std::make_shared<DirectoryResult>(scan_music_directory(
-            state.library.path, state.library.id, work, state.index, reader_));
+        auto result = std::make_shared<DirectoryResult>();
+        try {
+          *result = scan_music_directory(state.library.path, state.library.id, work, state.index,
+                                         reader_);
+        } catch (const std::exception& e) {
+          // Not bad input (that is caught per file) but e.g. memory exhaustion: the directory
+          // is an error, and what it held before is kept.
+          *result = unreadable_directory(work, state.index, e.what());
+        } catch (...) {
+          *result = unreadable_directory(work, state.index, "unknown error");
+        }
         core::ScanCounters delta;
         delta.directories_scanned = 1;
         delta.tracks_found = result->tracks_found();

@@ -183,3 +183,28 @@ TEST(ScanService, ASecondScanOfTheSameLibraryReturnsTheRunningOne) {
   gate.open();
   harness.service.wait(first.id);
 }
+
+namespace {
+// A reader that fails in a way no tag reader should: not with a ReadError, not even with a
+// std::exception. The scan must count it and finish, not hang or crash.
+class ThrowingReader : public media::TagReader {
+ public:
+  core::TrackMetadata read(const std::filesystem::path&) const override { throw 42; }
+};
+}  // namespace
+
+TEST(ScanService, AUnitOfWorkThatThrowsIsAnErrorAndTheScanFinishes) {
+  test::TempDir dir;
+  const auto manifest = test::make_library(dir / "library", 12, 3, false);
+  ThrowingReader reader;
+  test::ScanHarness harness(dir / "scanhub.db", 2, &reader);
+  const auto library = harness.add_library(dir / "library");
+  const core::ScanSnapshot scan = harness.scan(library);
+  EXPECT_EQ(scan.status, core::ScanStatus::completed);
+  EXPECT_EQ(scan.counters.errors_count, manifest.directories_with_audio);  // one per directory
+  EXPECT_EQ(scan.counters.directories_scanned, manifest.directories_with_audio);
+  EXPECT_TRUE(harness.tracks(library).empty());
+  const auto errors = harness.errors(scan.id);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].reason, "cannot scan directory: unknown error");
+}
