@@ -47,10 +47,10 @@ before(async () => {
   execFileSync(process.env.MAKE_LIBRARY, [library, '--tracks', '80', '--seed', '21',
                                           '--template-cache', process.env.TEMPLATE_CACHE]);
   manifest = JSON.parse(readFileSync(join(library, 'manifest.json'), 'utf8'));
-  // Each directory takes 80 ms, so the scan runs for seconds and can be joined mid-way.
+  // Each directory takes 150 ms, so the scan runs for seconds and can be joined mid-way.
   server = await startServer(process.env.SCANHUB_BIN, [
     'serve', '--port', '0', '--db', join(dir, 'scanhub.db'), '--library', library,
-    '--directory-delay-for-test', '80', '--workers', '2',
+    '--directory-delay-for-test', '150', '--workers', '2',
   ], { portPattern: /serving http:\/\/[^:]+:(\d+)\// });
 });
 
