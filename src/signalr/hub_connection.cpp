@@ -164,11 +164,13 @@ void HubConnection::on_handshake(std::string_view record) {
   }
   state_ = State::kOpen;
   handshake_done_ = true;
-  // The handshake response goes first; it is exempt from conflation and bounds by being the
-  // first record in an empty outbox.
+  // Open for send_all before the handshake response can leave: the write may happen at once,
+  // and a client whose start() resolved must receive every later broadcast. Sends posted by
+  // then run on this strand after this handler, so the response still goes first; it is exempt
+  // from conflation and bounds by being the first record in an empty outbox.
+  endpoint_.mark_open(*this);
   outbox_.push(std::make_shared<const std::string>(write_handshake_response()));
   maybe_write();
-  endpoint_.mark_open(*this);
   arm_timer();  // from the handshake deadline to keep-alive and client timeout
   try {
     endpoint_.hub().on_connected(caller_);
