@@ -2,6 +2,7 @@
 
 #include "http/json_response.hpp"
 #include "http/query.hpp"
+#include "signalr/http_transports.hpp"
 #include "signalr/hub_host.hpp"
 #include "signalr/websocket_transport.hpp"
 
@@ -17,14 +18,65 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 namespace scanhub::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace beast_http = beast::http;
 
 namespace {
+
 constexpr std::string_view kServerName = "scanhub";
+constexpr std::string_view kTransportMethods = "GET, POST, DELETE, OPTIONS";
+
+Response to_response(const signalr::HttpReply& reply, unsigned version) {
+  Response response{static_cast<Status>(reply.status), version};
+  response.set(beast_http::field::cache_control, "no-cache");
+  if (reply.status == 204) return response;  // no body, no Content-Length
+  if (!reply.body.empty() || reply.status != 202) {
+    response.set(beast_http::field::content_type, reply.content_type.empty()
+                                                      ? "application/json; charset=utf-8"
+                                                      : reply.content_type);
+  }
+  response.body() = reply.body;
+  response.prepare_payload();
+  return response;
 }
+
+bool accepts_event_stream(const Request& request) {
+  const auto accept = request[beast_http::field::accept];
+  for (std::size_t at = 0; at + 17 <= accept.size(); ++at) {
+    if (beast::iequals(accept.substr(at, 17), "text/event-stream")) return true;
+  }
+  return false;
+}
+
+// Exactly one answer per request handed to src/signalr: a handler dropped without being
+// called (a bug, or a transport torn down mid-request) still answers, so the session is never
+// left waiting.
+class ReplyOnce {
+ public:
+  explicit ReplyOnce(std::shared_ptr<HttpSession> session) : session_(std::move(session)) {}
+  ~ReplyOnce() {
+    if (done_.load(std::memory_order_relaxed)) return;
+    try {
+      deliver({500, R"({"error":"The request was not answered."})", {}});
+    } catch (...) {
+      // noexcept destructor; the session's read deadline closes it eventually.
+    }
+  }
+  void deliver(signalr::HttpReply reply) {
+    if (done_.exchange(true)) return;
+    session_->post_reply(std::move(reply));
+  }
+
+ private:
+  std::shared_ptr<HttpSession> session_;
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket&& socket, std::shared_ptr<ServerState> state)
     : stream_(std::move(socket)), state_(std::move(state)) {}
@@ -52,7 +104,14 @@ void HttpSession::abort() {
   });
 }
 
+void HttpSession::post_reply(signalr::HttpReply reply) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), reply = std::move(reply)] {
+    self->send(to_response(reply, self->request_version_), false);
+  });
+}
+
 void HttpSession::do_read() {
+  request_origin_.clear();
   if (stopping_ || closed_) {
     do_close();
     return;
@@ -73,6 +132,7 @@ void HttpSession::on_header(beast::error_code ec, std::size_t /*bytes*/) {
     return;
   }
   const auto& header = parser_->get();
+  request_origin_ = std::string(header[beast_http::field::origin]);
   if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
     // curl and other clients wait for this before sending a large body. The interim response
     // is tiny; write it synchronously-ordered before reading the body.
@@ -132,6 +192,10 @@ void HttpSession::on_request(Request&& request) {
   request_keep_alive_ = request.keep_alive();
   const Target target = split_target(request.target());
 
+  if (auto preflight = state_->cors.preflight(request)) {
+    send(std::move(*preflight), false);
+    return;
+  }
   if (beast::websocket::is_upgrade(request)) {
     auto route = state_->context.hubs.match(target.path);
     if (!route || route->kind != signalr::HubRoute::Kind::kConnect) {
@@ -157,12 +221,61 @@ void HttpSession::on_request(Request&& request) {
     return;
   }
 
+  if (auto route = state_->context.hubs.match(target.path);
+      route && route->kind == signalr::HubRoute::Kind::kConnect) {
+    on_transport_request(*route, std::move(request), target);
+    return;
+  }
+
   Response response = handle_request(request, state_->context);
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("http: {} {} -> {}", request.method_string(), request.target(),
                   response.result_int());
   }
   send(std::move(response), false);
+}
+
+void HttpSession::on_transport_request(const signalr::HubRoute& route, Request&& request,
+                                       const Target& target) {
+  if (stopping_) {
+    send(error_response(Status::service_unavailable, "The server is shutting down."), true);
+    return;
+  }
+  const QueryParams query(target.query);
+  signalr::TransportRequest params;
+  if (auto id = query.get("id")) params.id = std::string(*id);
+  params.access_token = access_token_of(request, target.query);
+  switch (request.method()) {
+    case Verb::get:
+      if (accepts_event_stream(request)) {
+        auto reply = signalr::accept_server_sent_events(
+            route, std::move(params), stream_, state_->cors.headers_for(request_origin_));
+        if (!reply) return;  // the stream now belongs to the Server-Sent Events transport
+        send(to_response(*reply, request_version_), false);
+        return;
+      }
+      signalr::long_poll(route, std::move(params), state_->io, make_reply_handler());
+      return;
+    case Verb::post:
+      signalr::send_to_connection(route, std::move(params), std::move(request.body()),
+                                  make_reply_handler());
+      return;
+    case Verb::delete_:
+      signalr::delete_connection(route, std::move(params), make_reply_handler());
+      return;
+    default: {
+      Response response = error_response(Status::method_not_allowed,
+                                         "Hub requests are GET, POST, DELETE or a WebSocket upgrade.");
+      response.set(beast_http::field::allow, kTransportMethods);
+      send(std::move(response), false);
+      return;
+    }
+  }
+}
+
+signalr::ReplyHandler HttpSession::make_reply_handler() {
+  auto once = std::make_shared<ReplyOnce>(shared_from_this());
+  return [once](signalr::HttpReply reply) { once->deliver(std::move(reply)); };
 }
 
 void HttpSession::send(Response&& response, bool close) {
@@ -172,6 +285,7 @@ void HttpSession::send(Response&& response, bool close) {
   response_.version(request_version_ == 10 ? 10 : 11);
   response_.keep_alive(keep_alive);
   response_.set(beast_http::field::server, kServerName);
+  state_->cors.decorate(request_origin_, response_);
   stream_.expires_after(state_->options.write_timeout);
   beast_http::async_write(
       stream_, response_,

@@ -1,13 +1,18 @@
 #pragma once
 // One HTTP/1.1 connection (internal to src/http): reads requests with limits and a deadline,
-// answers them through handle_request, keeps the connection alive, and hands WebSocket
-// upgrades on a hub path to src/signalr. Beast advanced_server's http_session, without the
-// pipelining queue (one request at a time).
+// answers them through handle_request, keeps the connection alive, and hands requests to a
+// hub's path to src/signalr: WebSocket upgrades and Server-Sent Events take the stream over;
+// long polls, POSTs and DELETEs are answered asynchronously (the session neither reads nor
+// writes until the reply comes). CORS headers (cors.hpp) go on every response it writes.
+// Beast advanced_server's http_session, without the pipelining queue (one request at a time).
 //
-// Threading: all work on the socket's strand; shutdown() and abort() from any thread.
+// Threading: all work on the socket's strand; shutdown(), abort() and the reply handlers given
+// to src/signalr from any thread.
 
 #include "http/message.hpp"
+#include "http/query.hpp"
 #include "http/server_state.hpp"
+#include "signalr/http_transports.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -29,6 +34,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void shutdown();
   /// Drop the socket now.
   void abort();
+  /// The answer to a request handed to src/signalr (any thread; posts to the strand).
+  void post_reply(signalr::HttpReply reply);
 
  private:
   void do_read();
@@ -36,6 +43,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_read_error(boost::beast::error_code ec);
   void on_request(Request&& request);
+  void on_transport_request(const signalr::HubRoute& route, Request&& request,
+                            const Target& target);
+  signalr::ReplyHandler make_reply_handler();
   void send(Response&& response, bool close);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
@@ -45,6 +55,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<ServerState> state_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Response response_;
+  std::string request_origin_;  // the Origin header, for CORS on the response
   unsigned request_version_ = 11;
   bool request_keep_alive_ = true;
   bool reading_ = false;

@@ -29,10 +29,11 @@ Response hub_request(const Request& request, const signalr::HubRoute& route,
     response.prepare_payload();
     return response;
   }
-  // Server-Sent Events and Long Polling will be answered here.
+  // Transport requests (WebSockets, Server-Sent Events, Long Polling, POST, DELETE) need the
+  // connection itself and are served by the HTTP session (http_session.cpp).
   return error_response(Status::bad_request,
-                        "Only the WebSockets transport is available: send a WebSocket "
-                        "upgrade request.");
+                        "Connect with a transport: a WebSocket upgrade, an event stream or a "
+                        "long poll.");
 }
 
 std::optional<Response> static_file(std::string_view raw_path,

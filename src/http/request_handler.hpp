@@ -2,7 +2,8 @@
 // What the HTTP server answers to one request that is not a WebSocket upgrade: SignalR
 // negotiate, the REST routes, static files, else 404. No sockets: unit-testable.
 //
-// Order: (1) a mapped hub's `{path}/negotiate` (POST) and `{path}` (transport requests);
+// Order: (1) a mapped hub's `{path}/negotiate` (POST) and `{path}` (transport requests need
+// the connection and are served by the HTTP session, http_transports.hpp; here: 400);
 // (2) the Router; (3) GET/HEAD static files (disk web root first when set, then embedded);
 // (4) 404 `{"error": ...}`. HEAD is answered like GET without a body.
 // Threading: any thread (the session's strand). Never throws except std::bad_alloc.

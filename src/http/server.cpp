@@ -134,7 +134,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 Server::Server(asio::io_context& io, ServerOptions options, const Router& router,
                signalr::HubHost& hubs, const StaticFiles& files)
     : impl_(std::make_shared<Impl>(
-          io, std::make_shared<ServerState>(std::move(options), router, hubs, files))) {}
+          io, std::make_shared<ServerState>(std::move(options), router, hubs, files,
+                                            io.get_executor()))) {}
 
 Server::~Server() = default;
 

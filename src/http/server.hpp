@@ -35,6 +35,7 @@ namespace scanhub::http {
 
 class Server {
  public:
+  /// Throws std::invalid_argument for a malformed options.cors_origins entry (cors.hpp).
   Server(boost::asio::io_context& io, ServerOptions options, const Router& router,
          signalr::HubHost& hubs, const StaticFiles& files);
   ~Server();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace scanhub::http {
 
@@ -22,6 +23,9 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
   /// Development: serve files from this directory before the embedded ones. Empty: off.
   std::filesystem::path web_root;
+  /// Origins allowed to call the API and the hubs from a browser (`scheme://host[:port]`),
+  /// with credentials (cors.hpp). Empty: no CORS headers at all.
+  std::vector<std::string> cors_origins;
 };
 
 }  // namespace scanhub::http

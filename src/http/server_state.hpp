@@ -2,8 +2,11 @@
 // State shared by the server and its sessions (internal to src/http). Sessions hold it by
 // shared_ptr, so it outlives the last of them. The session registry is guarded by `mutex`.
 
+#include "http/cors.hpp"
 #include "http/request_handler.hpp"
 #include "http/server_options.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
 #include <memory>
@@ -17,12 +20,17 @@ class HttpSession;
 
 struct ServerState {
   ServerState(ServerOptions server_options, const Router& router, signalr::HubHost& hubs,
-              const StaticFiles& files)
+              const StaticFiles& files, boost::asio::any_io_executor io_executor)
       : options(std::move(server_options)),
-        context{router, hubs, files, options.web_root} {}
+        context{router, hubs, files, options.web_root},
+        cors(options.cors_origins),
+        io(std::move(io_executor)) {}
 
   const ServerOptions options;
   const RequestContext context;
+  const CorsPolicy cors;
+  /// The io_context's executor: Long Polling connections get their strands here.
+  const boost::asio::any_io_executor io;
   std::atomic<bool> stopping{false};
 
   void track(const std::shared_ptr<HttpSession>& session) {

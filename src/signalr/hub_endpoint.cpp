@@ -1,6 +1,8 @@
 #include "signalr/hub_endpoint.hpp"
 
+#include "signalr/capabilities.hpp"
 #include "signalr/hub_connection.hpp"
+#include "signalr/http_transport.hpp"
 #include "signalr/json_hub_protocol.hpp"
 #include "signalr/random_token.hpp"
 
@@ -20,7 +22,7 @@ constexpr std::int64_t kMaxNegotiateVersion = 1;
 HttpReply error_reply(unsigned status, std::string_view message) {
   json::object body;
   body["error"] = message;
-  return {status, json::serialize(body)};
+  return {status, json::serialize(body), {}};
 }
 
 }  // namespace
@@ -63,10 +65,15 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
   if (version >= 1) body["connectionToken"] = token;
   body["negotiateVersion"] = version;
   json::array transports;
-  transports.push_back(json::object{{"transport", "WebSockets"},
-                                    {"transferFormats", json::array{"Text", "Binary"}}});
+  for (const TransportCapability& transport : kTransports) {
+    json::array formats;
+    for (std::string_view format : transport.formats) {
+      if (!format.empty()) formats.emplace_back(format);
+    }
+    transports.push_back(json::object{{"transport", transport.name}, {"transferFormats", std::move(formats)}});
+  }
   body["availableTransports"] = std::move(transports);
-  return {200, json::serialize(body)};
+  return {200, json::serialize(body), {}};
 }
 
 void HubEndpoint::sweep_expired_locked(Clock::time_point now) {
@@ -76,12 +83,12 @@ void HubEndpoint::sweep_expired_locked(Clock::time_point now) {
 }
 
 std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
-    std::optional<std::string_view> token) {
+    std::optional<std::string_view> token, TransportKind kind) {
   std::lock_guard lock(mutex_);
   if (stopping_) return std::unexpected(ClaimError::kStopping);
   if (!token) {
     Claim fresh{random_token(), random_token()};
-    claimed_tokens_.insert(fresh.token);
+    claimed_tokens_.emplace(fresh.token, kind);
     return fresh;
   }
   std::string key(*token);
@@ -90,7 +97,7 @@ std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
     Claim claimed{std::move(found->second.connection_id), key};
     pending_.erase(found);
     if (expired) return std::unexpected(ClaimError::kNotFound);
-    claimed_tokens_.insert(std::move(key));
+    claimed_tokens_.emplace(std::move(key), kind);
     return claimed;
   }
   if (claimed_tokens_.contains(key)) return std::unexpected(ClaimError::kConflict);
@@ -100,6 +107,45 @@ std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
 void HubEndpoint::release_claim(const std::string& token) {
   std::lock_guard lock(mutex_);
   claimed_tokens_.erase(token);
+}
+
+void HubEndpoint::register_http_transport(const std::string& token,
+                                          std::shared_ptr<HttpTransport> transport) {
+  std::lock_guard lock(mutex_);
+  http_transports_[token] = std::move(transport);
+}
+
+std::expected<std::shared_ptr<HttpTransport>, HubEndpoint::FindError>
+HubEndpoint::find_http_transport(std::string_view token) {
+  std::lock_guard lock(mutex_);
+  const std::string key(token);
+  if (auto found = http_transports_.find(key); found != http_transports_.end()) {
+    return found->second;
+  }
+  if (auto claimed = claimed_tokens_.find(key); claimed != claimed_tokens_.end()) {
+    return std::unexpected(claimed->second == TransportKind::kWebSockets ? FindError::kWebSocket
+                                                                         : FindError::kNotReady);
+  }
+  if (pending_.contains(key)) return std::unexpected(FindError::kNotReady);
+  if (auto closed = closed_tokens_.find(key); closed != closed_tokens_.end() &&
+                                              closed->second + options_.closed_token_memory >
+                                                  Clock::now()) {
+    return std::unexpected(FindError::kClosed);  // expired entries linger until the next close
+  }
+  return std::unexpected(FindError::kNotFound);
+}
+
+void HubEndpoint::remember_closed_locked(std::string token, Clock::time_point now) {
+  // Bounded by time and by count, so a flood of short connections cannot grow it without end.
+  while (!closed_order_.empty()) {
+    auto oldest = closed_tokens_.find(closed_order_.front());
+    const bool expired = oldest == closed_tokens_.end() ||
+                         oldest->second + options_.closed_token_memory <= now;
+    if (!expired && closed_order_.size() < options_.max_pending_negotiations) break;
+    if (oldest != closed_tokens_.end()) closed_tokens_.erase(oldest);
+    closed_order_.pop_front();
+  }
+  if (closed_tokens_.emplace(token, now).second) closed_order_.push_back(std::move(token));
 }
 
 bool HubEndpoint::attach(std::shared_ptr<HubConnection> connection) {
@@ -117,9 +163,15 @@ void HubEndpoint::mark_open(const HubConnection& connection) {
 
 void HubEndpoint::detach(const HubConnection& connection) {
   ConnectionPtr keep;  // released outside the lock
+  std::shared_ptr<HttpTransport> keep_transport;
   {
     std::lock_guard lock(mutex_);
     claimed_tokens_.erase(connection.token());
+    if (auto found = http_transports_.find(connection.token()); found != http_transports_.end()) {
+      keep_transport = std::move(found->second);
+      http_transports_.erase(found);
+      remember_closed_locked(connection.token(), Clock::now());
+    }
     auto found = live_.find(connection.id());
     if (found == live_.end()) return;
     for (const auto& group : found->second.groups) {

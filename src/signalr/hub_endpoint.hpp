@@ -3,8 +3,8 @@
 // the rest of the program uses to send to its clients. Internal to src/signalr; the HTTP layer
 // reaches it through HubHost and HubRoute.
 //
-// Source: TransportProtocols.md ("POST [endpoint-base]/negotiate", WebSockets 404/409) and
-// HubProtocol.md. Threading: every public member is callable from any thread; one mutex guards
+// Source: TransportProtocols.md ("POST [endpoint-base]/negotiate", WebSockets 404/409, HTTP Post,
+// Server-Sent Events, Long Polling) and HubProtocol.md. Threading: every public member is callable from any thread; one mutex guards
 // the maps, and no hub code or I/O runs under it. Sends serialize the message once, outside the
 // lock, then post the shared record to each recipient's strand in call order.
 
@@ -12,9 +12,11 @@
 #include "signalr/hub_counters.hpp"
 #include "signalr/hub_host.hpp"
 #include "signalr/hub_options.hpp"
+#include "signalr/transport.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -28,6 +30,7 @@
 namespace scanhub::signalr {
 
 class HubConnection;
+class HttpTransport;
 
 class HubEndpoint final : public HubContext {
  public:
@@ -50,8 +53,22 @@ class HubEndpoint final : public HubContext {
   };
   /// A transport asks for connection `token` (the `id` query value); nullopt (skipNegotiation)
   /// creates a connection on the spot. The token stays claimed until release_claim/detach.
-  std::expected<Claim, ClaimError> claim(std::optional<std::string_view> token);
+  std::expected<Claim, ClaimError> claim(std::optional<std::string_view> token,
+                                         TransportKind kind = TransportKind::kWebSockets);
   void release_claim(const std::string& token);
+
+  /// Server-Sent Events and Long Polling: makes the transport that claimed `token` reachable
+  /// by the connection's later HTTP requests (POST, polls, DELETE) until detach.
+  void register_http_transport(const std::string& token, std::shared_ptr<HttpTransport> transport);
+  enum class FindError {
+    kNotFound,   ///< never negotiated, expired, or closed long ago: 404
+    kClosed,     ///< closed recently (within options().closed_token_memory)
+    kWebSocket,  ///< the connection uses WebSockets: no HTTP requests besides the upgrade
+    kNotReady,   ///< negotiated, but no transport has started yet
+  };
+  /// The HTTP transport of connection `token`, for its POST, poll and DELETE requests.
+  std::expected<std::shared_ptr<HttpTransport>, FindError> find_http_transport(
+      std::string_view token);
 
   /// The transport connected: the connection is live (closed by stop()), not yet open.
   /// Returns false when the endpoint is stopping: the caller closes the connection.
@@ -94,6 +111,7 @@ class HubEndpoint final : public HubContext {
   void deliver(const std::vector<ConnectionPtr>& recipients, std::string_view target,
                const boost::json::array& arguments, const SendOptions& options);
   void sweep_expired_locked(Clock::time_point now);
+  void remember_closed_locked(std::string token, Clock::time_point now);
 
   const std::string path_;
   const std::shared_ptr<Hub> hub_;
@@ -104,7 +122,11 @@ class HubEndpoint final : public HubContext {
   bool stopping_ = false;
   Clock::time_point next_sweep_{};
   std::unordered_map<std::string, Pending> pending_;   // token -> negotiated, not yet claimed
-  std::unordered_set<std::string> claimed_tokens_;     // tokens held by a transport
+  std::unordered_map<std::string, TransportKind> claimed_tokens_;  // tokens held by a transport
+  std::unordered_map<std::string, std::shared_ptr<HttpTransport>> http_transports_;  // by token
+  // Tokens of connections that ended, oldest first, for late polls (bounded: see .cpp).
+  std::deque<std::string> closed_order_;
+  std::unordered_map<std::string, Clock::time_point> closed_tokens_;  // token -> when closed
   std::unordered_map<std::string, Live> live_;         // connection id -> connection
   std::unordered_map<std::string, std::unordered_map<std::string, ConnectionPtr>> groups_;
 };

@@ -4,7 +4,8 @@
 // Source: TransportProtocols.md (negotiate, WebSockets) and HubProtocol.md in dotnet/aspnetcore.
 // Usage (src/app): map every hub before the HTTP server starts; keep the returned HubContext
 // for sending from anywhere; Server::stop() calls stop(). The HTTP layer (src/http) calls
-// match(), negotiate() and accept_websocket() (websocket_transport.hpp).
+// match(), negotiate(), accept_websocket() (websocket_transport.hpp) and the Server-Sent
+// Events, Long Polling and HTTP POST entry points (http_transports.hpp).
 //
 // Threading: map_hub() before serving (not concurrently with requests); everything else from
 // any thread. Throws std::invalid_argument from map_hub for a bad or duplicate path.
@@ -24,17 +25,20 @@ namespace scanhub::signalr {
 
 class HubEndpoint;
 
-/// A complete HTTP answer computed by the SignalR layer: status code and JSON body.
+/// A complete HTTP answer computed by the SignalR layer: status code, body and its type.
 struct HttpReply {
   unsigned status = 200;
   std::string body;
+  /// Empty: `application/json; charset=utf-8` (errors and negotiate). Ignored for 202 and 204
+  /// without a body.
+  std::string content_type;
 };
 
 /// A request path that belongs to a mapped hub.
 struct HubRoute {
   enum class Kind {
     kNegotiate,  ///< {path}/negotiate
-    kConnect,    ///< {path}: transports (WebSocket upgrade today)
+    kConnect,    ///< {path}: transports (WebSocket upgrade, SSE, long polls, POST, DELETE)
   };
   HubEndpoint* endpoint = nullptr;
   Kind kind = Kind::kConnect;

@@ -20,6 +20,13 @@ struct HubOptions {
   /// After the server starts closing a connection (Close message, then close frame), the
   /// socket is aborted when the peer has not finished the close within this time.
   std::chrono::milliseconds close_timeout{std::chrono::seconds(5)};
+  /// Long Polling: a poll with nothing to deliver is answered 200 with an empty body after this
+  /// long (TransportProtocols.md "Long Polling"; ASP.NET Core's PollTimeout, 90 s; the JS
+  /// client gives up on a poll after 100 s).
+  std::chrono::milliseconds long_poll_timeout{std::chrono::seconds(90)};
+  /// How long the token of a closed connection is remembered, so a late poll gets 204 (the
+  /// connection ended) rather than 404 (never existed).
+  std::chrono::milliseconds closed_token_memory{std::chrono::seconds(30)};
 
   /// Largest hub message (one record, without its separator) accepted from a client, in bytes.
   std::size_t max_receive_message_size = 32 * 1024;

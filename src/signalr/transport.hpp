@@ -1,7 +1,7 @@
 #pragma once
 // The interface between a hub connection (protocol state, src/signalr/hub_connection.hpp) and
-// the transport that moves its bytes. WebSockets implements it today; Server-Sent Events and
-// Long Polling will implement it beside WebSockets (TransportProtocols.md).
+// the transport that moves its bytes: WebSockets (websocket_transport.cpp), Server-Sent Events
+// and Long Polling, each paired with HTTP POST (http_transport.hpp) (TransportProtocols.md).
 //
 // Threading: every call in both directions happens on the connection's strand. The transport
 // delivers bytes with HubConnection::on_receive, reports writes with on_send_complete and its
@@ -13,6 +13,9 @@
 #include <vector>
 
 namespace scanhub::signalr {
+
+/// The transports of TransportProtocols.md.
+enum class TransportKind { kWebSockets, kServerSentEvents, kLongPolling };
 
 class Transport {
  public:

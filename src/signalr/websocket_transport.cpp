@@ -161,7 +161,7 @@ class WebSocketTransport final : public Transport,
 HttpReply error_reply(unsigned status, std::string_view message) {
   boost::json::object body;
   body["error"] = message;
-  return {status, boost::json::serialize(body)};
+  return {status, boost::json::serialize(body), {}};
 }
 
 }  // namespace

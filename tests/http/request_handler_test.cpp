@@ -60,7 +60,7 @@ TEST_F(RequestHandlerTest, NegotiateNeedsPost) {
 TEST_F(RequestHandlerTest, HubPathWithoutUpgradeExplainsTransports) {
   auto response = handle(Verb::get, "/hubs/progress?id=x");
   EXPECT_EQ(response.result(), Status::bad_request);
-  EXPECT_NE(json::parse(response.body()).at("error").as_string().find("WebSockets"),
+  EXPECT_NE(json::parse(response.body()).at("error").as_string().find("WebSocket"),
             std::string::npos);
 }
 

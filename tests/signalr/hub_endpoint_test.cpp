@@ -73,7 +73,9 @@ TEST_F(HubEndpointTest, NegotiateVersion1HasSecretToken) {
   EXPECT_NE(id, token);
   for (char c : token) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
   EXPECT_EQ(body.at("availableTransports"),
-            json::parse(R"([{"transport":"WebSockets","transferFormats":["Text","Binary"]}])"));
+            json::parse(R"([{"transport":"WebSockets","transferFormats":["Text","Binary"]},)"
+                        R"({"transport":"ServerSentEvents","transferFormats":["Text"]},)"
+                        R"({"transport":"LongPolling","transferFormats":["Text","Binary"]}])"));
 }
 
 TEST_F(HubEndpointTest, NegotiateVersion0HasNoToken) {

@@ -5,7 +5,7 @@
 //
 // Flags: --port N (0) --address A (127.0.0.1) --threads N (2) --keep-alive-ms --client-timeout-ms
 //        --handshake-timeout-ms --close-timeout-ms --max-message-size --outbox-max-messages
-//        --max-pending-invocations --body-limit
+//        --max-pending-invocations --body-limit --long-poll-timeout-ms --cors-origin ORIGIN (repeatable)
 //        --web-root DIR --no-stdin --log-level LEVEL (warn)
 #include "http/json_response.hpp"
 #include "http/router.hpp"
@@ -71,6 +71,8 @@ Flags parse_flags(int argc, char** argv) {
     else if (name == "--max-pending-invocations") flags.hub.max_pending_invocations = std::stoul(value());
     else if (name == "--outbox-max-messages") flags.hub.outbox_max_messages = std::stoul(value());
     else if (name == "--body-limit") flags.server.body_limit = std::stoul(value());
+    else if (name == "--long-poll-timeout-ms") flags.hub.long_poll_timeout = ms();
+    else if (name == "--cors-origin") flags.server.cors_origins.push_back(value());
     else if (name == "--web-root") flags.server.web_root = value();
     else if (name == "--no-stdin") flags.watch_stdin = false;
     else if (name == "--log-level") flags.log_level = value();
