@@ -4,6 +4,7 @@
 #include "app/scan_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/setup.hpp"
+#include "http/cors.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -38,6 +39,19 @@ int main(int argc, char** argv) {
                     "Milliseconds between progress messages per scan")
       ->capture_default_str();
   serve->add_option("--web-root", serve_options.web_root, "Serve the page from this directory (development)");
+  serve->add_option("--cors-origin", serve_options.cors_origins,
+                    "Browser origin allowed to call the API and hubs, with credentials "
+                    "(scheme://host[:port]; repeatable)")
+      ->check(CLI::Validator(
+          [](std::string& origin) -> std::string {
+            try {
+              scanhub::http::CorsPolicy check({origin});
+              return {};
+            } catch (const std::exception& e) {
+              return e.what();
+            }
+          },
+          "ORIGIN"));
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 

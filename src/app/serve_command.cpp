@@ -1,9 +1,12 @@
 #include "app/serve_command.hpp"
 
 #include "api/routes.hpp"
+#include "api/signalr_info.hpp"
 #include "app/setup.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "hubs/indexer_hub.hpp"
+#include "hubs/job_progress_hub.hpp"
 #include "hubs/progress_hub.hpp"
 #include "media/tag_reader.hpp"
 #include "signalr/hub_host.hpp"
@@ -46,15 +49,25 @@ int run_serve_command(const ServeCommandOptions& options) {
   boost::asio::io_context io;
   signalr::HubHost hubs;
   auto progress_hub = std::make_shared<hubs::ProgressHub>(tracker, *store);
-  progress_hub->attach(hubs.map_hub("/hubs/progress", progress_hub));
+  progress_hub->attach(hubs.map_hub(std::string(hubs::ProgressHub::kPath), progress_hub));
+  auto indexer_hub = std::make_shared<hubs::IndexerHub>(tracker, *store, scans);
+  indexer_hub->attach(hubs.map_hub(std::string(hubs::IndexerHub::kPath), indexer_hub));
+  auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(tracker, *store);
+  job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub));
 
   http::Router router;
   api::add_routes(router, {*store, tracker, scans});
+  api::SignalRInfo signalr_info = api::signalr_capabilities();
+  signalr_info.hubs = {{"ProgressHub", std::string(hubs::ProgressHub::kPath)},
+                       {"IndexerHub", std::string(hubs::IndexerHub::kPath)},
+                       {"JobProgressHub", std::string(hubs::JobProgressHub::kPath)}};
+  api::add_signalr_routes(router, std::move(signalr_info));
   const http::StaticFiles files = http::embedded_static_files();
   http::ServerOptions server_options;
   server_options.address = options.address;
   server_options.port = options.port;
   server_options.web_root = options.web_root;
+  server_options.cors_origins = options.cors_origins;
   http::Server server(io, server_options, router, hubs, files);
   try {
     server.start();
@@ -92,6 +105,8 @@ int run_serve_command(const ServeCommandOptions& options) {
   for (auto& thread : threads) thread.join();
   // Scans may still run and publish until `scans` is destroyed; the hubs must not see that.
   progress_hub->detach();
+  indexer_hub->detach();
+  job_progress_hub->detach();
   std::printf("scanhub: stopped\n");
   return 0;
 }

@@ -18,6 +18,7 @@ struct ServeCommandOptions {
   unsigned workers = 0;        ///< tag-reading threads; 0 = one per core
   unsigned progress_interval_ms = 100;
   std::string web_root;        ///< development: serve web/ from disk
+  std::vector<std::string> cors_origins;  ///< browser origins allowed, with credentials (CORS)
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 

@@ -1,37 +1,18 @@
 #include "hubs/progress_hub.hpp"
 
+#include "hubs/hub_arguments.hpp"
 #include "hubs/progress_payloads.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cassert>
-#include <charconv>
-#include <strings.h>
 
 namespace scanhub::hubs {
 
 namespace {
 
-bool same_method(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-void expect_arity(const boost::json::array& arguments, std::size_t arity, std::string_view method,
-                  std::string_view signature) {
-  if (arguments.size() != arity) {
-    throw signalr::HubError("Failed to invoke '" + std::string(method) + "': it takes " +
-                            std::to_string(arity) + " argument(s) (" + std::string(signature) +
-                            "), the invocation provides " + std::to_string(arguments.size()) + ".");
-  }
-}
-
-std::optional<core::ScanId> parse_scan_id(std::string_view text) {
-  core::ScanId id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
-}
+std::optional<core::ScanId> parse_scan_id(std::string_view text) { return parse_positive_id(text); }
 
 void send(signalr::HubContext& clients, std::string_view connection_id, const HubMessage& m) {
   clients.send_connection(connection_id, m.target, m.arguments, {m.conflation_key});
@@ -41,12 +22,7 @@ void send(signalr::HubContext& clients, std::string_view connection_id, const Hu
 
 std::string scan_id_argument(const boost::json::array& arguments, std::string_view method) {
   expect_arity(arguments, 1, method, "scanId: string");
-  const auto& value = arguments[0];
-  if (value.is_string()) return std::string(value.get_string());
-  if (value.is_int64()) return std::to_string(value.get_int64());
-  if (value.is_uint64()) return std::to_string(value.get_uint64());
-  throw signalr::HubError("Failed to invoke '" + std::string(method) +
-                          "': argument scanId must be a string.");
+  return string_argument(arguments, 0, method, "scanId");
 }
 
 ProgressHub::ProgressHub(progress::ProgressTracker& tracker, store::Store& store)

@@ -20,6 +20,8 @@ namespace scanhub::hubs {
 
 class ProgressHub : public signalr::Hub {
  public:
+  static constexpr std::string_view kPath = "/hubs/progress";
+
   /// `store` answers for scans the tracker no longer holds (ended long ago or before a restart).
   ProgressHub(progress::ProgressTracker& tracker, store::Store& store);
   ~ProgressHub() override;

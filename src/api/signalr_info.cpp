@@ -1,0 +1,65 @@
+#include "api/signalr_info.hpp"
+
+#include "http/json_response.hpp"
+#include "signalr/capabilities.hpp"
+
+#include <boost/json.hpp>
+
+#include <memory>
+
+namespace scanhub::api {
+
+namespace {
+constexpr std::string_view kJobProgressHubUrl = "/hubs/job-progress";
+}
+
+SignalRInfo signalr_capabilities() {
+  SignalRInfo info;
+  for (const auto& transport : signalr::kTransports) info.transports.emplace_back(transport.name);
+  for (std::string_view protocol : signalr::kHubProtocols) info.protocols.emplace_back(protocol);
+  return info;
+}
+
+boost::json::object connection_info(const SignalRInfo& info) {
+  boost::json::object o;
+  o["hubUrl"] = kJobProgressHubUrl;
+  o["userId"] = nullptr;  // scanhub has no authentication yet
+  o["instructions"] = {
+      {"connect", "Use SignalR client library to connect to the hub"},
+      {"authentication", "Not required: scanhub has no authentication yet; a token passed in "
+                         "accessTokenFactory is accepted and ignored"},
+      {"subscribeToJob", "Call hub.invoke('SubscribeToJob', jobId) to receive job updates"},
+      {"subscribeToVideo", "Call hub.invoke('SubscribeToVideo', videoId) to receive video updates"},
+      {"unsubscribeFromJob", "Call hub.invoke('UnsubscribeFromJob', jobId) to stop receiving job updates"},
+      {"getJobProgress", "Call hub.invoke('GetJobProgress', jobId) to get current job status"},
+      {"getVideoProgress", "Call hub.invoke('GetVideoProgress', videoId) to get current video status"},
+  };
+  o["events"] = {
+      "JobProgressUpdate - Fired when job progress updates",
+      "JobCompleted - Fired when job completes successfully",
+      "JobFailed - Fired when job fails",
+      "VideoProgressUpdate - Fired when video progress updates",
+      "BroadcastNotification - Fired for system-wide notifications",
+      "Error - Fired when an error occurs",
+  };
+  boost::json::array hubs;
+  for (const auto& hub : info.hubs) hubs.push_back({{"name", hub.name}, {"url", hub.url}});
+  o["hubs"] = std::move(hubs);
+  boost::json::array transports(info.transports.begin(), info.transports.end());
+  o["transports"] = std::move(transports);
+  boost::json::array protocols(info.protocols.begin(), info.protocols.end());
+  o["protocols"] = std::move(protocols);
+  return o;
+}
+
+void add_signalr_routes(http::Router& router, SignalRInfo info) {
+  // Built once: the answer does not change while the server runs.
+  auto body = std::make_shared<const boost::json::object>(connection_info(info));
+  for (const char* path : {"/api/signalr/connection-info", "/api/v1/signalr/connection-info"}) {
+    router.add(http::Verb::get, path, [body](const http::Request&, const http::PathParams&) {
+      return http::json_response(http::Status::ok, *body);
+    });
+  }
+}
+
+}  // namespace scanhub::api

@@ -1,0 +1,36 @@
+#pragma once
+// Argument handling shared by the hub adapters: method-name matching and argument checks that
+// turn a client's mistake into an error completion (signalr::HubError), worded like ASP.NET
+// Core's so clients that match on the text keep working.
+//
+// Source: ASP.NET Core SignalR (method names are case-insensitive; HubException messages).
+// Pure functions; thread-safe.
+
+#include "signalr/hub.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace scanhub::hubs {
+
+/// Hub method names compare case-insensitively (ASCII), as in ASP.NET Core.
+bool same_method(std::string_view a, std::string_view b) noexcept;
+
+/// Throws signalr::HubError unless `arguments` has exactly `arity` elements; `signature` names
+/// them for the message ("jobId: string").
+void expect_arity(const boost::json::array& arguments, std::size_t arity, std::string_view method,
+                  std::string_view signature);
+
+/// Argument `index` of `method`, named `name`, as a string: a JSON string as is, an integer in
+/// decimal (our ids are numeric, seed clients send strings). Anything else throws HubError.
+std::string string_argument(const boost::json::array& arguments, std::size_t index,
+                            std::string_view method, std::string_view name);
+
+/// A positive decimal id ("7"); nullopt for anything else ("job-123", "0", "7x", a GUID).
+std::optional<std::int64_t> parse_positive_id(std::string_view text) noexcept;
+
+}  // namespace scanhub::hubs

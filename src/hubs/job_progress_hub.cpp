@@ -1,0 +1,145 @@
+#include "hubs/job_progress_hub.hpp"
+
+#include "hubs/hub_arguments.hpp"
+#include "hubs/job_progress_payloads.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cassert>
+
+namespace scanhub::hubs {
+
+namespace {
+
+// Thrown by dispatch() for a target the hub does not have.
+struct UnknownMethod {};
+
+std::string id_argument(const boost::json::array& arguments, std::string_view method,
+                        std::string_view name) {
+  expect_arity(arguments, 1, method, std::string(name) + ": string");
+  return string_argument(arguments, 0, method, name);
+}
+
+}  // namespace
+
+JobProgressHub::JobProgressHub(progress::ProgressTracker& tracker, store::Store& store)
+    : tracker_(tracker), store_(store) {}
+
+JobProgressHub::~JobProgressHub() { detach(); }
+
+void JobProgressHub::attach(signalr::HubContext& clients) {
+  clients_ = &clients;
+  listener_ = tracker_.bus().subscribe([this](const progress::Event& event) {
+    for (auto& [group, m] : job_progress_hub_messages(event, core::Clock::now())) {
+      if (group.empty()) {
+        clients_->send_all(m.target, std::move(m.arguments), {m.conflation_key});
+      } else {
+        clients_->send_group(group, m.target, std::move(m.arguments), {m.conflation_key});
+      }
+    }
+  });
+}
+
+void JobProgressHub::detach() {
+  if (listener_) tracker_.bus().unsubscribe(*listener_);
+  listener_.reset();
+}
+
+std::optional<core::ScanSnapshot> JobProgressHub::find_job(std::string_view job_id) {
+  const auto id = parse_positive_id(job_id);
+  if (!id) return std::nullopt;
+  if (auto scan = tracker_.snapshot(*id)) return scan;
+  return store_.read([&](store::Connection& c) { return c.scans.get(*id); });
+}
+
+void JobProgressHub::send_error(const signalr::CallerContext& caller, std::string_view code,
+                                std::string_view message) {
+  clients_->send_connection(caller.connection_id, "Error", {error_payload(code, message)});
+}
+
+void JobProgressHub::subscribe_to_job(const signalr::CallerContext& caller, const std::string& job_id) {
+  const std::string group = job_group(job_id);
+  const auto id = parse_positive_id(job_id);
+  if (!id) {
+    clients_->add_to_group(caller.connection_id, group);
+    return;
+  }
+  bool sent = false;
+  // Snapshot and group join under the bus lock: no event falls between them, and none older
+  // than the snapshot arrives after it (progress never goes backwards).
+  tracker_.with_snapshot(*id, [&](const std::optional<core::ScanSnapshot>& scan) {
+    clients_->add_to_group(caller.connection_id, group);
+    if (!scan) return;
+    for (auto& m : job_progress_snapshot(*scan, core::Clock::now())) {
+      clients_->send_connection(caller.connection_id, m.target, std::move(m.arguments));
+    }
+    sent = true;
+  });
+  if (sent) return;
+  // Not tracked any more: a job that ended long ago or before a restart.
+  const auto stored = store_.read([&](store::Connection& c) { return c.scans.get(*id); });
+  if (stored && core::is_terminal(stored->status)) {
+    for (auto& m : job_progress_snapshot(*stored, core::Clock::now())) {
+      clients_->send_connection(caller.connection_id, m.target, std::move(m.arguments));
+    }
+  }
+}
+
+boost::json::value JobProgressHub::dispatch(const signalr::CallerContext& caller,
+                                            std::string_view target,
+                                            const boost::json::array& arguments) {
+  if (same_method(target, "SubscribeToJob")) {
+    subscribe_to_job(caller, id_argument(arguments, "SubscribeToJob", "jobId"));
+    return nullptr;
+  }
+  if (same_method(target, "UnsubscribeFromJob")) {
+    clients_->remove_from_group(caller.connection_id,
+                                job_group(id_argument(arguments, "UnsubscribeFromJob", "jobId")));
+    return nullptr;
+  }
+  if (same_method(target, "SubscribeToVideo")) {
+    clients_->add_to_group(caller.connection_id,
+                           video_group(id_argument(arguments, "SubscribeToVideo", "videoId")));
+    return nullptr;
+  }
+  if (same_method(target, "UnsubscribeFromVideo")) {
+    clients_->remove_from_group(caller.connection_id,
+                                video_group(id_argument(arguments, "UnsubscribeFromVideo", "videoId")));
+    return nullptr;
+  }
+  if (same_method(target, "GetJobProgress")) {
+    const std::string job_id = id_argument(arguments, "GetJobProgress", "jobId");
+    const auto scan = find_job(job_id);
+    if (!scan) {
+      send_error(caller, "NOT_FOUND", "Job " + job_id + " not found");
+      return nullptr;
+    }
+    return job_progress_update(*scan, core::Clock::now());
+  }
+  if (same_method(target, "GetVideoProgress")) {
+    const std::string video_id = id_argument(arguments, "GetVideoProgress", "videoId");
+    send_error(caller, "NOT_FOUND", "Video " + video_id + " not found");
+    return nullptr;
+  }
+  throw UnknownMethod{};
+}
+
+void JobProgressHub::invoke(const signalr::CallerContext& caller, std::string_view target,
+                            const boost::json::array& arguments, signalr::Completion complete) {
+  assert(clients_ && "JobProgressHub::attach() must be called before clients connect");
+  try {
+    complete(dispatch(caller, target, arguments));
+  } catch (const UnknownMethod&) {
+    complete(std::unexpected(signalr::unknown_method_error(target)));
+  } catch (const signalr::HubError& e) {
+    complete(std::unexpected(std::string(e.what())));
+  } catch (const std::exception& e) {
+    spdlog::error("JobProgressHub.{} failed: {}", target, e.what());
+    send_error(caller, "INTERNAL_ERROR", "An error occurred on the server");
+    complete(std::unexpected("Failed to invoke '" + std::string(target) +
+                             "' due to an error on the server."));
+  }
+}
+
+}  // namespace scanhub::hubs

@@ -1,0 +1,188 @@
+// The hub adapters over a real tracker and store, with a HubContext that records calls:
+// method dispatch, argument errors, subscribe-with-snapshot order, Error events.
+#include "hubs/indexer_hub.hpp"
+#include "hubs/job_progress_hub.hpp"
+#include "support/temp_dir.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+using namespace scanhub;
+
+namespace {
+
+struct Call {
+  std::string kind;     // "all", "group", "connection", "join", "leave"
+  std::string address;  // group or connection id
+  std::string target;
+  boost::json::array arguments;
+  std::string conflation_key;
+};
+
+class RecordingContext : public signalr::HubContext {
+ public:
+  void send_all(std::string_view target, boost::json::array arguments, const signalr::SendOptions& o) override {
+    add({"all", "", std::string(target), std::move(arguments), o.conflation_key});
+  }
+  void send_group(std::string_view group, std::string_view target, boost::json::array arguments,
+                  const signalr::SendOptions& o) override {
+    add({"group", std::string(group), std::string(target), std::move(arguments), o.conflation_key});
+  }
+  void send_connection(std::string_view id, std::string_view target, boost::json::array arguments,
+                       const signalr::SendOptions& o) override {
+    add({"connection", std::string(id), std::string(target), std::move(arguments), o.conflation_key});
+  }
+  void add_to_group(std::string_view id, std::string_view group) override {
+    add({"join", std::string(id), std::string(group), {}, {}});
+  }
+  void remove_from_group(std::string_view id, std::string_view group) override {
+    add({"leave", std::string(id), std::string(group), {}, {}});
+  }
+  std::vector<Call> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(calls_, {});
+  }
+
+ private:
+  void add(Call call) {
+    std::lock_guard lock(mutex_);
+    calls_.push_back(std::move(call));
+  }
+  std::mutex mutex_;
+  std::vector<Call> calls_;
+};
+
+signalr::InvocationResult invoke(signalr::Hub& hub, std::string_view target, boost::json::array arguments) {
+  std::optional<signalr::InvocationResult> result;
+  hub.invoke({"conn-1", ""}, target, arguments, [&](signalr::InvocationResult r) { result = std::move(r); });
+  EXPECT_TRUE(result.has_value()) << "completed synchronously";
+  return result.value_or(std::unexpected("no completion"));
+}
+
+core::ScanSnapshot running_scan(core::ScanId id) {
+  core::ScanSnapshot s;
+  s.id = id;
+  s.status = core::ScanStatus::discovering;
+  s.times.started_at = core::Clock::now();
+  s.libraries = {{1, "/music"}};
+  return s;
+}
+
+struct Fixture : testing::Test {
+  test::TempDir dir;
+  store::Store store{dir / "scanhub.db"};
+  progress::EventBus bus;
+  progress::ProgressTracker tracker{bus, std::chrono::milliseconds(0)};
+  RecordingContext context;
+};
+
+using JobProgressHubTest = Fixture;
+
+TEST_F(JobProgressHubTest, SubscribeToARunningJobJoinsThenSendsItsSnapshotFirst) {
+  hubs::JobProgressHub hub(tracker, store);
+  hub.attach(context);
+  tracker.start(running_scan(5));
+  context.take();  // ScanStarted: update to job-5, notification to all
+
+  ASSERT_TRUE(invoke(hub, "SubscribeToJob", {"5"}).value().is_null());
+  auto calls = context.take();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].kind, "join");
+  EXPECT_EQ(calls[0].target, "job-5");
+  EXPECT_EQ(calls[1].kind, "connection");
+  EXPECT_EQ(calls[1].target, "JobProgressUpdate");
+  EXPECT_EQ(calls[1].arguments[0].at("jobId"), "5");
+  EXPECT_EQ(calls[1].arguments[0].at("status"), "Running");
+
+  tracker.update(5, [](core::ScanSnapshot& s) { ++s.counters.directories_total; });
+  tracker.flush();
+  calls = context.take();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].kind, "group");
+  EXPECT_EQ(calls[0].address, "job-5");
+  EXPECT_EQ(calls[0].conflation_key, "job-progress:5");
+
+  const auto progress = invoke(hub, "getjobprogress", {5});  // case-insensitive, numbers accepted
+  EXPECT_EQ(progress.value().at("jobId"), "5");
+  hub.detach();
+}
+
+TEST_F(JobProgressHubTest, UnknownJobsAndVideosAreNullWithAnErrorEvent) {
+  hubs::JobProgressHub hub(tracker, store);
+  hub.attach(context);
+  for (const char* method : {"GetJobProgress", "GetVideoProgress"}) {
+    EXPECT_TRUE(invoke(hub, method, {"404"}).value().is_null());
+    const auto calls = context.take();
+    ASSERT_EQ(calls.size(), 1u) << method;
+    EXPECT_EQ(calls[0].target, "Error");
+    EXPECT_EQ(calls[0].arguments[0].at("code"), "NOT_FOUND");
+  }
+  EXPECT_TRUE(invoke(hub, "SubscribeToVideo", {"v1"}).has_value());
+  EXPECT_TRUE(invoke(hub, "UnsubscribeFromVideo", {"v1"}).has_value());
+  EXPECT_TRUE(invoke(hub, "UnsubscribeFromJob", {"job-123"}).has_value());
+  const auto calls = context.take();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].kind + " " + calls[0].target, "join video-v1");
+  EXPECT_EQ(calls[1].kind + " " + calls[1].target, "leave video-v1");
+  EXPECT_EQ(calls[2].kind + " " + calls[2].target, "leave job-job-123");
+}
+
+TEST_F(JobProgressHubTest, BadInvocationsCompleteWithErrors) {
+  hubs::JobProgressHub hub(tracker, store);
+  hub.attach(context);
+  const std::vector<std::pair<std::pair<std::string, boost::json::array>, std::string>> cases = {
+      {{"NoSuchMethod", {}}, "Method does not exist"},
+      {{"SubscribeToJob", {}}, "takes 1 argument"},
+      {{"SubscribeToJob", {"1", "2"}}, "takes 1 argument"},
+      {{"GetJobProgress", {boost::json::object{}}}, "argument jobId must be a string"},
+      {{"SubscribeToVideo", {nullptr}}, "argument videoId must be a string"},
+  };
+  for (const auto& [call, error] : cases) {
+    const auto result = invoke(hub, call.first, call.second);
+    ASSERT_FALSE(result.has_value()) << call.first;
+    EXPECT_NE(result.error().find(error), std::string::npos) << result.error();
+  }
+}
+
+using IndexerHubTest = Fixture;
+
+TEST_F(IndexerHubTest, ActiveScansAndProgressToAll) {
+  media::TagLibReader reader;
+  scan::ScanService scans(store, tracker, reader, {1});
+  hubs::IndexerHub hub(tracker, store, scans);
+  hub.attach(context);
+  tracker.start(running_scan(8));
+  auto calls = context.take();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].kind, "all");
+  EXPECT_EQ(calls[0].target, "ScanProgress");
+  EXPECT_EQ(calls[0].arguments[0].at("requestId"), "8");
+
+  const auto active = invoke(hub, "GetActiveScans", {}).value().as_array();
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].at("requestId"), "8");
+  EXPECT_EQ(active[0].at("libraryPath"), "/music");
+
+  tracker.finish(8, core::ScanStatus::completed);
+  EXPECT_TRUE(invoke(hub, "GetActiveScans", {}).value().as_array().empty());
+  hub.detach();
+}
+
+TEST_F(IndexerHubTest, StartLibraryScanOfAnUnknownLibraryIsAnError) {
+  media::TagLibReader reader;
+  scan::ScanService scans(store, tracker, reader, {1});
+  hubs::IndexerHub hub(tracker, store, scans);
+  hub.attach(context);
+  for (const boost::json::value& id : {boost::json::value("999"), boost::json::value(999),
+                                      boost::json::value("3fa85f64-5717-4562-b3fc-2c963f66afa6")}) {
+    const auto result = invoke(hub, "StartLibraryScan", {id});
+    ASSERT_FALSE(result.has_value());
+    EXPECT_NE(result.error().find("not found"), std::string::npos) << result.error();
+  }
+  EXPECT_FALSE(invoke(hub, "StartLibraryScan", {}).has_value());
+  EXPECT_FALSE(invoke(hub, "GetActiveScans", {1}).has_value());
+}
+
+}  // namespace
