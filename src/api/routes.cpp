@@ -23,12 +23,9 @@ std::optional<std::string> query_value(const http::Request& request, std::string
 
 core::ScanId scan_id_param(const http::PathParams& params) {
   const std::string& text = params.at("id");
-  core::ScanId id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    throw http::HttpError(Status::not_found, "no scan " + text);
-  }
-  return id;
+  const auto id = core::parse_id(text);
+  if (!id) throw http::HttpError(Status::not_found, "no scan " + text);
+  return *id;
 }
 
 int int_query(const http::Request& request, std::string_view name, int fallback, int max) {

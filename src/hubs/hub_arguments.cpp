@@ -28,11 +28,4 @@ std::string string_argument(const boost::json::array& arguments, std::size_t ind
                           std::string(name) + " must be a string.");
 }
 
-std::optional<std::int64_t> parse_positive_id(std::string_view text) noexcept {
-  std::int64_t id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
-}
-
 }  // namespace scanhub::hubs

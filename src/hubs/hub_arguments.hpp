@@ -30,7 +30,4 @@ void expect_arity(const boost::json::array& arguments, std::size_t arity, std::s
 std::string string_argument(const boost::json::array& arguments, std::size_t index,
                             std::string_view method, std::string_view name);
 
-/// A positive decimal id ("7"); nullopt for anything else ("job-123", "0", "7x", a GUID).
-std::optional<std::int64_t> parse_positive_id(std::string_view text) noexcept;
-
 }  // namespace scanhub::hubs

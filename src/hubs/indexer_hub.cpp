@@ -31,7 +31,7 @@ void IndexerHub::detach() {
 
 boost::json::value IndexerHub::start_library_scan(const std::string& library_id) {
   std::optional<core::Library> library;
-  if (const auto id = parse_positive_id(library_id)) {
+  if (const auto id = core::parse_id(library_id)) {
     library = store_.read([&](store::Connection& c) { return c.libraries.get(*id); });
   }
   if (!library) throw signalr::HubError("Library " + library_id + " not found.");

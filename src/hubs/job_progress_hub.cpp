@@ -47,7 +47,7 @@ void JobProgressHub::detach() {
 }
 
 std::optional<core::ScanSnapshot> JobProgressHub::find_job(std::string_view job_id) {
-  const auto id = parse_positive_id(job_id);
+  const auto id = core::parse_id(job_id);
   if (!id) return std::nullopt;
   if (auto scan = tracker_.snapshot(*id)) return scan;
   return store_.read([&](store::Connection& c) { return c.scans.get(*id); });
@@ -60,7 +60,7 @@ void JobProgressHub::send_error(const signalr::CallerContext& caller, std::strin
 
 void JobProgressHub::subscribe_to_job(const signalr::CallerContext& caller, const std::string& job_id) {
   const std::string group = job_group(job_id);
-  const auto id = parse_positive_id(job_id);
+  const auto id = core::parse_id(job_id);
   if (!id) {
     clients_->add_to_group(caller.connection_id, group);
     return;

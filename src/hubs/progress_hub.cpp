@@ -12,8 +12,6 @@ namespace scanhub::hubs {
 
 namespace {
 
-std::optional<core::ScanId> parse_scan_id(std::string_view text) { return parse_positive_id(text); }
-
 void send(signalr::HubContext& clients, std::string_view connection_id, const HubMessage& m) {
   clients.send_connection(connection_id, m.target, m.arguments, {m.conflation_key});
 }
@@ -46,7 +44,7 @@ void ProgressHub::detach() {
 ProgressHub::~ProgressHub() { detach(); }
 
 std::optional<core::ScanSnapshot> ProgressHub::find_scan(std::string_view scan_id) {
-  const auto id = parse_scan_id(scan_id);
+  const auto id = core::parse_id(scan_id);
   if (!id) return std::nullopt;
   if (auto scan = tracker_.snapshot(*id)) return scan;
   return store_.read([&](store::Connection& c) { return c.scans.get(*id); });
@@ -54,7 +52,7 @@ std::optional<core::ScanSnapshot> ProgressHub::find_scan(std::string_view scan_i
 
 boost::json::value ProgressHub::subscribe(const signalr::CallerContext& caller,
                                           const std::string& scan_id) {
-  const auto id = parse_scan_id(scan_id);
+  const auto id = core::parse_id(scan_id);
   if (!id) {
     // Seed 000 joins any group name; a scan with such an id can never exist here.
     clients_->add_to_group(caller.connection_id, scan_group(scan_id));

@@ -37,3 +37,14 @@ TEST(TagText, LeadingNumber) {
   EXPECT_FALSE(leading_number(""));
   EXPECT_FALSE(leading_number("9999999999999999999"));
 }
+
+#include "core/ids.hpp"
+
+TEST(Ids, OnlyPositiveDecimalsAreIds) {
+  EXPECT_EQ(parse_id("7"), 7);
+  EXPECT_EQ(parse_id("123456789012"), 123456789012);
+  for (const char* text : {"", "0", "-3", "7x", " 7", "job-123", "9223372036854775808",
+                           "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}) {
+    EXPECT_FALSE(parse_id(text)) << text;
+  }
+}
