@@ -21,6 +21,6 @@ inline constexpr std::array<TransportCapability, 3> kTransports{{
 }};
 
 /// Hub protocols the handshake accepts.
-inline constexpr std::array<std::string_view, 1> kHubProtocols{"json"};
+inline constexpr std::array<std::string_view, 2> kHubProtocols{"json", "messagepack"};
 
 }  // namespace scanhub::signalr

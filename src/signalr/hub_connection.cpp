@@ -17,9 +17,18 @@ namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
-SharedRecord ping_shared() {
-  static const SharedRecord ping = std::make_shared<const std::string>(ping_record());
-  return ping;
+SharedRecord ping_shared(WireProtocol protocol) {
+  static const SharedRecord json_ping = std::make_shared<const std::string>(ping_record());
+  static const SharedRecord msgpack_ping =
+      std::make_shared<const std::string>(msgpack_ping_record());
+  return protocol == WireProtocol::kMessagePack ? msgpack_ping : json_ping;
+}
+
+SharedRecord completion_record(WireProtocol protocol, std::string_view invocation_id,
+                               const InvocationResult& outcome) {
+  return std::make_shared<const std::string>(
+      protocol == WireProtocol::kMessagePack ? write_msgpack_completion(invocation_id, outcome)
+                                             : write_completion(invocation_id, outcome));
 }
 
 // Shared by every copy of one invocation's Completion. Guarantees the hub contract's "exactly
@@ -74,6 +83,7 @@ HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::s
       strand_(std::move(strand)),
       timer_(strand_),
       reader_(endpoint.options().max_receive_message_size),
+      frames_(endpoint.options().max_receive_message_size),
       outbox_(endpoint.options().outbox_max_messages, endpoint.options().outbox_max_bytes) {}
 
 HubConnection::~HubConnection() = default;
@@ -116,7 +126,9 @@ bool HubConnection::on_receive(std::string_view bytes) {
     return true;  // closing: discard, keep reading until the transport's close completes
   }
   last_receive_ = Clock::now();
-  if (!reader_.append(bytes)) {
+  const bool appended =
+      state_ == State::kOpen && msgpack() ? frames_.append(bytes) : reader_.append(bytes);
+  if (!appended) {
     const auto limit = endpoint_.options().max_receive_message_size;
     if (state_ == State::kHandshake) {
       fail_handshake(fmt::format("The handshake request exceeds {} bytes.", limit));
@@ -137,7 +149,7 @@ bool HubConnection::on_receive(std::string_view bytes) {
 void HubConnection::process_records() {
   while (state_ == State::kHandshake || state_ == State::kOpen) {
     if (pending_invocations_ >= endpoint_.options().max_pending_invocations) return;
-    auto record = reader_.next();
+    auto record = next_record();
     if (!record) return;
     if (state_ == State::kHandshake) {
       on_handshake(*record);
@@ -147,20 +159,39 @@ void HubConnection::process_records() {
   }
 }
 
+std::optional<std::string_view> HubConnection::next_record() {
+  if (state_ == State::kOpen && msgpack()) return frames_.next();
+  return reader_.next();
+}
+
 void HubConnection::on_handshake(std::string_view record) {
   auto request = parse_handshake_request(record);
   if (!request) {
     fail_handshake(fmt::format("Invalid handshake request: {}", request.error()));
     return;
   }
-  if (request->protocol != "json") {
+  const bool wants_msgpack = request->protocol == "messagepack";
+  if (request->protocol != "json" && !wants_msgpack) {
     fail_handshake(fmt::format("Requested protocol '{}' is not available.", request->protocol));
     return;
   }
   if (request->version != 1) {
-    fail_handshake(fmt::format("The server does not support version {} of the 'json' protocol.",
-                               request->version));
+    fail_handshake(fmt::format("The server does not support version {} of the '{}' protocol.",
+                               request->version, request->protocol));
     return;
+  }
+  if (wants_msgpack && !transport_->supports_binary()) {
+    // As ASP.NET Core: a binary protocol cannot run over a text-only transport (SSE).
+    fail_handshake("Cannot use the 'messagepack' protocol on the current transport. The "
+                   "transport does not support 'Binary' transfer format.");
+    return;
+  }
+  std::string after_handshake;
+  if (wants_msgpack) {
+    protocol_.store(WireProtocol::kMessagePack, std::memory_order_relaxed);
+    transport_->use_binary();
+    // Bytes that arrived with the handshake already belong to the binary protocol.
+    after_handshake = reader_.take_unread();
   }
   state_ = State::kOpen;
   handshake_done_ = true;
@@ -172,6 +203,11 @@ void HubConnection::on_handshake(std::string_view record) {
   outbox_.push(std::make_shared<const std::string>(write_handshake_response()));
   maybe_write();
   arm_timer();  // from the handshake deadline to keep-alive and client timeout
+  if (!after_handshake.empty() && !frames_.append(after_handshake)) {
+    protocol_error(fmt::format("The message exceeds the maximum size of {} bytes.",
+                               endpoint_.options().max_receive_message_size));
+    return;
+  }
   try {
     endpoint_.hub().on_connected(caller_);
   } catch (const std::exception& e) {
@@ -182,7 +218,7 @@ void HubConnection::on_handshake(std::string_view record) {
 
 void HubConnection::on_message(std::string_view record) {
   endpoint_.counters().messages_received.fetch_add(1, kRelaxed);
-  auto message = parse_json_message(record);
+  auto message = msgpack() ? parse_msgpack_message(record) : parse_json_message(record);
   if (!message) {
     protocol_error(message.error());
     return;
@@ -231,7 +267,7 @@ void HubConnection::on_completion_for_dispatch(const std::optional<std::string>&
   if (pending_invocations_ > 0) --pending_invocations_;
   if (state_ != State::kOpen) return;
   if (invocation_id) {
-    enqueue(std::make_shared<const std::string>(write_completion(*invocation_id, outcome)), {});
+    enqueue(completion_record(protocol(), *invocation_id, outcome), {});
   }
   if (pending_invocations_ < endpoint_.options().max_pending_invocations) {
     process_records();  // records held back by the pending limit
@@ -247,9 +283,7 @@ void HubConnection::on_completion_for_dispatch(const std::optional<std::string>&
 void HubConnection::complete_now(const std::optional<std::string>& invocation_id,
                                  std::string error) {
   if (!invocation_id) return;  // non-blocking: no completion, as the spec requires
-  enqueue(std::make_shared<const std::string>(
-              write_completion(*invocation_id, std::unexpected(std::move(error)))),
-          {});
+  enqueue(completion_record(protocol(), *invocation_id, std::unexpected(std::move(error))), {});
 }
 
 void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key) {
@@ -321,7 +355,9 @@ void HubConnection::close_with(std::string_view error, bool allow_reconnect, boo
   if (!keep_queued) outbox_.clear();
   // The Close record bypasses the bounds: it must reach the client even after an overflow.
   if (!error.empty() || allow_reconnect) {
-    outbox_.push(std::make_shared<const std::string>(write_close(error, allow_reconnect)));
+    std::string close = msgpack() ? write_msgpack_close(error, allow_reconnect)
+                                  : write_close(error, allow_reconnect);
+    outbox_.push(std::make_shared<const std::string>(std::move(close)));
   }
   deadline_ = Clock::now() + endpoint_.options().close_timeout;
   arm_timer();
@@ -406,7 +442,7 @@ void HubConnection::on_timer() {
       }
       if (now >= last_send_ + options.keep_alive_interval) {
         if (!writing_ && outbox_.empty()) {
-          outbox_.push(ping_shared());
+          outbox_.push(ping_shared(protocol()));
           maybe_write();
         } else {
           last_send_ = now;  // something is being sent anyway

@@ -1,6 +1,6 @@
 #pragma once
-// One SignalR connection: the handshake, the JSON hub protocol, dispatch to the hub, the
-// outbox, keep-alive pings and timeouts. Transport-independent (see transport.hpp).
+// One SignalR connection: the handshake, the JSON or MessagePack hub protocol, dispatch to the
+// hub, the outbox, keep-alive pings and timeouts. Transport-independent (see transport.hpp).
 //
 // Source: HubProtocol.md (handshake, messages, "Ping (aka Keep Alive)"), ASP.NET Core's
 // HubConnectionHandler behaviour for timeouts. Internal to src/signalr.
@@ -10,6 +10,7 @@
 
 #include "signalr/hub.hpp"
 #include "signalr/json_hub_protocol.hpp"
+#include "signalr/msgpack_hub_protocol.hpp"
 #include "signalr/outbox.hpp"
 #include "signalr/record_reader.hpp"
 #include "signalr/transport.hpp"
@@ -17,6 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -27,6 +29,9 @@
 namespace scanhub::signalr {
 
 class HubEndpoint;
+
+/// The hub protocol a connection chose in its handshake (HubProtocol.md).
+enum class WireProtocol { kJson, kMessagePack };
 
 class HubConnection : public std::enable_shared_from_this<HubConnection> {
  public:
@@ -39,6 +44,9 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   const std::string& id() const noexcept { return caller_.connection_id; }
   const std::string& token() const noexcept { return token_; }
   const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+  /// Any thread. Final before the connection is marked open (HubEndpoint::mark_open), so a
+  /// sender that found it open reads the protocol its records must be written in.
+  WireProtocol protocol() const noexcept { return protocol_.load(std::memory_order_relaxed); }
 
   // Any thread. Calls made from one thread arrive in call order (strand FIFO).
   void post_send(SharedRecord record, std::string conflation_key);
@@ -73,6 +81,8 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   void close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
                   std::string_view log_reason);
   void protocol_error(std::string_view reason);
+  std::optional<std::string_view> next_record();
+  bool msgpack() const noexcept { return protocol() == WireProtocol::kMessagePack; }
 
   void arm_timer();
   void on_timer();
@@ -85,7 +95,9 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   std::shared_ptr<Transport> transport_;
 
   State state_ = State::kCreated;
-  RecordReader reader_;
+  RecordReader reader_;            // the handshake, then the JSON protocol
+  LengthPrefixedReader frames_;    // the MessagePack protocol after the handshake
+  std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
   Outbox outbox_;
   std::vector<SharedRecord> in_flight_;
   bool writing_ = false;

@@ -4,6 +4,7 @@
 #include "signalr/hub_connection.hpp"
 #include "signalr/http_transport.hpp"
 #include "signalr/json_hub_protocol.hpp"
+#include "signalr/msgpack_hub_protocol.hpp"
 #include "signalr/random_token.hpp"
 
 #include <boost/json/array.hpp>
@@ -213,9 +214,18 @@ std::size_t HubEndpoint::live_connections() const {
 void HubEndpoint::deliver(const std::vector<ConnectionPtr>& recipients, std::string_view target,
                           const json::array& arguments, const SendOptions& options) {
   if (recipients.empty()) return;
-  // One serialization, one immutable buffer shared by every recipient's outbox.
-  auto record = std::make_shared<const std::string>(write_invocation(target, arguments));
+  // At most one serialization per protocol present among the recipients, made when the first
+  // of them is met; one immutable buffer shared by every recipient's outbox.
+  SharedRecord json_record;
+  SharedRecord msgpack_record;
   for (const auto& connection : recipients) {
+    const bool msgpack = connection->protocol() == WireProtocol::kMessagePack;
+    SharedRecord& record = msgpack ? msgpack_record : json_record;
+    if (!record) {
+      record = std::make_shared<const std::string>(msgpack
+                                                       ? write_msgpack_invocation(target, arguments)
+                                                       : write_invocation(target, arguments));
+    }
     connection->post_send(record, options.conflation_key);
   }
 }

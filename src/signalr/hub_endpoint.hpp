@@ -4,9 +4,10 @@
 // reaches it through HubHost and HubRoute.
 //
 // Source: TransportProtocols.md ("POST [endpoint-base]/negotiate", WebSockets 404/409, HTTP Post,
-// Server-Sent Events, Long Polling) and HubProtocol.md. Threading: every public member is callable from any thread; one mutex guards
-// the maps, and no hub code or I/O runs under it. Sends serialize the message once, outside the
-// lock, then post the shared record to each recipient's strand in call order.
+// Server-Sent Events, Long Polling) and HubProtocol.md. Threading: every public member is
+// callable from any thread; one mutex guards the maps, and no hub code or I/O runs under it.
+// Sends serialize the message once per hub protocol among the recipients, outside the lock,
+// then post the shared record to each recipient's strand in call order.
 
 #include "signalr/hub.hpp"
 #include "signalr/hub_counters.hpp"

@@ -49,4 +49,11 @@ std::optional<std::string_view> RecordReader::next() {
   return rest.substr(0, sep);
 }
 
+std::string RecordReader::take_unread() {
+  std::string rest = buffer_.substr(consumed_);
+  buffer_.clear();
+  consumed_ = scanned_ = current_len_ = 0;
+  return rest;
+}
+
 }  // namespace scanhub::signalr

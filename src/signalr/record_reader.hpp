@@ -28,6 +28,10 @@ class RecordReader {
   /// The view stays valid until the next append().
   std::optional<std::string_view> next();
 
+  /// Removes and returns every byte not yet returned by next() (the data after the handshake
+  /// when the connection switches to a binary protocol).
+  std::string take_unread();
+
   /// Bytes buffered and not yet returned by next() (complete and partial records).
   std::size_t buffered() const noexcept { return buffer_.size() - consumed_; }
   bool failed() const noexcept { return failed_; }

@@ -77,6 +77,8 @@ class SseTransport final : public HttpTransport {
     end_stream();
   }
 
+  bool supports_binary() const noexcept override { return false; }
+
   void abort() override {
     if (finished()) return;
     beast::error_code ignored;

@@ -30,6 +30,11 @@ class Transport {
   virtual void close(std::string_view reason) = 0;
   /// Immediate end: cancel pending operations and drop the socket.
   virtual void abort() = 0;
+  /// Whether the transport carries binary messages (TransportProtocols.md: Server-Sent Events
+  /// is text only). The MessagePack hub protocol needs it.
+  virtual bool supports_binary() const noexcept { return true; }
+  /// Every later send() carries binary data (MessagePack): WebSockets switch to Binary frames.
+  virtual void use_binary() {}
 };
 
 }  // namespace scanhub::signalr

@@ -75,6 +75,8 @@ class WebSocketTransport final : public Transport,
                     beast::bind_front_handler(&WebSocketTransport::on_close, shared_from_this()));
   }
 
+  void use_binary() override { ws_.binary(true); }  // MessagePack: Binary frames
+
   void abort() override {
     if (finished_) return;
     beast::get_lowest_layer(ws_).close();
