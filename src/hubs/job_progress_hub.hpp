@@ -17,7 +17,7 @@
 //                                and VideoProgressUpdate is never sent.
 // Events: JobProgressUpdate, JobCompleted, JobFailed to job-{id}; BroadcastNotification to all
 // when a job starts and ends; Error to a caller. UserNotification and the user-{userId} groups
-// are not implemented: they need the authenticated user seed 004 takes from its JWT, and
+// wait for authentication: they need the user seed 004 takes from its JWT, and
 // scanhub has no authentication yet. A method that fails unexpectedly sends Error
 // INTERNAL_ERROR to the caller and completes with an error.
 //
