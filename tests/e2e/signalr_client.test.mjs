@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startServer, withTimeout, delay } from './support/server_process.mjs';
+import { invoke, nextEvent } from './support/hub_calls.mjs';
 import { RawHubSocket, RS } from './support/raw_hub_socket.mjs';
 
 const require = createRequire(import.meta.url);
@@ -26,19 +27,6 @@ async function started(connection) {
   return connection;
 }
 
-/** Resolves with the arguments of the next `name` event on `connection`. */
-function nextEvent(connection, name, ms = 3000) {
-  return withTimeout(new Promise((resolve) => {
-    const handler = (...args) => {
-      connection.off(name, handler);
-      resolve(args);
-    };
-    connection.on(name, handler);
-  }), ms, `event ${name}`);
-}
-
-const invoke = (connection, method, ...args) =>
-  withTimeout(connection.invoke(method, ...args), 5000, `invoke ${method}`);
 
 describe('official client', () => {
   let server;

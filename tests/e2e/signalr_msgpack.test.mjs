@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startServer, withTimeout } from './support/server_process.mjs';
+import { invoke, nextEvent } from './support/hub_calls.mjs';
 
 const require = createRequire(import.meta.url);
 const signalR = require('@microsoft/signalr');
@@ -25,18 +26,6 @@ function build(baseUrl, transport, protocol = new MessagePackHubProtocol()) {
   return builder.build();
 }
 
-function nextEvent(connection, name, ms = 3000) {
-  return withTimeout(new Promise((resolve) => {
-    const handler = (...args) => {
-      connection.off(name, handler);
-      resolve(args);
-    };
-    connection.on(name, handler);
-  }), ms, `event ${name}`);
-}
-
-const invoke = (connection, method, ...args) =>
-  withTimeout(connection.invoke(method, ...args), 5000, `invoke ${method}`);
 
 // A raw WebSocket (skipNegotiation) for bytes the official client never sends. Collects every
 // message; `until(predicate)` waits, bounded, for the collected messages to satisfy it.

@@ -7,6 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startServer, withTimeout, delay } from './support/server_process.mjs';
+import { invoke, nextEvent } from './support/hub_calls.mjs';
 import { RawHubSocket, RS } from './support/raw_hub_socket.mjs';
 
 const require = createRequire(import.meta.url);
@@ -27,14 +28,6 @@ function connect(baseUrl, options = {}) {
     .build();
 }
 const transportName = (connection) => connection.connection.transport?.constructor.name;
-const invoke = (connection, method, ...args) =>
-  withTimeout(connection.invoke(method, ...args), 5000, `invoke ${method}`);
-function nextEvent(connection, name, ms = 3000) {
-  return withTimeout(new Promise((resolve) => {
-    const handler = (...args) => { connection.off(name, handler); resolve(args); };
-    connection.on(name, handler);
-  }), ms, `event ${name}`);
-}
 
 // An EventSource that can never connect: the client must fall back to Long Polling.
 class BrokenEventSource {
