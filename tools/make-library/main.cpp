@@ -1,7 +1,8 @@
-// make-library: builds a real music library with ffmpeg and TagLib, plus a JSON manifest of
-// what a correct scan of it must find (contract: README.md beside this file).
+// make-library: builds a real music library with ffmpeg and TagLib, or a real movie library
+// (Kodi layout) with ffmpeg, plus a JSON manifest of what a correct scan of it must find
+// (contract: README.md beside this file).
 //
-//   make-library OUT_DIR [--tracks N] [--seed S] [--no-bad] [--manifest PATH]
+//   make-library OUT_DIR [--tracks N | --movies N] [--seed S] [--no-bad] [--manifest PATH]
 //                [--template-cache DIR] [--force]
 //
 // Exit status: 0 on success, 1 when generation fails (ffmpeg, TagLib, I/O), 2 on bad usage.
@@ -24,6 +25,10 @@
 #include "bad_files.hpp"
 #include "library_writer.hpp"
 #include "manifest.hpp"
+#include "movie_manifest.hpp"
+#include "movie_plan.hpp"
+#include "movie_templates.hpp"
+#include "movie_writer.hpp"
 #include "plan.hpp"
 #include "templates.hpp"
 
@@ -35,6 +40,7 @@ using namespace scanhub::make_library;
 struct Options {
   std::string out_dir;
   int tracks = 200;
+  int movies = 0;  ///< > 0 selects the movie library
   std::uint64_t seed = 1;
   bool no_bad = false;
   std::string manifest;
@@ -128,6 +134,26 @@ std::string summary(const Options& options, const LibraryPlan& plan,
       options.seed, options.out_dir, manifest.string(), seconds);
 }
 
+int run_movies(const Options& options, const fs::path& root, const fs::path& manifest,
+               const fs::path& cache_dir, unsigned threads,
+               std::chrono::steady_clock::time_point started) {
+  const MovieTemplateSet templates = prepare_movie_templates(cache_dir, threads);
+  const MovieLibraryPlan plan = plan_movie_library(options.movies, options.seed, !options.no_bad);
+  const WrittenAssets written = write_movie_library(root, plan, templates, threads);
+  write_bad_movie_directories(root, plan, templates);
+  const MovieTotals totals =
+      write_movie_manifest(manifest, {options.seed, &plan, &templates, &written});
+
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  std::puts(fmt::format("make-library: {} movies in {} directories, {} assets ({} distinct), "
+                        "{} errors, seed {} -> {} (manifest {}) in {:.2f} s",
+                        totals.movies, totals.directories, totals.assets,
+                        totals.distinct_asset_hashes, totals.errors, options.seed,
+                        options.out_dir, manifest.string(), elapsed.count())
+                .c_str());
+  return 0;
+}
+
 int run(const Options& options) {
   const auto started = std::chrono::steady_clock::now();
   const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
@@ -144,6 +170,9 @@ int run(const Options& options) {
   } else {
     cache_dir = options.template_cache;
     fs::create_directories(cache_dir);
+  }
+  if (options.movies > 0) {
+    return run_movies(options, root, manifest, cache_dir, threads, started);
   }
   const TemplateSet templates = prepare_templates(cache_dir, threads);
 
@@ -168,18 +197,25 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
   Options options;
   CLI::App app{
-      "Builds a real music library with ffmpeg and TagLib, and a JSON manifest of what "
-      "a correct scan must find.",
+      "Builds a real music library (ffmpeg, TagLib) or, with --movies, a real movie library "
+      "(Kodi layout: videos, .nfo, artwork, trailers, subtitles; ffmpeg), and a JSON manifest "
+      "of what a correct scan must find.",
       "make-library"};
   app.add_option("OUT_DIR", options.out_dir, "Library root; must not exist or be empty")
       ->required();
-  app.add_option("--tracks", options.tracks, "Number of tracks")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1'000'000));
-  app.add_option("--seed", options.seed, "Seed; the same seed and --tracks give the same library")
+  CLI::Option* tracks = app.add_option("--tracks", options.tracks, "Number of tracks (music)")
+                           ->capture_default_str()
+                           ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--movies", options.movies,
+                 "Make a movie library of this many movies instead of a music library")
+      ->check(CLI::Range(1, 1'000'000))
+      ->excludes(tracks);
+  app.add_option("--seed", options.seed,
+                 "Seed; the same seed and --tracks or --movies give the same library")
       ->capture_default_str();
   app.add_flag("--no-bad", options.no_bad,
-               "Leave out the error files and the files a scanner must ignore");
+               "Leave out the error files and the files a scanner must ignore (movies: the "
+               "broken .nfo and the bad directories)");
   app.add_option("--manifest", options.manifest, "Manifest path (default OUT_DIR/manifest.json)");
   app.add_option("--template-cache", options.template_cache,
                  "Keep encoded templates here and reuse them across runs (default: a temporary "
