@@ -143,6 +143,15 @@ std::expected<HubMessage, std::string> parse_json_message(std::string_view recor
       if (!error) return Reason(std::move(error.error()));
       return CloseMessage{std::move(*error)};
     }
+    case MessageType::kAck:
+    case MessageType::kSequence: {
+      const json::value* id_value = o.if_contains("sequenceId");
+      if (id_value == nullptr) return missing("sequenceId");
+      const auto id = as_integer(*id_value);
+      if (!id || *id < 0) return wrong_type("sequenceId", "non-negative Integer");
+      if (*type == static_cast<std::int64_t>(MessageType::kAck)) return AckMessage{*id};
+      return SequenceMessage{*id};
+    }
     default:
       return IgnoredMessage{*type};
   }
@@ -179,6 +188,21 @@ std::string write_close(std::string_view error, bool allow_reconnect) {
   out += '}';
   out += kRecordSeparator;
   return out;
+}
+
+std::string write_ack(std::int64_t sequence_id) {
+  return fmt::format("{{\"type\":8,\"sequenceId\":{}}}{}", sequence_id, kRecordSeparator);
+}
+
+std::string write_sequence(std::int64_t sequence_id) {
+  return fmt::format("{{\"type\":9,\"sequenceId\":{}}}{}", sequence_id, kRecordSeparator);
+}
+
+bool is_sequenced(const HubMessage& message) noexcept {
+  return std::holds_alternative<InvocationMessage>(message) ||
+         std::holds_alternative<StreamInvocationMessage>(message) ||
+         std::holds_alternative<CancelInvocationMessage>(message) ||
+         std::holds_alternative<ClientResultMessage>(message);
 }
 
 }  // namespace scanhub::signalr

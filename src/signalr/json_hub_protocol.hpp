@@ -68,15 +68,37 @@ struct PingMessage {};
 struct CloseMessage {
   std::optional<std::string> error;
 };
-/// Ack, Sequence (stateful reconnect, not negotiated here) and types this server does not
-/// know: ignored, as ASP.NET Core ignores unknown types for forward compatibility.
+/// Type 8 (stateful reconnect): the peer received every message up to and including
+/// `sequence_id` (message ids start at 1 per direction and count only Invocation, StreamItem,
+/// Completion, StreamInvocation and CancelInvocation messages).
+struct AckMessage {
+  std::int64_t sequence_id = 0;
+};
+/// Type 9 (stateful reconnect): sent first after a reconnect; the next message that counts
+/// has id `sequence_id` (the id of the oldest unacknowledged message, as the clients send it).
+struct SequenceMessage {
+  std::int64_t sequence_id = 0;
+};
+/// Types this server does not know: ignored, as ASP.NET Core ignores unknown types for
+/// forward compatibility.
 struct IgnoredMessage {
   std::int64_t type = 0;
 };
 
 using HubMessage =
     std::variant<InvocationMessage, StreamInvocationMessage, CancelInvocationMessage,
-                 ClientResultMessage, PingMessage, CloseMessage, IgnoredMessage>;
+                 ClientResultMessage, PingMessage, CloseMessage, AckMessage, SequenceMessage,
+                 IgnoredMessage>;
+
+/// Whether a message of this type counts in stateful reconnect's sequence ids (HubProtocol.md
+/// "Ack"/"Sequence"; the clients' MessageBuffer._isInvocationMessage).
+constexpr bool is_sequenced(MessageType type) noexcept {
+  return type == MessageType::kInvocation || type == MessageType::kStreamItem ||
+         type == MessageType::kCompletion || type == MessageType::kStreamInvocation ||
+         type == MessageType::kCancelInvocation;
+}
+/// Whether a parsed message counts in the sequence (see is_sequenced(MessageType)).
+bool is_sequenced(const HubMessage& message) noexcept;
 
 /// Parses the handshake record (always JSON, whatever protocol it asks for). Checks shape and
 /// types only; whether the protocol and version are supported is the caller's decision.
@@ -97,5 +119,9 @@ std::string write_invocation(std::string_view target, const boost::json::array& 
 std::string_view ping_record() noexcept;
 /// A Close message; `error` empty means a normal close.
 std::string write_close(std::string_view error, bool allow_reconnect);
+/// `{"type":8,"sequenceId":N}`.
+std::string write_ack(std::int64_t sequence_id);
+/// `{"type":9,"sequenceId":N}`.
+std::string write_sequence(std::int64_t sequence_id);
 
 }  // namespace scanhub::signalr

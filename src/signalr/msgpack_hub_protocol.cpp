@@ -205,6 +205,14 @@ std::expected<HubMessage, std::string> parse_msgpack_message(std::string_view pa
       }
       return close;
     }
+    case MessageType::kAck:
+    case MessageType::kSequence: {
+      if (fields.size() < 2) return Reason("Invalid payload: too few fields for the message type.");
+      const auto id = as_integer(fields[1]);
+      if (!id || *id < 0) return wrong_type("sequenceId", "non-negative Integer");
+      if (message_type == MessageType::kAck) return AckMessage{*id};
+      return SequenceMessage{*id};
+    }
     default:
       return IgnoredMessage{*type};
   }
@@ -213,19 +221,16 @@ std::expected<HubMessage, std::string> parse_msgpack_message(std::string_view pa
 std::string write_msgpack_completion(std::string_view invocation_id,
                                      const InvocationResult& outcome) {
   std::string payload;
-  const bool has_value = outcome && !outcome->is_null();
-  msgpack::encode_array_header(payload, has_value || !outcome ? 5 : 4);
+  msgpack::encode_array_header(payload, 5);
   msgpack::encode_int(payload, static_cast<std::int64_t>(MessageType::kCompletion));
   msgpack::encode_map_header(payload, 0);
   msgpack::encode_str(payload, invocation_id);
   if (!outcome) {
     msgpack::encode_int(payload, 1);  // error
     msgpack::encode_str(payload, outcome.error());
-  } else if (has_value) {
-    msgpack::encode_int(payload, 3);  // non-void result
-    msgpack::encode_value(payload, *outcome);
   } else {
-    msgpack::encode_int(payload, 2);  // void
+    msgpack::encode_int(payload, 3);  // a result (kind 2, void, would resolve as undefined)
+    msgpack::encode_value(payload, *outcome);
   }
   return framed(payload);
 }
@@ -258,6 +263,26 @@ std::string write_msgpack_close(std::string_view error, bool allow_reconnect) {
   }
   msgpack::encode_bool(payload, allow_reconnect);
   return framed(payload);
+}
+
+namespace {
+
+std::string write_sequence_message(MessageType type, std::int64_t sequence_id) {
+  std::string payload;
+  msgpack::encode_array_header(payload, 2);
+  msgpack::encode_int(payload, static_cast<std::int64_t>(type));
+  msgpack::encode_int(payload, sequence_id);
+  return framed(payload);
+}
+
+}  // namespace
+
+std::string write_msgpack_ack(std::int64_t sequence_id) {
+  return write_sequence_message(MessageType::kAck, sequence_id);
+}
+
+std::string write_msgpack_sequence(std::int64_t sequence_id) {
+  return write_sequence_message(MessageType::kSequence, sequence_id);
 }
 
 }  // namespace scanhub::signalr

@@ -8,7 +8,7 @@
 // [Arguments], [StreamIds]?], StreamInvocation [4, Headers, InvocationId, Target, [Arguments],
 // [StreamIds]?], Completion [3, Headers, InvocationId, ResultKind(1 error, 2 void, 3 result),
 // Result?], CancelInvocation [5, Headers, InvocationId], Ping [6], Close [7, Error|nil,
-// AllowReconnect?]. Arguments become boost::json values for the Hub interface (see
+// AllowReconnect?], Ack [8, SequenceId], Sequence [9, SequenceId]. Arguments become boost::json values for the Hub interface (see
 // msgpack_codec.hpp for the mapping; bin arrives as a base64 string, extensions are refused).
 //
 // Errors: untrusted input never throws; parse_msgpack_message returns std::unexpected(reason)
@@ -60,8 +60,8 @@ class LengthPrefixedReader {
 /// payload must be one array; trailing bytes are an error. Headers must be a map of strings.
 std::expected<HubMessage, std::string> parse_msgpack_message(std::string_view payload);
 
-/// Completion for `invocation_id`: result kind 3 with the value, or 1 with the error. A null
-/// result is written as kind 3 with nil (the JS client resolves invoke() with null either way).
+/// Completion for `invocation_id`: result kind 3 with the value (a null result as nil, so
+/// invoke() resolves with null as over JSON), or kind 1 with the error.
 std::string write_msgpack_completion(std::string_view invocation_id,
                                      const InvocationResult& outcome);
 /// Invocation of client method `target` without invocation id (no completion expected).
@@ -70,5 +70,9 @@ std::string write_msgpack_invocation(std::string_view target, const boost::json:
 std::string_view msgpack_ping_record() noexcept;
 /// Close; `error` empty writes nil.
 std::string write_msgpack_close(std::string_view error, bool allow_reconnect);
+/// `[8, sequenceId]`, framed.
+std::string write_msgpack_ack(std::int64_t sequence_id);
+/// `[9, sequenceId]`, framed.
+std::string write_msgpack_sequence(std::int64_t sequence_id);
 
 }  // namespace scanhub::signalr

@@ -85,11 +85,18 @@ const ValidCase kValid[] = {
        ASSERT_NE(c, nullptr);
        EXPECT_EQ(c->error.value_or(""), "bye");
      }},
-    {"ack_ignored", R"({"type":8,"sequenceId":3})",
+    {"ack", R"({"type":8,"sequenceId":3})",
      [](const HubMessage& m) {
-       const auto* i = std::get_if<IgnoredMessage>(&m);
-       ASSERT_NE(i, nullptr);
-       EXPECT_EQ(i->type, 8);
+       const auto* a = std::get_if<AckMessage>(&m);
+       ASSERT_NE(a, nullptr);
+       EXPECT_EQ(a->sequence_id, 3);
+       EXPECT_FALSE(is_sequenced(m));
+     }},
+    {"sequence", R"({"sequenceId":12,"type":9})",
+     [](const HubMessage& m) {
+       const auto* q = std::get_if<SequenceMessage>(&m);
+       ASSERT_NE(q, nullptr);
+       EXPECT_EQ(q->sequence_id, 12);
      }},
     {"unknown_type_ignored", R"({"type":42})",
      [](const HubMessage& m) { EXPECT_TRUE(std::holds_alternative<IgnoredMessage>(m)); }},
@@ -139,6 +146,9 @@ const InvalidCase kInvalid[] = {
     {"completion_result_and_error", R"({"type":3,"invocationId":"1","result":1,"error":"x"})",
      "both 'result' and 'error'"},
     {"close_error_number", R"({"type":7,"error":1})", "'error' to be of type String"},
+    {"ack_without_id", R"({"type":8})", "Missing required property 'sequenceId'"},
+    {"sequence_string_id", R"({"type":9,"sequenceId":"1"})", "'sequenceId' to be of type"},
+    {"ack_negative_id", R"({"type":8,"sequenceId":-1})", "'sequenceId' to be of type"},
 };
 
 class ParseInvalid : public testing::TestWithParam<InvalidCase> {};
@@ -228,6 +238,11 @@ TEST(JsonHubProtocolWrite, PingAndClose) {
   EXPECT_EQ(body_of(write_close({}, false)), json::parse(R"({"type":7})"));
   EXPECT_EQ(body_of(write_close("Server is shutting down.", true)),
             json::parse(R"({"type":7,"error":"Server is shutting down.","allowReconnect":true})"));
+}
+
+TEST(JsonHubProtocolWrite, AckAndSequence) {
+  EXPECT_EQ(body_of(write_ack(41)), json::parse(R"({"type":8,"sequenceId":41})"));
+  EXPECT_EQ(body_of(write_sequence(1)), json::parse(R"({"type":9,"sequenceId":1})"));
 }
 
 TEST(JsonHubProtocolWrite, RoundTripThroughParser) {

@@ -109,6 +109,18 @@ const ValidCase kValid[] = {
        ASSERT_NE(c, nullptr);
        EXPECT_EQ(c->error, "bad");
      }},
+    {"ack", "92 08 cd 012c",
+     [](const HubMessage& m) {
+       const auto* a = std::get_if<AckMessage>(&m);
+       ASSERT_NE(a, nullptr);
+       EXPECT_EQ(a->sequence_id, 300);
+     }},
+    {"sequence", "92 09 01",
+     [](const HubMessage& m) {
+       const auto* q = std::get_if<SequenceMessage>(&m);
+       ASSERT_NE(q, nullptr);
+       EXPECT_EQ(q->sequence_id, 1);
+     }},
     {"unknown_type_ignored", "92 0b 01",
      [](const HubMessage& m) { EXPECT_TRUE(std::holds_alternative<IgnoredMessage>(m)); }},
 };
@@ -152,6 +164,8 @@ const InvalidCase kInvalid[] = {
     {"trailing_bytes", "91 06 00", "after the message"},
     {"extension_type", "96 01 80 c0 a1 6d 91 d6 ff 00000000 90", "extension"},
     {"reserved_byte", "c1", "0xc1"},
+    {"ack_without_id", "91 08", "too few fields"},
+    {"sequence_negative", "92 09 ff", "'sequenceId'"},
     {"garbage", "ff ff ff", "Invalid MessagePack"},
 };
 
@@ -243,9 +257,11 @@ const WriterCase kWriters[] = {
     {"completion_result",
      [] { return write_msgpack_completion("1", InvocationResult(json::value(-5))); },
      "07 95 03 80 a1 31 03 fb"},
-    {"completion_void",
+    {"completion_null_is_a_result",
      [] { return write_msgpack_completion("1", InvocationResult(json::value(nullptr))); },
-     "06 94 03 80 a1 31 02"},
+     "07 95 03 80 a1 31 03 c0"},
+    {"ack", [] { return write_msgpack_ack(300); }, "05 92 08 cd 012c"},
+    {"sequence", [] { return write_msgpack_sequence(1); }, "03 92 09 01"},
     {"completion_error",
      [] { return write_msgpack_completion("1", InvocationResult(std::unexpected("no"))); },
      "09 95 03 80 a1 31 01 a2 6e6f"},

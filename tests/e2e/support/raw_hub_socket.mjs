@@ -33,9 +33,10 @@ export class RawHubSocket {
     this.isClosed = false;
     ws.once('close', () => { this.isClosed = true; });
     ws.on('error', () => {});
-    ws.on('message', (data) => {
-      // ws 7 delivers Text frames as strings and Binary frames as Buffers.
-      const isBinary = typeof data !== 'string';
+    ws.on('message', (data, binaryFlag) => {
+      // ws 8 passes the frame kind as the second argument; ws 7 delivered Text frames as
+      // strings and Binary frames as Buffers.
+      const isBinary = typeof binaryFlag === 'boolean' ? binaryFlag : typeof data !== 'string';
       const text = data.toString();
       this.messages.push({ text, isBinary });
       const parts = (this.partial + text).split(RS);
