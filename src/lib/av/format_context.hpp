@@ -1,0 +1,51 @@
+#pragma once
+// RAII wrapper of one demuxer context (AVFormatContext opened for input), as MPD's
+// lib/ffmpeg/Format.hxx. Move-only; one object per thread at a time. Opening different files
+// from several threads at once is safe: FFmpeg >= 4 needs no global registration and every
+// call here works on its own context.
+
+#include "lib/av/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+
+struct AVFormatContext;
+
+namespace scanhub::av {
+
+/// Bounds for opening and probing one input (FFmpeg's `probesize` and `analyzeduration`
+/// demuxer options). Smaller bounds are faster; too small ones leave stream parameters
+/// (frame rate, bit rate) unknown.
+struct ProbeLimits {
+  std::int64_t probe_size_bytes = 5'000'000;  ///< FFmpeg's default is 5,000,000 bytes
+  std::chrono::microseconds analyze_duration{5'000'000};  ///< FFmpeg's default is 5 s
+};
+
+class FormatContext {
+ public:
+  /// Opens `path` (avformat_open_input) and reads stream parameters (avformat_find_stream_info)
+  /// within `limits`. Throws Error with the path and FFmpeg's reason, e.g. AVERROR(ENOENT) for
+  /// a missing file or AVERROR_INVALIDDATA for a file no demuxer recognizes.
+  FormatContext(const std::filesystem::path& path, const ProbeLimits& limits);
+  ~FormatContext() noexcept;
+  FormatContext(FormatContext&& other) noexcept;
+  FormatContext& operator=(FormatContext&& other) noexcept;
+  FormatContext(const FormatContext&) = delete;
+  FormatContext& operator=(const FormatContext&) = delete;
+
+  AVFormatContext* get() const noexcept { return context_; }
+  AVFormatContext* operator->() const noexcept { return context_; }
+
+ private:
+  void find_stream_info(const std::filesystem::path& path);
+
+  AVFormatContext* context_ = nullptr;
+};
+
+/// Lowers FFmpeg's process-wide log level to AV_LOG_FATAL, once: a file that is not media is
+/// bad input that callers report themselves, so FFmpeg's own complaints on stderr are noise.
+/// Thread-safe.
+void quiet_logging() noexcept;
+
+}  // namespace scanhub::av
