@@ -65,6 +65,21 @@ std::optional<double> to_double(const std::optional<std::string>& text) {
   return value;
 }
 
+// "1,976,532" and "1.976.532" as older scrapers wrote vote counts.
+std::optional<std::int64_t> count_of(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::string digits;
+  for (const char c : *text) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c != ',' && c != '.' && c != ' ') {
+      break;
+    }
+  }
+  if (digits.empty() || digits.size() > 15) return std::nullopt;
+  return std::stoll(digits);
+}
+
 std::optional<int> year_of(const std::optional<std::string>& text) {
   const auto year = to_int(text);
   if (!year || *year < 1000 || *year > 9999) return std::nullopt;
@@ -117,7 +132,7 @@ std::vector<NfoRating> ratings_of(const pugi::xml_node& movie) {
     rating.name = lower(node.attribute("name").value());
     rating.value = *value;
     rating.max = to_double(clean(node.attribute("max").value()));
-    if (const auto votes = to_int(child_text(node, "votes"))) rating.votes = *votes;
+    rating.votes = count_of(child_text(node, "votes"));
     rating.is_default = is_true(node.attribute("default"));
     ratings.push_back(std::move(rating));
   }
@@ -126,7 +141,7 @@ std::vector<NfoRating> ratings_of(const pugi::xml_node& movie) {
     if (const auto value = to_double(child_text(movie, "rating"))) {
       NfoRating rating;
       rating.value = *value;
-      if (const auto votes = to_int(child_text(movie, "votes"))) rating.votes = *votes;
+      rating.votes = count_of(child_text(movie, "votes"));
       rating.is_default = true;
       ratings.push_back(std::move(rating));
     }
@@ -238,31 +253,40 @@ std::expected<NfoDocument, NfoError> parse_movie_nfo(std::string_view text) {
   if (trimmed.empty()) return document;
 
   std::string_view xml = text;
+  std::ptrdiff_t xml_offset = 0;  // where `xml` starts in `text`, for pugixml's offsets
   if (!has_utf16_or_utf32_bom(text)) {
+    // Kodi looks for the root element anywhere in the file (CNfoFile finds "<movie"), so a
+    // URL may stand before the XML as well as after it; what is outside the XML is scanned
+    // for the scraper URL.
+    std::size_t begin = 0;
     if (trimmed.front() != '<') {
-      // A parsing nfo: nothing but the URL the scraper should use.
-      document.url = first_url(trimmed);
-      if (!document.url) {
-        return std::unexpected(NfoError{"neither XML nor a URL", trimmed.data() - text.data()});
+      begin = text.find("<movie");
+      if (begin == std::string_view::npos) {
+        // A parsing nfo: nothing but the URL the scraper should use.
+        document.url = first_url(trimmed);
+        if (!document.url) {
+          return std::unexpected(NfoError{"neither XML nor a URL", trimmed.data() - text.data()});
+        }
+        return document;
       }
-      return document;
+      document.url = first_url(text.substr(0, begin));
     }
-    // A combination nfo: the XML document, then a URL. pugixml rejects text after the root
-    // element, so the XML ends at the last </movie>.
+    // pugixml rejects text after the root element, so the XML ends at the last </movie>.
     constexpr std::string_view kEnd = "</movie>";
-    if (const auto end = text.rfind(kEnd); end != std::string_view::npos) {
-      xml = text.substr(0, end + kEnd.size());
-      document.url = first_url(text.substr(xml.size()));
-    }
+    std::size_t end = text.rfind(kEnd);
+    end = (end == std::string_view::npos || end < begin) ? text.size() : end + kEnd.size();
+    xml = text.substr(begin, end - begin);
+    xml_offset = static_cast<std::ptrdiff_t>(begin);
+    if (!document.url) document.url = first_url(text.substr(end));
   }
 
   pugi::xml_document parsed;
   const pugi::xml_parse_result result =
       parsed.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_auto);
   if (!result) {
+    const std::ptrdiff_t offset = xml_offset + result.offset;
     return std::unexpected(NfoError{
-        std::string(result.description()) + " at offset " + std::to_string(result.offset),
-        result.offset});
+        std::string(result.description()) + " at offset " + std::to_string(offset), offset});
   }
   const pugi::xml_node root = parsed.document_element();
   if (std::string_view(root.name()) != "movie") {

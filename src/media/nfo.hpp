@@ -6,7 +6,8 @@
 // Kodi accepts three shapes of .nfo (https://kodi.wiki/view/NFO_files#nfo_Types):
 //  - metadata: a <movie> document;
 //  - a parsing nfo: only a scraper URL ("https://www.themoviedb.org/movie/603");
-//  - combination: a <movie> document followed by a URL on the lines after it.
+//  - combination: a <movie> document followed by a URL on the lines after it (or preceded by
+//    one: like Kodi's CNfoFile, the root element is looked for anywhere in the file).
 // An .nfo is untrusted input: nothing here throws for bad content; broken XML is a value.
 
 #include <cstddef>
@@ -33,7 +34,7 @@ struct NfoRating {
   std::string name;  ///< "imdb", "themoviedb", "tomatometerallcritics", ...; "" for legacy
   double value = 0;
   std::optional<double> max;
-  std::optional<std::int64_t> votes;
+  std::optional<std::int64_t> votes;  ///< "1,976,532" reads as 1976532
   bool is_default = false;
 };
 
@@ -98,7 +99,7 @@ struct MovieNfo {
 /// empty file).
 struct NfoDocument {
   std::optional<MovieNfo> movie;
-  std::optional<std::string> url;  ///< first http(s) URL outside the XML, trimmed
+  std::optional<std::string> url;  ///< first http(s) URL outside the XML (before it, else after)
 };
 
 /// Why an .nfo could not be read. `offset` is the byte offset in the file where pugixml

@@ -235,6 +235,28 @@ TEST(Nfo, XmlFollowedByUrlParsesTheXml) {
   EXPECT_EQ(parsed->url, "https://www.imdb.com/title/tt0133093/");
 }
 
+TEST(Nfo, UrlBeforeXmlParsesTheXmlWithOffsetsIntoTheFile) {
+  const std::string head = "http://www.imdb.com/title/tt0113277/\n";
+  const auto parsed = parse_movie_nfo(head + "<movie><title>Heat</title></movie>");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_TRUE(parsed->movie);
+  EXPECT_EQ(parsed->movie->title, "Heat");
+  EXPECT_EQ(parsed->url, "http://www.imdb.com/title/tt0113277/");
+
+  const auto broken = parse_movie_nfo(head + "<movie><title>Heat</movie>");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().offset, static_cast<std::ptrdiff_t>(head.size() + 20));
+}
+
+TEST(Nfo, VoteCountsWithThousandsSeparators) {
+  const auto nfo = parse_movie_or_fail(
+      "<movie><ratings><rating name=\"imdb\"><value>8,3</value><votes>1,976,532</votes>"
+      "</rating></ratings></movie>");
+  ASSERT_EQ(nfo.ratings.size(), 1u);
+  EXPECT_DOUBLE_EQ(nfo.ratings[0].value, 8.3);
+  EXPECT_EQ(nfo.ratings[0].votes, 1976532);
+}
+
 TEST(Nfo, EmptyFileIsNeitherMetadataNorError) {
   const auto parsed = parse_movie_nfo("  \r\n");
   ASSERT_TRUE(parsed);
