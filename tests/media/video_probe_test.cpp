@@ -48,6 +48,12 @@ class VideoProbe : public ::testing::Test {
                       "libmp3lame", path("old.avi")});
     test::run_ffmpeg({"-f", "lavfi", "-i", "sine=duration=1", "-c:a", "libmp3lame",
                       path("song.mp3")});
+    // One frame each, flagged with the PQ (HDR10) and HLG transfer characteristics.
+    for (const auto& [transfer, name] : {std::pair{"smpte2084", "pq.mkv"}, {"arib-std-b67", "hlg.mkv"}}) {
+      test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=64x64:rate=1:duration=1", "-c:v",
+                        "libx264", "-preset", "ultrafast", "-color_primaries", "bt2020",
+                        "-color_trc", transfer, "-colorspace", "bt2020nc", path(name)});
+    }
     std::ofstream(path("notes.mkv")) << "This is a text file with a video extension.\n";
     std::ofstream(path("empty.mkv"));
   }
@@ -130,6 +136,11 @@ TEST_F(VideoProbe, Avi) {
   EXPECT_EQ(info.video[0].height, 144);
   ASSERT_EQ(info.audio.size(), 1u);
   EXPECT_EQ(info.audio[0].codec, "mp3");
+}
+
+TEST_F(VideoProbe, HdrTransferCharacteristics) {
+  EXPECT_EQ(media::probe_video(file("pq.mkv")).video.at(0).hdr, "HDR10");
+  EXPECT_EQ(media::probe_video(file("hlg.mkv")).video.at(0).hdr, "HLG");
 }
 
 TEST_F(VideoProbe, TextFileNamedMkvIsAClearError) {
