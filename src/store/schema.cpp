@@ -13,7 +13,7 @@ namespace scanhub::store {
 namespace {
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<std::string_view, 1> kMigrations{
+constexpr std::array<std::string_view, 2> kMigrations{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     R"sql(
 CREATE TABLE libraries (
@@ -98,6 +98,37 @@ CREATE TABLE scan_errors (
   created_at  TEXT NOT NULL
 );
 CREATE INDEX idx_scan_errors_scan ON scan_errors(scan_id);
+)sql",
+    // 2: the persistent job queue (issue 4 item 1). run_after and lease_expires are Unix epoch
+    // milliseconds so the claim compares integers; the partial index serves the claim
+    // (pending, one type, ORDER BY priority, id) and the covering one serves the stats.
+    R"sql(
+CREATE TABLE jobs (
+  id             INTEGER PRIMARY KEY,
+  type           TEXT NOT NULL,
+  payload        TEXT NOT NULL DEFAULT '{}',
+  priority       INTEGER NOT NULL DEFAULT 5,
+  status         TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                   ('pending', 'processing', 'completed', 'failed', 'cancelled')),
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  max_attempts   INTEGER NOT NULL DEFAULT 1 CHECK (max_attempts >= 1),
+  parent_id      INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+  scan_id        INTEGER REFERENCES scans(id) ON DELETE CASCADE,
+  run_after      INTEGER NOT NULL DEFAULT 0,
+  lease_owner    TEXT,
+  lease_expires  INTEGER,
+  stalled_count  INTEGER NOT NULL DEFAULT 0,
+  created_at     TEXT NOT NULL,
+  started_at     TEXT,
+  finished_at    TEXT,
+  last_error     TEXT,
+  progress       TEXT
+);
+CREATE INDEX idx_jobs_claim ON jobs(type, priority, id) WHERE status = 'pending';
+CREATE INDEX idx_jobs_processing ON jobs(lease_expires) WHERE status = 'processing';
+CREATE INDEX idx_jobs_status_type ON jobs(status, type);
+CREATE INDEX idx_jobs_parent ON jobs(parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX idx_jobs_scan ON jobs(scan_id) WHERE scan_id IS NOT NULL;
 )sql",
 };
 

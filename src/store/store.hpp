@@ -6,6 +6,7 @@
 // runs on the writer thread; work passed to read() runs on the calling thread.
 
 #include "lib/sqlite/database.hpp"
+#include "store/job_store.hpp"
 #include "store/library_store.hpp"
 #include "store/scan_store.hpp"
 #include "store/track_store.hpp"
@@ -30,6 +31,7 @@ struct Connection {
   LibraryStore libraries{db};
   ScanStore scans{db};
   TrackStore tracks{db};
+  SqliteJobStore jobs{db};
 };
 
 class Store {
