@@ -1,0 +1,195 @@
+#pragma once
+// The persistent job queue's runtime (issue 4 items 1 and 2): handlers per job type, worker
+// threads, a dispatcher that claims due jobs through the store's one writer, heartbeat lease
+// renewal, stalled-job recovery, retries with exponential backoff and jitter, cancellation by
+// stop token, and exactly-once completion.
+//
+// Exactly-once: a handler returns a CommitFn holding its results (and its scan's counter
+// increments). The queue runs that CommitFn, inserts the children the handler asked for, and
+// marks the job completed in ONE Store::write (one savepoint of one transaction). A crash
+// before that commit leaves the job processing; recovery makes it pending and it runs again
+// with nothing of the first run stored. A crash after the commit finds it completed: it never
+// runs again. If the job stopped being ours meanwhile (cancelled, or its lease expired and
+// another worker took it), completion is refused and the CommitFn's writes roll back with it.
+//
+// Threads: `workers` worker threads run handlers; one dispatcher thread claims jobs, renews
+// leases (every lease/3) and recovers stalled jobs of other processes (every lease). Store
+// writes are asynchronous; their completions run on the Store's writer thread.
+//
+// Sources: seed 002 (priorities: lower runs first; retries with exponential backoff), seed 003
+// (lifecycle events, JobProgress, queue stats), issue 4 item 1 (statuses, per-type maximum
+// attempts and concurrency, leases, stalled recovery, cancellation of children, parent link).
+
+#include "core/job.hpp"
+#include "queue/job_context.hpp"
+#include "queue/observer.hpp"
+#include "queue/retry.hpp"
+#include "store/store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace scanhub::queue {
+
+/// Writes a job's results on the writer connection, in the transaction that completes the job.
+/// May throw: the results roll back and the attempt counts as failed.
+using CommitFn = std::function<void(store::Connection&)>;
+
+/// Runs one attempt of a job on a worker thread. Returns the results to commit (an empty
+/// function commits nothing but the completion). Throwing fails the attempt: it is retried
+/// after a backoff until max_attempts, then the job is failed with the exception's what() as
+/// last_error (a PermanentJobError fails it at once). A handler that stops early because its
+/// stop token was triggered must throw; returning means the work is done.
+using Handler = std::function<CommitFn(JobContext&)>;
+
+/// Settings of one job type.
+struct JobTypeOptions {
+  int max_attempts = 3;  ///< attempts before a job is failed (a NewJob may set its own)
+  int concurrency = 1;   ///< at most this many jobs of the type run (or commit) at once
+  RetryPolicy retry;     ///< delay before the next attempt
+};
+
+struct QueueOptions {
+  unsigned workers = 0;  ///< worker threads; 0: one per core (at least 2)
+  /// Lease of a claimed job; renewed every lease/3 while it runs. A job whose lease expired is
+  /// stalled and returns to pending (recover_stalled), run by whichever worker claims it.
+  std::chrono::milliseconds lease{30000};
+  /// How often the dispatcher looks for due jobs it was not told about (jobs added by other
+  /// processes, retries of other processes). Local enqueues, completions and retries wake it.
+  std::chrono::milliseconds poll_interval{500};
+  /// At most this often observers get on_stats_changed (stats are counted in the database).
+  std::chrono::milliseconds stats_interval{1000};
+  /// Lease owner written on claimed rows; empty: "<hostname>:<pid>:<random>".
+  std::string owner;
+  /// Single-process deployment: at start() every processing job was left by a process that
+  /// died, so all go back to pending at once (a restart after kill -9 resumes immediately).
+  /// Turn off when several processes share the store; expired leases are recovered anyway.
+  bool recover_all_at_start = true;
+};
+
+class Queue {
+ public:
+  /// `store` must outlive the queue. Nothing runs until start().
+  Queue(store::Store& store, QueueOptions options = {});
+  /// stop(0 ms): running handlers are asked to stop; their jobs go back to pending.
+  ~Queue();
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  /// Registers the handler of job type `type`. Before start() only; throws std::logic_error
+  /// after it or for a type registered twice, std::invalid_argument for limits below 1.
+  void register_handler(std::string type, Handler handler, JobTypeOptions options = {});
+  /// `observer` must outlive the queue; called as observer.hpp says. Before start() only.
+  void add_observer(QueueObserver& observer);
+
+  /// Recovers jobs left by a dead process (QueueOptions::recover_all_at_start), then starts the
+  /// dispatcher and the workers. Throws what the store throws for the recovery.
+  void start();
+  /// Stops claiming; waits up to `grace` for running handlers, then triggers their stop tokens
+  /// and waits for them to return. Jobs claimed but not started, and jobs whose handler was
+  /// stopped, go back to pending (the attempt is not counted). Waits for the commits of
+  /// finished jobs. Idempotent; no event is lost for a job that finished.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  /// Adds jobs and waits until they are committed. Returns their ids. Throws sqlite::Error
+  /// (e.g. a parent_id that does not exist); then none was added. A job's max_attempts 0 takes
+  /// its type's setting (1 for types with no handler here).
+  std::vector<core::JobId> enqueue(std::vector<core::NewJob> jobs);
+  /// As enqueue, without waiting: `done` (may be empty) runs on the writer thread after the
+  /// commit with the ids, or with the error and no ids.
+  void enqueue_async(std::vector<core::NewJob> jobs,
+                     std::function<void(std::vector<core::JobId>, std::exception_ptr)> done);
+  /// Adds jobs inside the caller's own Store::write (so they commit with the caller's data).
+  /// The caller then calls notify_enqueued() after its commit.
+  std::vector<core::JobId> enqueue_in(store::Connection& connection,
+                                      std::span<const core::NewJob> jobs);
+  /// Wakes the dispatcher and tells observers about jobs added with enqueue_in.
+  void notify_enqueued(std::span<const core::JobId> ids);
+
+  /// Cancels job `id` and its pending and processing descendants (cancel_scan: every job of a
+  /// scan) and waits for the commit. Running handlers of those jobs see their stop token
+  /// triggered; what they return is not committed. Returns the ids that became cancelled.
+  std::vector<core::JobId> cancel(core::JobId id);
+  std::vector<core::JobId> cancel_scan(core::ScanId scan_id);
+
+  /// Counts by status, in total and per type, from the database. Thread-safe.
+  core::QueueStats stats();
+  /// The job as stored, with its live progress when it is running here. Thread-safe.
+  std::optional<core::Job> get(core::JobId id);
+
+  const std::string& owner() const noexcept { return options_.owner; }
+
+  /// Runs the dispatcher's lease and recovery round now (tests use a short lease instead of
+  /// waiting for the timer).
+  void heartbeat_for_test();
+
+ private:
+  struct TypeState {
+    Handler handler;
+    JobTypeOptions options;
+    int active = 0;  ///< claimed and not yet committed (running, waiting or committing)
+  };
+  struct Running {
+    std::stop_source stop;
+    std::optional<core::JobProgress> progress;
+  };
+
+  friend class JobContext;
+
+  void run_dispatcher();
+  void run_worker();
+  void run_job(core::Job job);
+  bool claim_round();
+  void heartbeat_round();
+  void run_deferred_failures();
+  void on_progress(const core::Job& job, const core::JobProgress& progress);
+  void on_committed(core::Job& job, const std::vector<core::NewJob>& children,
+                    const std::vector<core::JobId>& child_ids, core::TimePoint now,
+                    std::exception_ptr error);
+  void fail_attempt(core::Job job, const std::string& error, bool retryable);
+  void release_job(const core::Job& job);
+  void stop_cancelled(const std::vector<core::JobId>& ids);
+  void on_finished(const core::Job& job);  ///< slot free; wake the dispatcher
+  void notify(const std::function<void(QueueObserver&)>& fn);
+  int default_max_attempts(const std::string& type) const;
+  void wake() noexcept;
+
+  store::Store& store_;
+  QueueOptions options_;
+  std::map<std::string, TypeState, std::less<>> types_;
+  std::vector<QueueObserver*> observers_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<core::Job> ready_;  ///< claimed, waiting for a worker
+  std::unordered_map<core::JobId, Running> running_;  ///< claimed here, not yet committed
+  int executing_ = 0;  ///< handlers running now
+  /// Attempts whose CommitFn threw: their failure is written by the dispatcher (or stop()),
+  /// never from the writer thread's own completion callback.
+  std::vector<std::pair<core::Job, std::string>> deferred_failures_;
+  bool wake_ = false;
+  bool started_ = false;
+  bool stopping_ = false;  ///< no more claims
+  bool shutting_down_ = false;  ///< stop tokens of running jobs were triggered by stop()
+  bool stopped_ = false;
+  core::TimePoint next_due_ = core::TimePoint::max();  ///< earliest local retry
+  std::atomic<bool> stats_dirty_{true};
+
+  std::thread dispatcher_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace scanhub::queue
