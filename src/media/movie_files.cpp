@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <functional>
+#include <map>
+#include <regex>
 #include <system_error>
 
 namespace scanhub::media {
@@ -142,6 +145,53 @@ void title_and_year(std::string_view directory_name, MovieFiles& files) {
   if (!title.empty()) files.title_from_name = std::string(title);
 }
 
+// Kodi's default <moviestacking> expressions (advancedsettings.xml): Title, Volume (cd, dvd,
+// part, pt, disc or disk, then 1-99 or a-d), Ignore, Extension. Files whose Title, Ignore and
+// Extension agree are parts of one movie, played in Volume order.
+struct StackPart {
+  std::string key;     // lower-case title, ignore and extension
+  std::string stem;    // lower-case title + ignore: the stack's name without extension
+  std::string volume;  // lower-case "1", "2", "a"
+};
+
+std::optional<StackPart> stack_part_of(const std::string& name) {
+  static const std::regex kStacking(
+      R"(^(.*?)[ _.-]*(?:cd|dvd|p(?:ar)?t|dis[ck])[ _.-]*([0-9]{1,2}|[a-d])(.*?)(\.[^.]+)$)",
+      std::regex::ECMAScript | std::regex::icase);
+  std::smatch match;
+  if (!std::regex_match(name, match, kStacking)) return std::nullopt;
+  // A volume must be followed by a separator or the extension: "part1" or "cd2-xvid", not
+  // "cd1984" (that would be volume "19", ignore "84") or "disco".
+  const std::string ignore = match[3];
+  if (!ignore.empty() && !is_separator(ignore.front())) return std::nullopt;
+  StackPart part;
+  part.stem = lower(match[1].str() + ignore);
+  part.key = part.stem + '\0' + lower(match[1].str()) + '\0' + lower(match[4].str());
+  part.volume = lower(match[2].str());
+  if (match[1].length() == 0) return std::nullopt;  // "cd1.avi" names no movie
+  return part;
+}
+
+// Volume order: numbers by value, letters alphabetically.
+bool volume_less(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() && std::isdigit(static_cast<unsigned char>(a.front())) &&
+      std::isdigit(static_cast<unsigned char>(b.front()))) {
+    return a.size() < b.size();
+  }
+  return a < b;
+}
+
+// One choice for the main video: a single file or the parts of a stack.
+struct Candidate {
+  struct Part {
+    std::string volume;
+    const MovieDirectoryEntry* entry;
+  };
+  std::vector<Part> parts;
+  std::uintmax_t size = 0;  // bytes, all parts together
+  std::string stack_stem;   // lower-case stack name; empty for a single file
+};
+
 void add_files(const std::filesystem::path& dir, const std::string& prefix, bool top,
                std::vector<MovieDirectoryEntry>& entries) {
   namespace fs = std::filesystem;
@@ -205,8 +255,9 @@ MovieFiles classify_movie_directory(std::string_view directory_name,
   for (const auto& entry : entries) sorted.push_back(&entry);
   std::ranges::sort(sorted, {}, &MovieDirectoryEntry::name);
 
-  // 1. The main video: the largest top-level video that is not an extra.
-  const MovieDirectoryEntry* main = nullptr;
+  // 1. The main video: the largest top-level video, or stack of parts, that is not an extra.
+  std::vector<Candidate> candidates;
+  std::map<std::string, std::size_t> stack_index;  // stack key -> index in candidates
   for (const MovieDirectoryEntry* entry : sorted) {
     if (entry->name.find('/') != std::string::npos || !has_video_extension(entry->name)) continue;
     const std::string stem = lower(split_extension(entry->name).first);
@@ -214,31 +265,63 @@ MovieFiles classify_movie_directory(std::string_view directory_name,
       (*kind == "trailer" ? files.trailers : files.other_videos).push_back(entry->name);
       continue;
     }
-    if (!main || entry->size > main->size) main = entry;
-  }
-  std::string video_stem;  // lower-case <name>
-  if (main) {
-    files.video = main->name;
-    video_stem = lower(split_extension(main->name).first);
-    for (const MovieDirectoryEntry* entry : sorted) {
-      if (entry != main && entry->name.find('/') == std::string::npos &&
-          has_video_extension(entry->name) && !extra_kind(lower(split_extension(entry->name).first))) {
-        files.other_videos.push_back(entry->name);
-      }
+    if (auto part = stack_part_of(entry->name)) {
+      const auto [it, inserted] = stack_index.try_emplace(part->key, candidates.size());
+      if (inserted) candidates.push_back({.parts = {}, .size = 0, .stack_stem = std::move(part->stem)});
+      candidates[it->second].parts.push_back({std::move(part->volume), entry});
+      candidates[it->second].size += entry->size;
+    } else {
+      candidates.push_back({.parts = {{"", entry}}, .size = entry->size, .stack_stem = {}});
     }
-    std::ranges::sort(files.other_videos);
+  }
+  // A "stack" of one file is a plain video whose name happens to say "part 2".
+  for (Candidate& candidate : candidates) {
+    if (candidate.parts.size() == 1) candidate.stack_stem.clear();
+    std::ranges::sort(candidate.parts, volume_less, &Candidate::Part::volume);
+  }
+  const Candidate* main = nullptr;
+  for (const Candidate& candidate : candidates) {
+    // Candidates are in name order of their first file, so a tie keeps the first name.
+    if (!main || candidate.size > main->size) main = &candidate;
   }
 
-  // 2. The nfo: <video name>.nfo first, as Kodi looks for it, then movie.nfo.
+  // The names art, nfo and subtitles may carry (lower case, in nfo order): the video's name
+  // without extension; for a stack, first the stack's name ("movie" for movie-cd1.avi).
+  std::vector<std::string> stems;
+  if (main) {
+    files.video = main->parts.front().entry->name;
+    if (main->parts.size() > 1) {
+      for (const auto& part : main->parts) files.parts.push_back(part.entry->name);
+      if (!main->stack_stem.empty()) stems.push_back(main->stack_stem);
+    }
+    for (const auto& part : main->parts) stems.push_back(lower(split_extension(part.entry->name).first));
+    for (const Candidate& candidate : candidates) {
+      if (&candidate == main) continue;
+      for (const auto& part : candidate.parts) files.other_videos.push_back(part.entry->name);
+    }
+  }
+  std::ranges::sort(files.other_videos);
+
+  // 2. The nfo: <video name>.nfo first (for a stack the stack's name, then the first part's),
+  // as Kodi looks for it, then movie.nfo.
   const MovieDirectoryEntry* movie_nfo = nullptr;
+  std::size_t nfo_rank = stems.size();
   for (const MovieDirectoryEntry* entry : sorted) {
     const std::string name = lower(entry->name);
-    if (main && name == video_stem + ".nfo") files.nfo = entry->name;
+    for (std::size_t rank = 0; rank < stems.size(); ++rank) {
+      if (rank < nfo_rank && name == stems[rank] + ".nfo") {
+        files.nfo = entry->name;
+        nfo_rank = rank;
+      }
+    }
     if (name == "movie.nfo") movie_nfo = entry;
   }
   if (!files.nfo && movie_nfo) files.nfo = movie_nfo->name;
 
-  // 3. Art, 4. subtitles.
+  // 3. Art, 4. subtitles: a name matches the longest stem it starts with.
+  std::ranges::stable_sort(stems, [](const std::string& a, const std::string& b) {
+    return a.size() > b.size();
+  });
   std::vector<std::string> idx_stems;
   for (const MovieDirectoryEntry* entry : sorted) {
     const std::string name = lower(entry->name);
@@ -251,22 +334,26 @@ MovieFiles classify_movie_directory(std::string_view directory_name,
         continue;
       }
       if (stem.find('/') != std::string_view::npos) continue;
-      std::string_view type = stem;
-      if (main && stem == video_stem) {
-        type = "poster";  // <name>.tbn / <name>.jpg: the pre-Kodi-12 thumb, a poster
-      } else if (main && stem.size() > video_stem.size() + 1 && stem.starts_with(video_stem) &&
-                 stem[video_stem.size()] == '-') {
-        type = stem.substr(video_stem.size() + 1);
+      std::optional<MovieAssetKind> kind = asset_kind_of(stem);
+      for (const std::string& video_stem : stems) {
+        if (kind) break;
+        if (stem == video_stem) {
+          kind = MovieAssetKind::poster;  // <name>.tbn / <name>.jpg: the pre-Kodi-12 thumb
+        } else if (stem.size() > video_stem.size() + 1 && stem.starts_with(video_stem) &&
+                   stem[video_stem.size()] == '-') {
+          kind = asset_kind_of(stem.substr(video_stem.size() + 1));
+        }
       }
-      if (const auto kind = asset_kind_of(type)) {
-        files.assets.push_back({*kind, entry->name, entry->size});
-      }
+      if (kind) files.assets.push_back({*kind, entry->name, entry->size});
       continue;
     }
-    if (!main || entry->name.find('/') != std::string::npos) continue;
-    if (auto subtitle = subtitle_of(*entry, video_stem)) {
-      if (subtitle->format == "idx") idx_stems.emplace_back(stem);
-      files.subtitles.push_back(std::move(*subtitle));
+    if (entry->name.find('/') != std::string::npos) continue;
+    for (const std::string& video_stem : stems) {
+      if (auto subtitle = subtitle_of(*entry, video_stem)) {
+        if (subtitle->format == "idx") idx_stems.emplace_back(stem);
+        files.subtitles.push_back(std::move(*subtitle));
+        break;
+      }
     }
   }
   // A VobSub .sub is the data of the .idx beside it: one subtitle, reported as the .idx.

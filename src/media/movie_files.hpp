@@ -60,7 +60,11 @@ struct LocalSubtitle {
 };
 
 struct MovieFiles {
-  std::optional<std::string> video;  ///< the main video; absent when the directory has none
+  std::optional<std::string> video;  ///< the main video (a stack's first part); absent when none
+  /// A movie split into files (Kodi's file stacking: "Movie-cd1.avi", "Movie-cd2.avi"; cd, dvd,
+  /// part, pt, disc, disk then 1-99 or a-d): every part in play order, `video` first. Empty
+  /// for a movie in one file.
+  std::vector<std::string> parts;
   /// Other videos that are not the movie: trailers are listed in `trailers`, the rest (samples,
   /// extras such as -featurette, -behindthescenes, -deleted, smaller unrelated videos) here.
   std::vector<std::string> other_videos;
@@ -75,9 +79,11 @@ struct MovieFiles {
 };
 
 /// Classifies the files of one movie directory named `directory_name` (its last path
-/// component). Names compare case-insensitively. The main video is the largest video file
-/// that is not a trailer, sample or extra (ties: the first name in byte order); <name> below is
-/// its file name without extension. Assets named <name>-<type> and plain <type> both count,
+/// component). Names compare case-insensitively. The main video is the largest video file, or
+/// stack of parts counted together, that is not a trailer, sample or extra (ties: the first
+/// name in byte order); <name> below is its file name without extension, and for a stack also
+/// the stack's name (Kodi's Title + Ignore tokens: "Movie" for "Movie-cd1.avi"), which comes
+/// first when looking for <name>.nfo. Assets named <name>-<type> and plain <type> both count,
 /// every .jpg, .jpeg, .png, .webp or .tbn; files matching no rule are ignored. Never throws
 /// except std::bad_alloc.
 MovieFiles classify_movie_directory(std::string_view directory_name,

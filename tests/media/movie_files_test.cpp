@@ -106,6 +106,55 @@ TEST(MovieFiles, LargestVideoThatIsNotAnExtraIsTheMovie) {
   EXPECT_FALSE(files.year_from_name);
 }
 
+TEST(MovieFiles, StackedPartsAreOneMovieInVolumeOrder) {
+  const auto files = classify("Heat (1995)", {
+      {"Heat-cd10.avi", 700u << 20},
+      {"Heat-cd2.avi", 700u << 20},
+      {"Heat-cd1.avi", 700u << 20},
+      {"Heat-CD1.en.srt", 1},
+      {"Heat.nfo", 1},
+      {"Heat-cd1.nfo", 1},
+      {"Heat-poster.jpg", 1},
+      {"Heat-cd1-fanart.jpg", 1},
+      {"Bonus.mkv", 1u << 30},  // larger than any one part, smaller than all of them
+  });
+  EXPECT_EQ(files.video, "Heat-cd1.avi");
+  EXPECT_EQ(files.parts, (std::vector<std::string>{"Heat-cd1.avi", "Heat-cd2.avi", "Heat-cd10.avi"}));
+  EXPECT_EQ(files.other_videos, (std::vector<std::string>{"Bonus.mkv"}));
+  EXPECT_EQ(files.nfo, "Heat.nfo") << "the stack's name comes before the first part's";
+  EXPECT_EQ(assets_of(files),
+            (std::vector<std::string>{"poster:Heat-poster.jpg", "fanart:Heat-cd1-fanart.jpg"}));
+  ASSERT_EQ(files.subtitles.size(), 1u);
+  EXPECT_EQ(files.subtitles[0].language, "en");
+}
+
+struct StackCase {
+  std::vector<std::string> names;
+  std::vector<std::string> parts;  // empty: not a stack
+};
+
+class MovieStacking : public ::testing::TestWithParam<StackCase> {};
+
+TEST_P(MovieStacking, Parts) {
+  std::vector<MovieDirectoryEntry> entries;
+  for (const auto& name : GetParam().names) entries.push_back({name, 100});
+  const auto files = media::classify_movie_directory("Movie", entries);
+  EXPECT_EQ(files.parts, GetParam().parts);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kodi, MovieStacking,
+    ::testing::Values(
+        StackCase{{"movie part1.mkv", "movie part2.mkv"}, {"movie part1.mkv", "movie part2.mkv"}},
+        StackCase{{"Movie.pt2.mp4", "Movie.pt1.mp4"}, {"Movie.pt1.mp4", "Movie.pt2.mp4"}},
+        StackCase{{"m_disc_b.mkv", "m_disc_a.mkv"}, {"m_disc_a.mkv", "m_disc_b.mkv"}},
+        StackCase{{"m-cd1-xvid.avi", "m-cd2-xvid.avi"}, {"m-cd1-xvid.avi", "m-cd2-xvid.avi"}},
+        StackCase{{"m-dvd1.mkv", "m-dvd2.avi"}, {}},     // different extensions: two videos
+        StackCase{{"m-cd1-a.avi", "m-cd2-b.avi"}, {}},   // different Ignore tokens
+        StackCase{{"Part 2.mkv"}, {}},                   // one file is not a stack
+        StackCase{{"movie1.mkv", "movie2.mkv"}, {}},     // bare numbers: sequels, not parts
+        StackCase{{"Disco-cd1984.mkv", "Disco-cd1985.mkv"}, {}}));
+
 TEST(MovieFiles, EqualSizesPickTheFirstNameSoTheChoiceIsStable) {
   const auto a = classify("X", {{"b.mkv", 10}, {"a.mkv", 10}});
   const auto b = classify("X", {{"a.mkv", 10}, {"b.mkv", 10}});
