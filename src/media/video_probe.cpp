@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include <array>
+#include <system_error>
 
 namespace scanhub::media {
 
@@ -115,6 +116,12 @@ SubtitleStreamInfo subtitle_stream(const AVStream* stream) {
 
 VideoInfo probe_video(const std::filesystem::path& path, const av::ProbeLimits& limits) {
   av::quiet_logging();
+  // A FIFO or device named .mkv would block the open forever; only regular files are media.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw ReadError((ec ? "cannot open " : "not a regular file: ") + path.string() +
+                    (ec ? ": " + ec.message() : ""));
+  }
   std::optional<av::FormatContext> context;
   try {
     context.emplace(path, limits);

@@ -67,12 +67,14 @@ struct VideoInfo {
 
 /// Reads container and stream details of the file at `path`. Thread-safe: workers call it at
 /// once on different files (each call has its own demuxer context). Bounded: reads at most
-/// `limits.probe_size_bytes` and analyzes at most `limits.analyze_duration` of the file.
-/// Lowers FFmpeg's log level to fatal on first use (av::quiet_logging).
+/// `limits.probe_size_bytes`, analyzes at most `limits.analyze_duration` of the file, gives
+/// up after `limits.time_limit` or when `*limits.cancelled` turns true ("Immediate exit
+/// requested"). Lowers FFmpeg's log level to fatal on first use (av::quiet_logging).
 ///
-/// Throws ReadError with the path and FFmpeg's reason when the file cannot be opened, no
-/// demuxer recognizes it ("Invalid data found when processing input": a text file named
-/// .mkv, a zero-byte file), or it holds no video stream ("no video stream": a music file).
+/// Throws ReadError with the path and the reason when it is not a regular file (a FIFO would
+/// block), cannot be opened, no demuxer recognizes it ("Invalid data found when processing
+/// input": a text file named .mkv, a zero-byte file), it holds no video stream ("no video
+/// stream": a music file), or the probe was cut short by the time limit or cancellation.
 VideoInfo probe_video(const std::filesystem::path& path, const av::ProbeLimits& limits = {});
 
 }  // namespace scanhub::media

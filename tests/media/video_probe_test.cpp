@@ -4,8 +4,11 @@
 #include "ffmpeg_files.hpp"
 #include "support/temp_dir.hpp"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -181,6 +184,31 @@ TEST_F(VideoProbe, AudioOnlyFileHasNoVideoStream) {
   }
 }
 
+TEST_F(VideoProbe, FifoIsRefusedInsteadOfBlocking) {
+  const auto fifo = file("pipe.mkv");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    media::probe_video(fifo);
+    FAIL() << "no error";
+  } catch (const media::ReadError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(VideoProbe, CancelledProbeGivesUp) {
+  std::atomic<bool> cancelled{true};
+  av::ProbeLimits limits;
+  limits.cancelled = &cancelled;
+  try {
+    media::probe_video(file("movie.mkv"), limits);
+    FAIL() << "no error";
+  } catch (const media::ReadError& e) {
+    EXPECT_NE(std::string(e.what()).find("Immediate exit requested"), std::string::npos) << e.what();
+  }
+  cancelled = false;
+  EXPECT_EQ(media::probe_video(file("movie.mkv"), limits).audio.size(), 2u);
+}
+
 TEST_F(VideoProbe, ConcurrentProbesAgree) {
   std::vector<std::future<media::VideoInfo>> probes;
   for (int i = 0; i < 8; ++i) {
@@ -196,8 +224,9 @@ TEST_F(VideoProbe, ConcurrentProbesAgree) {
 }
 
 TEST_F(VideoProbe, SmallProbeLimitsStillReadTheHeader) {
-  const av::ProbeLimits limits{.probe_size_bytes = 32 * 1024,
-                               .analyze_duration = std::chrono::milliseconds(200)};
+  av::ProbeLimits limits;
+  limits.probe_size_bytes = 32 * 1024;
+  limits.analyze_duration = std::chrono::milliseconds(200);
   const media::VideoInfo info = media::probe_video(file("movie.mkv"), limits);
   ASSERT_EQ(info.video.size(), 1u);
   EXPECT_EQ(info.video[0].width, 320);

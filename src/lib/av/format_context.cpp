@@ -3,9 +3,11 @@
 extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
+#include <libavutil/error.h>
 #include <libavutil/log.h>
 }
 
+#include <cerrno>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,11 +37,27 @@ class Dictionary {
 
 }  // namespace
 
-FormatContext::FormatContext(const std::filesystem::path& path, const ProbeLimits& limits) {
+struct FormatContext::Interrupt {
+  std::chrono::steady_clock::time_point deadline;
+  const std::atomic<bool>* cancelled = nullptr;
+
+  static int check(void* opaque) noexcept {
+    const auto* self = static_cast<const Interrupt*>(opaque);
+    if (self->cancelled && self->cancelled->load(std::memory_order_relaxed)) return 1;
+    return std::chrono::steady_clock::now() > self->deadline ? 1 : 0;
+  }
+};
+
+FormatContext::FormatContext(const std::filesystem::path& path, const ProbeLimits& limits)
+    : interrupt_(std::make_unique<Interrupt>(
+          Interrupt{std::chrono::steady_clock::now() + limits.time_limit, limits.cancelled})) {
   Dictionary options;
   options.set("probesize", limits.probe_size_bytes);
   options.set("analyzeduration", limits.analyze_duration.count());
-  int rc = avformat_open_input(&context_, path.c_str(), nullptr, options.address());
+  context_ = avformat_alloc_context();
+  if (!context_) throw_error(AVERROR(ENOMEM), "cannot open " + path.string());
+  context_->interrupt_callback = {&Interrupt::check, interrupt_.get()};
+  const int rc = avformat_open_input(&context_, path.c_str(), nullptr, options.address());
   if (rc < 0) {
     // avformat_open_input frees the context and nulls the pointer on failure.
     throw_error(rc, "cannot open " + path.string());
@@ -68,16 +86,19 @@ void FormatContext::find_stream_info(const std::filesystem::path& path) {
   if (rc < 0) throw_error(rc, "cannot read stream information of " + path.string());
 }
 
-FormatContext::~FormatContext() noexcept {
+void FormatContext::close() noexcept {
   if (context_) avformat_close_input(&context_);
 }
 
+FormatContext::~FormatContext() noexcept { close(); }
+
 FormatContext::FormatContext(FormatContext&& other) noexcept
-    : context_(std::exchange(other.context_, nullptr)) {}
+    : interrupt_(std::move(other.interrupt_)), context_(std::exchange(other.context_, nullptr)) {}
 
 FormatContext& FormatContext::operator=(FormatContext&& other) noexcept {
   if (this != &other) {
-    if (context_) avformat_close_input(&context_);
+    close();
+    interrupt_ = std::move(other.interrupt_);
     context_ = std::exchange(other.context_, nullptr);
   }
   return *this;

@@ -6,9 +6,11 @@
 
 #include "lib/av/error.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 
 struct AVFormatContext;
 
@@ -20,13 +22,20 @@ namespace scanhub::av {
 struct ProbeLimits {
   std::int64_t probe_size_bytes = 5'000'000;  ///< FFmpeg's default is 5,000,000 bytes
   std::chrono::microseconds analyze_duration{5'000'000};  ///< FFmpeg's default is 5 s
+  /// Wall-clock bound for opening and reading stream information (a stalled network share must
+  /// not hold a worker forever); FFmpeg gives up with AVERROR_EXIT when it passes.
+  std::chrono::milliseconds time_limit{30'000};
+  /// Polled by FFmpeg during I/O (AVIOInterruptCB); when it reads true, opening gives up with
+  /// AVERROR_EXIT. The scanner's cancellation flag; must outlive the FormatContext.
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 class FormatContext {
  public:
   /// Opens `path` (avformat_open_input) and reads stream parameters (avformat_find_stream_info)
   /// within `limits`. Throws Error with the path and FFmpeg's reason, e.g. AVERROR(ENOENT) for
-  /// a missing file or AVERROR_INVALIDDATA for a file no demuxer recognizes.
+  /// a missing file, AVERROR_INVALIDDATA for a file no demuxer recognizes, AVERROR_EXIT when
+  /// `limits.time_limit` passed or `limits.cancelled` was set.
   FormatContext(const std::filesystem::path& path, const ProbeLimits& limits);
   ~FormatContext() noexcept;
   FormatContext(FormatContext&& other) noexcept;
@@ -38,8 +47,12 @@ class FormatContext {
   AVFormatContext* operator->() const noexcept { return context_; }
 
  private:
-  void find_stream_info(const std::filesystem::path& path);
+  struct Interrupt;  // what FFmpeg's interrupt callback reads; heap-held so moves keep it put
 
+  void find_stream_info(const std::filesystem::path& path);
+  void close() noexcept;
+
+  std::unique_ptr<Interrupt> interrupt_;
   AVFormatContext* context_ = nullptr;
 };
 
