@@ -99,8 +99,8 @@ class MovieLibraryTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     scratch_ = pattern;
     root_ = scratch_ / "movies";
-    const RunResult result = generate(root_, {"--movies", std::to_string(kMovies), "--seed",
-                                              std::to_string(kSeed)});
+    const RunResult result =
+        generate(root_, {"--movies", std::to_string(kMovies), "--seed", std::to_string(kSeed)});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     manifest_ = json::parse(read_file(root_ / "manifest.json")).as_object();
   }
@@ -223,7 +223,8 @@ TEST_F(MovieLibraryTest, AssetSizesAndHashesMatchSha256sum) {
   const std::vector<const json::object*> assets = all_assets();
   ASSERT_GT(assets.size(), static_cast<std::size_t>(kMovies));
   std::vector<std::string> argv{"sha256sum", "--"};
-  for (const json::object* asset : assets) argv.push_back((root_ / str(asset->at("path"))).string());
+  for (const json::object* asset : assets)
+    argv.push_back((root_ / str(asset->at("path"))).string());
   const RunResult result = run(argv, scratch_);
   ASSERT_EQ(result.exit_code, 0) << result.err;
 
@@ -248,7 +249,8 @@ TEST_F(MovieLibraryTest, AssetSizesAndHashesMatchSha256sum) {
   std::uintmax_t distinct_bytes = 0;
   std::uintmax_t all_bytes = 0;
   for (const auto& [hash, size] : distinct) distinct_bytes += size;
-  for (const json::object* asset : assets) all_bytes += asset->at("size").to_number<std::uintmax_t>();
+  for (const json::object* asset : assets)
+    all_bytes += asset->at("size").to_number<std::uintmax_t>();
   EXPECT_EQ(totals().at("distinctAssetBytes"), distinct_bytes);
   EXPECT_EQ(totals().at("assetBytes"), all_bytes);
 
@@ -434,9 +436,8 @@ TEST_F(MovieLibraryTest, LibraryHoldsEachFeature) {
   })) << "no movie with two audio languages";
   EXPECT_TRUE(any_movie([](const json::object& m) {
     const json::array& subs = m.at("streams").at("subtitles").as_array();
-    return std::any_of(subs.begin(), subs.end(), [](const json::value& s) {
-      return s.at("forced") == true;
-    });
+    return std::any_of(subs.begin(), subs.end(),
+                       [](const json::value& s) { return s.at("forced") == true; });
   })) << "no embedded forced subtitle";
   EXPECT_TRUE(any_movie([](const json::object& m) {
     return !m.at("premiered").is_null() && m.at("nfoKind") == "valid";
@@ -445,9 +446,7 @@ TEST_F(MovieLibraryTest, LibraryHoldsEachFeature) {
     return m.at("nfo").is_string() && !m.at("nfo").as_string().ends_with("/movie.nfo");
   })) << "no <video name>.nfo";
   EXPECT_TRUE(any_movie([](const json::object& m) { return m.at("assets").as_array().empty(); }));
-  EXPECT_TRUE(any_movie([](const json::object& m) {
-    return m.at("defaultUniqueId") == "imdb";
-  }));
+  EXPECT_TRUE(any_movie([](const json::object& m) { return m.at("defaultUniqueId") == "imdb"; }));
   EXPECT_TRUE(any_movie([](const json::object& m) {
     const std::string_view dir = m.at("directory").as_string();
     return std::any_of(dir.begin(), dir.end(), [](char c) { return (c & 0x80) != 0; });

@@ -148,8 +148,8 @@ int run_movies(const Options& options, const fs::path& root, const fs::path& man
   std::puts(fmt::format("make-library: {} movies in {} directories, {} assets ({} distinct), "
                         "{} errors, seed {} -> {} (manifest {}) in {:.2f} s",
                         totals.movies, totals.directories, totals.assets,
-                        totals.distinct_asset_hashes, totals.errors, options.seed,
-                        options.out_dir, manifest.string(), elapsed.count())
+                        totals.distinct_asset_hashes, totals.errors, options.seed, options.out_dir,
+                        manifest.string(), elapsed.count())
                 .c_str());
   return 0;
 }
@@ -204,8 +204,8 @@ int main(int argc, char** argv) {
   app.add_option("OUT_DIR", options.out_dir, "Library root; must not exist or be empty")
       ->required();
   CLI::Option* tracks = app.add_option("--tracks", options.tracks, "Number of tracks (music)")
-                           ->capture_default_str()
-                           ->check(CLI::Range(1, 1'000'000));
+                            ->capture_default_str()
+                            ->check(CLI::Range(1, 1'000'000));
   app.add_option("--movies", options.movies,
                  "Make a movie library of this many movies instead of a music library")
       ->check(CLI::Range(1, 1'000'000))

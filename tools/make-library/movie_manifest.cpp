@@ -155,7 +155,8 @@ MovieTotals write_movie_manifest(const fs::path& path, const MovieManifestInput&
       {"errors", totals.errors},
   };
   json::array directory_array;
-  for (const std::string& directory : directories) directory_array.push_back(json::string(directory));
+  for (const std::string& directory : directories)
+    directory_array.push_back(json::string(directory));
 
   std::string out = "{\n  \"version\": 1,\n  \"kind\": \"movies\",\n";
   out += "  \"seed\": " + std::to_string(input.seed) + ",\n";

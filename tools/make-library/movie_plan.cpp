@@ -14,9 +14,9 @@ namespace scanhub::make_library {
 namespace {
 
 constexpr std::array<std::string_view, 19> kMovieGenres{
-    "Action",  "Adventure",       "Animation", "Comedy",  "Crime",    "Documentary", "Drama",
-    "Family",  "Fantasy",         "History",   "Horror",  "Music",    "Mystery",     "Romance",
-    "Science Fiction", "Thriller", "War",      "Western", "TV Movie"};
+    "Action",          "Adventure", "Animation", "Comedy",  "Crime",   "Documentary", "Drama",
+    "Family",          "Fantasy",   "History",   "Horror",  "Music",   "Mystery",     "Romance",
+    "Science Fiction", "Thriller",  "War",       "Western", "TV Movie"};
 
 constexpr std::array<std::string_view, 8> kSubtitleLanguages{"en", "fr", "de", "es",
                                                              "it", "ja", "nl", "sv"};
@@ -33,71 +33,144 @@ constexpr std::array<std::string_view, 6> kPlotForms{
 
 // What a movie's directory holds besides the video and the .nfo.
 struct AssetChoice {
-  int poster = 0;     // 0 none, 1 poster.jpg, 2 folder.jpg, 3 <name>-poster.jpg
+  int poster = 0;  // 0 none, 1 poster.jpg, 2 folder.jpg, 3 <name>-poster.jpg
   bool poster_shared = false;
-  int fanart = 0;     // 0 none, 1 fanart.jpg, 2 <name>-fanart.jpg
+  int fanart = 0;  // 0 none, 1 fanart.jpg, 2 <name>-fanart.jpg
   bool fanart_shared = false;
   int landscape = 0;  // 0 none, 1 landscape.jpg, 2 <name>-landscape.jpg
   int clearlogo = 0;  // 0 none, 1 clearlogo.png, 2 <name>-clearlogo.png
   int extrafanart = 0;
   bool extrafanart_repeats_fanart = false;  // extrafanart/fanart1.jpg == the fanart's bytes
-  int trailer = 0;  // 0 none, else template index + 1
+  int trailer = 0;                          // 0 none, else template index + 1
   bool trailer_shared = false;
-  std::vector<std::pair<std::string, bool>> subtitles;  // language, forced
+  std::vector<std::pair<std::string, bool>> subtitles{};  // language, forced
 };
 
 struct Showcase {
-  std::string title;
-  std::optional<std::string> original_title;
-  int year;
-  std::optional<std::string> premiered;
-  NfoStyle nfo_style;
-  bool nfo_named_after_video;
-  int video_template;
-  std::optional<std::int64_t> tmdb;
-  std::optional<std::string> imdb;
-  std::optional<std::string> default_uniqueid;
-  std::vector<std::string> genres;
-  AssetChoice assets;
+  std::string title{};
+  std::optional<std::string> original_title{};
+  int year = 2000;
+  std::optional<std::string> premiered{};
+  NfoStyle nfo_style = NfoStyle::kValid;
+  bool nfo_named_after_video = false;
+  int video_template = 0;
+  std::optional<std::int64_t> tmdb{};
+  std::optional<std::string> imdb{};
+  std::optional<std::string> default_uniqueid{};
+  std::vector<std::string> genres{};
+  AssetChoice assets{};
   bool bom = false;
   bool cdata = false;
-  std::optional<std::string> video_stem;  // when the video is not named after the directory
+  std::optional<std::string> video_stem{};  // when the video is not named after the directory
 };
 
 // The first movies of every library: together they hold every feature the tests look for.
 std::vector<Showcase> showcases() {
-  using Subs = std::vector<std::pair<std::string, bool>>;
   return {
-      {"The Matrix", "The Matrix", 1999, std::nullopt, NfoStyle::kValid, false, 1, 603,
-       "tt0133093", "tmdb", {"Action", "Science Fiction"},
-       AssetChoice{1, false, 1, false, 1, 1, 2, true, 1, false, Subs{{"en", false}, {"fr", true}}}, false, false, std::nullopt},
-      {"Amélie", "Le Fabuleux Destin d'Amélie Poulain", 2001, "2001-04-25", NfoStyle::kValid, true,
-       0, 194, "tt0211915", "imdb", {"Comedy", "Romance"},
-       AssetChoice{3, false, 2, false, 2, 2, 0, false, 0, false, Subs{{"en", false}}}, false, false, std::nullopt},
-      {"Spirited Away", "千と千尋の神隠し", 2001, std::nullopt, NfoStyle::kValid, false, 3, 129,
-       "tt0245429", "tmdb", {"Animation", "Family", "Fantasy"},
-       AssetChoice{2, true, 1, true, 0, 0, 0, false, 0, false, {}}, true, false, std::nullopt},
-      {"霸王别姬", "霸王别姬", 1993, std::nullopt, NfoStyle::kValid, true, 4, 10997, "tt0106332",
-       "tmdb", {"Drama", "History", "Romance"},
-       AssetChoice{1, true, 0, false, 0, 0, 0, false, 0, false, {}}, false, false, std::nullopt},
-      {"Fast & Furious", std::nullopt, 2009, std::nullopt, NfoStyle::kValid, false, 2, 13804,
-       "tt1013752", "tmdb", {"Action", "Crime", "Thriller"},
-       AssetChoice{1, true, 2, true, 0, 0, 1, false, 2, true, {}}, false, true, std::nullopt},
-      {"Se7en", std::nullopt, 1995, std::nullopt, NfoStyle::kNone, false, 5, std::nullopt,
-       std::nullopt, std::nullopt, {},
-       AssetChoice{1, false, 0, false, 0, 0, 0, false, 0, false, Subs{{"de", false}}}, false, false, std::nullopt},
-      {"100% Wolf #2", "100% Wolf", 2020, std::nullopt, NfoStyle::kUnknownTags, false, 6, 495152,
-       "tt6054874", "tmdb", {"Animation", "Comedy", "Family", "Fantasy"},
-       AssetChoice{3, false, 1, false, 0, 0, 0, false, 1, true, Subs{{"ja", false}, {"en", true}}}, false, false, std::nullopt},
-      {"Mission: Impossible", std::nullopt, 1996, "1996-05-22", NfoStyle::kValid, true, 7,
-       std::nullopt, "tt0117060", "imdb", {"Action"},
-       AssetChoice{1, false, 1, false, 0, 0, 0, false, 1, false, {}}, false, false,
-       "Mission.Impossible.1996.720p"},
-      {"Kill Bill: Vol. 1", std::nullopt, 2003, std::nullopt, NfoStyle::kNone, false, 8,
-       std::nullopt, std::nullopt, std::nullopt, {}, AssetChoice{}, false, false, std::nullopt},
-      {"Crouching Tiger, Hidden Dragon", "臥虎藏龍", 2000, std::nullopt, NfoStyle::kValid, false, 0,
-       146, std::nullopt, std::nullopt, {"Adventure", "Drama"},
-       AssetChoice{1, false, 1, false, 0, 1, 3, false, 0, false, {}}, false, false, std::nullopt},
+      {.title = "The Matrix",
+       .original_title = "The Matrix",
+       .year = 1999,
+       .video_template = 1,  // two audio languages, a forced embedded subtitle
+       .tmdb = 603,
+       .imdb = "tt0133093",
+       .default_uniqueid = "tmdb",
+       .genres = {"Action", "Science Fiction"},
+       .assets = {.poster = 1,
+                  .fanart = 1,
+                  .landscape = 1,
+                  .clearlogo = 1,
+                  .extrafanart = 2,
+                  .extrafanart_repeats_fanart = true,
+                  .trailer = 1,
+                  .subtitles = {{"en", false}, {"fr", true}}}},
+      {.title = "Amélie",
+       .original_title = "Le Fabuleux Destin d'Amélie Poulain",
+       .year = 2001,
+       .premiered = "2001-04-25",
+       .nfo_named_after_video = true,
+       .tmdb = 194,
+       .imdb = "tt0211915",
+       .default_uniqueid = "imdb",
+       .genres = {"Comedy", "Romance"},
+       .assets = {.poster = 3,
+                  .fanart = 2,
+                  .landscape = 2,
+                  .clearlogo = 2,
+                  .subtitles = {{"en", false}}}},
+      {.title = "Spirited Away",
+       .original_title = "千と千尋の神隠し",
+       .year = 2001,
+       .video_template = 3,
+       .tmdb = 129,
+       .imdb = "tt0245429",
+       .default_uniqueid = "tmdb",
+       .genres = {"Animation", "Family", "Fantasy"},
+       .assets = {.poster = 2, .poster_shared = true, .fanart = 1, .fanart_shared = true},
+       .bom = true},
+      {.title = "霸王别姬",
+       .original_title = "霸王别姬",
+       .year = 1993,
+       .nfo_named_after_video = true,
+       .video_template = 4,
+       .tmdb = 10997,
+       .imdb = "tt0106332",
+       .default_uniqueid = "tmdb",
+       .genres = {"Drama", "History", "Romance"},
+       .assets = {.poster = 1, .poster_shared = true}},
+      {.title = "Fast & Furious",
+       .year = 2009,
+       .video_template = 2,
+       .tmdb = 13804,
+       .imdb = "tt1013752",
+       .default_uniqueid = "tmdb",
+       .genres = {"Action", "Crime", "Thriller"},
+       .assets = {.poster = 1,
+                  .poster_shared = true,
+                  .fanart = 2,
+                  .fanart_shared = true,
+                  .extrafanart = 1,
+                  .trailer = 2,
+                  .trailer_shared = true},
+       .cdata = true},
+      {.title = "Se7en",
+       .year = 1995,
+       .nfo_style = NfoStyle::kNone,
+       .video_template = 5,
+       .assets = {.poster = 1, .subtitles = {{"de", false}}}},
+      {.title = "100% Wolf #2",
+       .original_title = "100% Wolf",
+       .year = 2020,
+       .nfo_style = NfoStyle::kUnknownTags,
+       .video_template = 6,
+       .tmdb = 495152,
+       .imdb = "tt6054874",
+       .default_uniqueid = "tmdb",
+       .genres = {"Animation", "Comedy", "Family", "Fantasy"},
+       .assets = {.poster = 3,
+                  .fanart = 1,
+                  .trailer = 1,
+                  .trailer_shared = true,
+                  .subtitles = {{"ja", false}, {"en", true}}}},
+      {.title = "Mission: Impossible",
+       .year = 1996,
+       .premiered = "1996-05-22",
+       .nfo_named_after_video = true,
+       .video_template = 7,
+       .imdb = "tt0117060",
+       .default_uniqueid = "imdb",
+       .genres = {"Action"},
+       .assets = {.poster = 1, .fanart = 1, .trailer = 1},
+       .video_stem = "Mission.Impossible.1996.720p"},
+      {.title = "Kill Bill: Vol. 1",
+       .year = 2003,
+       .nfo_style = NfoStyle::kNone,
+       .video_template = 8},
+      {.title = "Crouching Tiger, Hidden Dragon",
+       .original_title = "臥虎藏龍",
+       .year = 2000,
+       .tmdb = 146,
+       .genres = {"Adventure", "Drama"},
+       .assets = {.poster = 1, .fanart = 1, .clearlogo = 1, .extrafanart = 3}},
   };
 }
 
@@ -123,8 +196,8 @@ std::string random_title(Rng& rng) {
 
 std::string random_plot(Rng& rng) {
   const std::string_view form = rng.pick(std::span<const std::string_view>(kPlotForms));
-  return fmt::format(fmt::runtime(form), word(rng, names::adjectives()),
-                     word(rng, names::nouns()), word(rng, names::nouns()));
+  return fmt::format(fmt::runtime(form), word(rng, names::adjectives()), word(rng, names::nouns()),
+                     word(rng, names::nouns()));
 }
 
 AssetChoice random_assets(Rng& rng) {
@@ -179,9 +252,13 @@ void add_assets(MoviePlan& movie, const AssetChoice& a, const std::string& stem,
     // one poster and one fanart under several movies.
     const int drawn = static_cast<int>(rng.below(kImageTemplateCount));
     const int index = shared && ordinal < 16 ? 0 : drawn;
-    movie.assets.push_back({dir + path, kind, index,
+    movie.assets.push_back({dir + path,
+                            kind,
+                            index,
                             shared ? std::nullopt : std::optional<std::string>(marker(what)),
-                            {}, std::nullopt, false});
+                            {},
+                            std::nullopt,
+                            false});
   };
   static constexpr std::array<std::string_view, 4> kPosterNames{"", "poster.jpg", "folder.jpg",
                                                                 "-poster.jpg"};
@@ -191,8 +268,8 @@ void add_assets(MoviePlan& movie, const AssetChoice& a, const std::string& stem,
           a.poster_shared, "poster");
   }
   if (a.fanart != 0) {
-    image(AssetKind::kFanart, a.fanart == 1 ? "fanart.jpg" : stem + "-fanart.jpg",
-          a.fanart_shared, "fanart");
+    image(AssetKind::kFanart, a.fanart == 1 ? "fanart.jpg" : stem + "-fanart.jpg", a.fanart_shared,
+          "fanart");
   }
   if (a.landscape != 0) {
     image(AssetKind::kLandscape, a.landscape == 1 ? "landscape.jpg" : stem + "-landscape.jpg",
@@ -205,9 +282,8 @@ void add_assets(MoviePlan& movie, const AssetChoice& a, const std::string& stem,
   for (int i = 1; i <= a.extrafanart; ++i) {
     const std::string path = fmt::format("extrafanart/fanart{}.jpg", i);
     if (i == 1 && a.extrafanart_repeats_fanart) {
-      const auto fanart = std::find_if(movie.assets.begin(), movie.assets.end(), [](const auto& x) {
-        return x.kind == AssetKind::kFanart;
-      });
+      const auto fanart = std::find_if(movie.assets.begin(), movie.assets.end(),
+                                       [](const auto& x) { return x.kind == AssetKind::kFanart; });
       AssetPlan copy = *fanart;  // same template and marker: the same bytes
       copy.path = dir + path;
       copy.kind = AssetKind::kExtrafanart;
@@ -217,14 +293,17 @@ void add_assets(MoviePlan& movie, const AssetChoice& a, const std::string& stem,
     }
   }
   if (a.trailer != 0) {
-    movie.assets.push_back({dir + stem + "-trailer.mp4", AssetKind::kTrailer, a.trailer - 1,
-                            a.trailer_shared ? std::nullopt
-                                             : std::optional<std::string>(marker("trailer")),
-                            {}, std::nullopt, false});
+    movie.assets.push_back(
+        {dir + stem + "-trailer.mp4",
+         AssetKind::kTrailer,
+         a.trailer - 1,
+         a.trailer_shared ? std::nullopt : std::optional<std::string>(marker("trailer")),
+         {},
+         std::nullopt,
+         false});
   }
   for (const auto& [language, forced] : a.subtitles) {
-    const std::string path =
-        dir + stem + "." + language + (forced ? ".forced" : "") + ".srt";
+    const std::string path = dir + stem + "." + language + (forced ? ".forced" : "") + ".srt";
     movie.assets.push_back({path, AssetKind::kSubtitle, 0, std::nullopt,
                             srt_text(movie, language, forced), language, forced});
   }
@@ -241,7 +320,9 @@ Showcase random_showcase(Rng& rng, std::size_t index) {
   s.title = random_title(rng);
   s.year = rng.between(1950, 2024);
   const int style = rng.between(0, 99);
-  s.nfo_style = style < 12 ? NfoStyle::kNone : style < 20 ? NfoStyle::kUnknownTags : NfoStyle::kValid;
+  s.nfo_style = style < 12   ? NfoStyle::kNone
+                : style < 20 ? NfoStyle::kUnknownTags
+                             : NfoStyle::kValid;
   s.nfo_named_after_video = rng.chance(40);
   s.video_template = static_cast<int>(rng.below(kVideoTemplateCount));
   if (rng.chance(25)) {
@@ -254,8 +335,8 @@ Showcase random_showcase(Rng& rng, std::size_t index) {
     s.original_title = word(rng, names::special_titles());
   }
   // Disjoint ranges per index keep the ids unique without bookkeeping.
-  const std::int64_t tmdb = 100000 + static_cast<std::int64_t>(index) * 37 +
-                            static_cast<std::int64_t>(rng.below(37));
+  const std::int64_t tmdb =
+      100000 + static_cast<std::int64_t>(index) * 37 + static_cast<std::int64_t>(rng.below(37));
   const std::string imdb = fmt::format("tt{:07}", 1000000 + index * 53 + rng.below(53));
   const int ids = rng.between(0, 99);
   if (ids < 70) {
@@ -288,8 +369,8 @@ Showcase random_showcase(Rng& rng, std::size_t index) {
   return s;
 }
 
-MoviePlan make_movie(const Showcase& s, const std::string& directory, Rng& rng,
-                     std::uint64_t seed, std::size_t ordinal) {
+MoviePlan make_movie(const Showcase& s, const std::string& directory, Rng& rng, std::uint64_t seed,
+                     std::size_t ordinal) {
   MoviePlan movie;
   movie.directory = directory;
   movie.video_template = s.video_template;
@@ -360,10 +441,10 @@ MovieLibraryPlan plan_movie_library(int movie_count, std::uint64_t seed, bool wi
   for (std::size_t i = 0; i < static_cast<std::size_t>(movie_count); ++i) {
     Showcase idea;
     if (with_bad && i == 0) {
-      idea = Showcase{"Unparsable Nfo", std::nullopt, 2004, std::nullopt, NfoStyle::kBroken,
-                      false, 0, std::nullopt, std::nullopt, std::nullopt, {},
-                      AssetChoice{1, false, 0, false, 0, 0, 0, false, 0, false, {}},
-                      false, false, std::nullopt};
+      idea = Showcase{.title = "Unparsable Nfo",
+                      .year = 2004,
+                      .nfo_style = NfoStyle::kBroken,
+                      .assets = {.poster = 1}};
     } else {
       const std::size_t showcase = with_bad ? i - 1 : i;
       idea = showcase < fixed.size() ? fixed[showcase] : random_showcase(rng, i);

@@ -17,7 +17,15 @@
 namespace scanhub::make_library {
 
 /// Manifest asset kinds (seed 002's assetType plus Kodi's landscape, clearlogo, extrafanart).
-enum class AssetKind { kPoster, kFanart, kLandscape, kClearlogo, kExtrafanart, kTrailer, kSubtitle };
+enum class AssetKind {
+  kPoster,
+  kFanart,
+  kLandscape,
+  kClearlogo,
+  kExtrafanart,
+  kTrailer,
+  kSubtitle
+};
 /// "poster", "fanart", "landscape", "clearlogo", "extrafanart", "trailer", "subtitle".
 std::string_view asset_kind_name(AssetKind kind) noexcept;
 
@@ -28,8 +36,8 @@ struct AssetPlan {
   std::string path;
   AssetKind kind = AssetKind::kPoster;
   int template_index = 0;
-  std::optional<std::string> marker;  ///< nullopt: the bare template, shared across movies
-  std::string text;                   ///< subtitles only: the .srt contents
+  std::optional<std::string> marker;    ///< nullopt: the bare template, shared across movies
+  std::string text;                     ///< subtitles only: the .srt contents
   std::optional<std::string> language;  ///< subtitles only, as in the file name ("en")
   bool forced = false;                  ///< subtitles only: "<name>.<lang>.forced.srt"
 };
@@ -58,7 +66,7 @@ struct MoviePlan {
   std::optional<int> runtime_minutes;
   std::vector<std::string> genres;  ///< in .nfo order
   std::optional<std::int64_t> tmdb;
-  std::optional<std::string> imdb;  ///< "tt0133093"
+  std::optional<std::string> imdb;              ///< "tt0133093"
   std::optional<std::string> default_uniqueid;  ///< "tmdb" or "imdb": which has default="true"
 
   // .nfo writing quirks a parser must take in its stride.
@@ -71,7 +79,7 @@ struct MoviePlan {
 /// A directory a correct scanner reports as an error (and counts in errors_count).
 struct BadDirectoryPlan {
   std::string directory;
-  std::string kind;  ///< "not-video", "zero-byte", "no-video" (broken-nfo movies are movies)
+  std::string kind;        ///< "not-video", "zero-byte", "no-video" (broken-nfo movies are movies)
   std::string error_path;  ///< the file (or, for "no-video", the directory) the error names
 };
 

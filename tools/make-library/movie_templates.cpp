@@ -78,7 +78,7 @@ const std::vector<VideoSpec>& video_specs() {
 }
 
 constexpr std::array<std::string_view, kTrailerTemplateCount> kTrailerSources{"testsrc2",
-                                                                                "smptebars"};
+                                                                              "smptebars"};
 
 struct ImageSpec {
   int width;
@@ -168,8 +168,8 @@ std::vector<std::string> video_args(const VideoSpec& spec, const std::vector<fs:
                              fmt::format("-ac:a:{}", i), std::to_string(audio.channels),
                              fmt::format("-b:a:{}", i), fmt::format("{}k", audio.kbps)});
     if (!audio.language.empty()) {
-      args.insert(args.end(), {fmt::format("-metadata:s:a:{}", i),
-                               fmt::format("language={}", audio.language)});
+      args.insert(args.end(),
+                  {fmt::format("-metadata:s:a:{}", i), fmt::format("language={}", audio.language)});
     }
   }
   for (std::size_t i = 0; i < spec.subtitles.size(); ++i) {
@@ -179,8 +179,8 @@ std::vector<std::string> video_args(const VideoSpec& spec, const std::vector<fs:
                  fmt::format("-metadata:s:s:{}", i), fmt::format("language={}", subtitle.language),
                  fmt::format("-disposition:s:{}", i), subtitle.forced ? "forced" : "0"});
   }
-  args.insert(args.end(), {"-bitexact", "-f", std::string(muxer_for(spec.extension)),
-                           ffmpeg_url(out)});
+  args.insert(args.end(),
+              {"-bitexact", "-f", std::string(muxer_for(spec.extension)), ffmpeg_url(out)});
   return args;
 }
 
@@ -188,7 +188,8 @@ std::vector<std::string> trailer_args(int index, const std::string& out) {
   return {"-f",
           "lavfi",
           "-i",
-          fmt::format("{}=size=320x180:rate=12:duration=1", kTrailerSources[static_cast<std::size_t>(index)]),
+          fmt::format("{}=size=320x180:rate=12:duration=1",
+                      kTrailerSources[static_cast<std::size_t>(index)]),
           "-f",
           "lavfi",
           "-i",
@@ -227,8 +228,8 @@ std::vector<std::string> image_args(ImageKind kind, int index, const std::string
                          spec.height, color);
   }
   if (kind == ImageKind::kClearlogo) source += ",format=rgba,colorchannelmixer=aa=0.5";
-  std::vector<std::string> args{"-f", "lavfi", "-i", source, "-frames:v", "1", "-update", "1",
-                                "-bitexact", "-f", "image2"};
+  std::vector<std::string> args{"-f",      "lavfi", "-i",        source, "-frames:v", "1",
+                                "-update", "1",     "-bitexact", "-f",   "image2"};
   if (kind == ImageKind::kClearlogo) {
     args.insert(args.end(), {"-c:v", "png"});
   } else {
@@ -278,9 +279,9 @@ void make_video_template(int index, const fs::path& final_path, std::size_t job)
   }
   for (const fs::path& srt : srt_files) fs::remove(srt);
 
-  const ProcessResult probe = run_process({"ffprobe", "-v", "error", "-show_format",
-                                           "-show_streams", "-of", "json",
-                                           ffmpeg_url(final_path.string())});
+  const ProcessResult probe =
+      run_process({"ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
+                   ffmpeg_url(final_path.string())});
   if (probe.exit_code != 0) {
     throw ProcessError("ffprobe failed on " + final_path.string() + ": " + probe.err);
   }
@@ -324,8 +325,8 @@ StreamDetails parse_ffprobe_json(std::string_view json_text) {
     const json::object& format = root.at("format").as_object();
     StreamDetails details;
     details.container = std::string(format.at("format_name").as_string());
-    details.duration_ms = std::llround(
-        std::stod(std::string(format.at("duration").as_string())) * 1000.0);
+    details.duration_ms =
+        std::llround(std::stod(std::string(format.at("duration").as_string())) * 1000.0);
     bool have_video = false;
     for (const json::value& value : root.at("streams").as_array()) {
       const json::object& stream = value.as_object();
@@ -337,9 +338,8 @@ StreamDetails parse_ffprobe_json(std::string_view json_text) {
         details.width = static_cast<int>(stream.at("width").to_number<int>());
         details.height = static_cast<int>(stream.at("height").to_number<int>());
       } else if (type == "audio") {
-        details.audio.push_back(
-            {codec, static_cast<int>(stream.at("channels").to_number<int>()),
-             tag(stream, "language")});
+        details.audio.push_back({codec, static_cast<int>(stream.at("channels").to_number<int>()),
+                                 tag(stream, "language")});
       } else if (type == "subtitle") {
         const json::object& disposition = stream.at("disposition").as_object();
         details.subtitles.push_back(
@@ -376,7 +376,8 @@ MovieTemplateSet prepare_movie_templates(const fs::path& cache_dir, unsigned thr
   }
   std::vector<fs::path> trailers;
   for (int i = 0; i < kTrailerTemplateCount; ++i) {
-    trailers.push_back(dir / fmt::format("v1-trailer-{}-{}.mp4", i, kTrailerSources[static_cast<std::size_t>(i)]));
+    trailers.push_back(
+        dir / fmt::format("v1-trailer-{}-{}.mp4", i, kTrailerSources[static_cast<std::size_t>(i)]));
     if (!cached(trailers.back())) jobs.push_back({trailers.back(), Job::kTrailer, i});
   }
   std::vector<fs::path> images;

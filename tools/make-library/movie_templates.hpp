@@ -34,11 +34,11 @@ struct SubtitleStreamDetails {
 
 /// What ffprobe reports for a video file (seed 002: "Extract FFprobe streams").
 struct StreamDetails {
-  std::string container;        ///< format.format_name, e.g. "matroska,webm", "avi"
-  std::int64_t duration_ms = 0; ///< format.duration, rounded to milliseconds
-  std::string video_codec;      ///< "h264" or "mpeg4"
-  int width = 0;                ///< pixels
-  int height = 0;               ///< pixels
+  std::string container;         ///< format.format_name, e.g. "matroska,webm", "avi"
+  std::int64_t duration_ms = 0;  ///< format.duration, rounded to milliseconds
+  std::string video_codec;       ///< "h264" or "mpeg4"
+  int width = 0;                 ///< pixels
+  int height = 0;                ///< pixels
   std::vector<AudioStreamDetails> audio;
   std::vector<SubtitleStreamDetails> subtitles;
 };
@@ -70,9 +70,13 @@ std::string_view video_extension(int index);
 
 class MovieTemplateSet {
  public:
-  const VideoTemplate& video(int index) const { return videos_.at(static_cast<std::size_t>(index)); }
+  const VideoTemplate& video(int index) const {
+    return videos_.at(static_cast<std::size_t>(index));
+  }
   /// Whole trailer file (MP4).
-  const std::string& trailer(int index) const { return trailers_.at(static_cast<std::size_t>(index)); }
+  const std::string& trailer(int index) const {
+    return trailers_.at(static_cast<std::size_t>(index));
+  }
   /// Whole image file: JPEG for every kind but the clearlogo, which is PNG.
   const std::string& image(ImageKind kind, int index) const;
 

@@ -12,18 +12,22 @@ void element(std::string& out, std::string_view name, std::string_view text) {
 void unknown_tags(std::string& out, const MoviePlan& movie) {
   // Tags Kodi itself writes on export (ratings, set, actor, fileinfo) and one no player knows.
   // <name> and <title>-like children inside them must not be mistaken for the movie's title.
-  out += "    <ratings>\n        <rating name=\"imdb\" max=\"10\" default=\"true\">\n"
-         "            <value>7.4</value>\n            <votes>12345</votes>\n"
-         "        </rating>\n    </ratings>\n";
-  out += fmt::format("    <set>\n        <name>{} Collection</name>\n"
-                     "        <overview>Every film about the {}.</overview>\n    </set>\n",
-                     xml_escape(movie.title), xml_escape(movie.title));
-  out += "    <actor>\n        <name>Jane Doe</name>\n        <role>The Stranger</role>\n"
-         "        <order>0</order>\n    </actor>\n";
-  out += "    <fileinfo>\n        <streamdetails>\n            <video>\n"
-         "                <codec>hevc</codec>\n                <width>3840</width>\n"
-         "                <height>2160</height>\n            </video>\n"
-         "        </streamdetails>\n    </fileinfo>\n";
+  out +=
+      "    <ratings>\n        <rating name=\"imdb\" max=\"10\" default=\"true\">\n"
+      "            <value>7.4</value>\n            <votes>12345</votes>\n"
+      "        </rating>\n    </ratings>\n";
+  out += fmt::format(
+      "    <set>\n        <name>{} Collection</name>\n"
+      "        <overview>Every film about the {}.</overview>\n    </set>\n",
+      xml_escape(movie.title), xml_escape(movie.title));
+  out +=
+      "    <actor>\n        <name>Jane Doe</name>\n        <role>The Stranger</role>\n"
+      "        <order>0</order>\n    </actor>\n";
+  out +=
+      "    <fileinfo>\n        <streamdetails>\n            <video>\n"
+      "                <codec>hevc</codec>\n                <width>3840</width>\n"
+      "                <height>2160</height>\n            </video>\n"
+      "        </streamdetails>\n    </fileinfo>\n";
   out += "    <scanhub-unknown flavour=\"extra\">ignored by every scanner</scanhub-unknown>\n";
 }
 
