@@ -1,0 +1,289 @@
+// fanout-bench: scanhub's SignalR fan-out against a Socket.IO 4 server and a plain ws server, in
+// the same run on the same machine (issue 3, item 7; BENCHMARKS.md "Fan-out"). Each server
+// publishes the same ~300-byte progress payload to 1,000 and 5,000 subscribed clients of one
+// C++ load client (load_client.hpp); the systems alternate over several rounds and the report
+// gives medians and ratios. A benchmark, never a test; `--smoke` is the ctest check that it still
+// runs and every message reaches every client.
+//
+// Per round and system: start the server; for each subscriber count, connect and subscribe,
+// warm up, then
+//   throughput  write a burst of messages at once; delivered messages/s = messages x
+//               subscribers / (last receive - burst written); server CPU per delivered message
+//               = server CPU (schedstat of all its threads) over that window / deliveries
+//   latency     one message every 100 ms (10 messages/s) stamped with the client's clock when
+//               written; latency = receive time - stamp, every message at every client
+// then, on a fresh server, memory per idle connection = (VmRSS with N subscribed and idle after
+// one message each - VmRSS before the first connection) / N, N = 20,000.
+// Exit status: 0 when every run delivered every message; 1 otherwise (the report is not printed).
+
+#include "load_client.hpp"
+#include "report.hpp"
+#include "server_process.hpp"
+
+#include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace scanhub::bench;
+using namespace std::chrono_literals;
+
+// The progress payload (seed 000's ScanProgressDto, camelCase), ~300 bytes with seq and sentAt.
+std::string payload(std::uint64_t seq, std::int64_t sent_at) {
+  char text[512];
+  const int n = std::snprintf(
+      text, sizeof text,
+      R"({"scanId":"8c0e6a52-3f1d-4c2b-9a7e-5d4f3b2a1c09","phase":"Indexing","tracksIndexed":%llu,)"
+      R"("totalTracks":48211,"embeddingsCompleted":0,"totalEmbeddings":0,"percentComplete":37.42,)"
+      R"("currentFile":"Artist Name/Album Title (2011)/07 - A Track With A Long Title.flac",)"
+      R"("estimatedTimeRemaining":"PT4M12S","startedAt":"2026-11-21T08:30:00Z","seq":%llu,"sentAt":%lld})",
+      static_cast<unsigned long long>(18040 + seq), static_cast<unsigned long long>(seq),
+      static_cast<long long>(sent_at));
+  return std::string(text, static_cast<std::size_t>(n));
+}
+
+std::string msg_line(std::uint64_t seq) { return "msg " + payload(seq, now_ns()) + "\n"; }
+
+struct Options {
+  unsigned rounds = 3;
+  std::vector<std::size_t> sizes{1000, 5000};
+  std::size_t deliveries = 200'000;
+  unsigned latency_messages = 30;
+  std::size_t idle_connections = 20'000;
+  unsigned scanhub_threads = 2;
+  std::vector<std::string> systems{"scanhub", "socketio", "ws"};
+  bool smoke = false;
+  fs::path work_dir = FANOUT_WORK_DIR;
+};
+
+std::vector<std::string> server_command(System system, const Options& options) {
+  switch (system) {
+    case System::kScanhub:
+      return {FANOUT_SCANHUB_SERVER, "--threads", std::to_string(options.scanhub_threads)};
+    case System::kSocketIo:
+      return {"node", FANOUT_SOURCE_DIR "/socketio-server.mjs"};
+    case System::kWs:
+      return {"node", FANOUT_SOURCE_DIR "/ws-server.mjs"};
+  }
+  return {};
+}
+
+void ensure_delivered(LoadClient& client, std::uint64_t last_seq, System system, std::size_t n,
+                      std::chrono::milliseconds timeout) {
+  if (!client.wait_delivered(last_seq, timeout)) {
+    throw ClientError(std::string(system_name(system)) + ": message " + std::to_string(last_seq) +
+                      " did not reach all " + std::to_string(n) + " subscribers within " +
+                      std::to_string(timeout.count()) + " ms");
+  }
+}
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+std::int64_t own_cpu_ns() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000'000LL +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1'000LL;
+}
+
+// One system, one round: every subscriber count in turn on one server.
+void run_fanout(System system, const Options& options, unsigned round, Results& results) {
+  const fs::path log = options.work_dir / (std::string(system_name(system)) + ".log");
+  ServerProcess server(server_command(system, options), log);
+  LoadClient client(system, server.port());
+  std::uint64_t seq = 0;
+  for (const std::size_t n : options.sizes) {
+    client.connect_to(n, 120s);
+    const auto timeout = std::chrono::milliseconds(30'000 + n * 10);
+    // Warm-up: every path taken once (and the new subscribers' first message).
+    for (int i = 0; i < 3; ++i) server.write(msg_line(++seq));
+    ensure_delivered(client, seq, system, n, timeout);
+    client.run_for(100ms);
+
+    FanoutRun run;
+    run.system = system;
+    run.round = round;
+    run.subscribers = n;
+
+    // Throughput: one burst, written at once.
+    const std::size_t burst = std::max<std::size_t>(1, options.deliveries / n);
+    std::string lines;
+    const std::uint64_t first = seq + 1;
+    for (std::size_t i = 0; i < burst; ++i) lines += msg_line(++seq);
+    const auto cpu_before = server.cpu_time();
+    const auto client_cpu_before = own_cpu_ns();
+    const auto written_at = now_ns();
+    server.write(lines);
+    ensure_delivered(client, seq, system, n, timeout + std::chrono::milliseconds(burst * n / 20));
+    const auto delivered_at = client.last_receive_ns();
+    client.run_for(50ms);  // work the server still does after the last delivery counts too
+    const auto cpu_after = server.cpu_time();
+    const double deliveries = static_cast<double>(burst * n);
+    run.burst = burst;
+    run.messages_per_second = deliveries / seconds(delivered_at - written_at);
+    run.cpu_us_per_delivery = static_cast<double>((cpu_after - cpu_before).count()) / 1e3 / deliveries;
+    run.client_cpu_us_per_delivery = static_cast<double>(own_cpu_ns() - client_cpu_before) / 1e3 / deliveries;
+    (void)first;
+
+    // Latency at 10 messages/s.
+    client.take_latencies();
+    client.record_latencies(true);
+    const auto latency_cpu_before = server.cpu_time();
+    auto next = now_ns();
+    for (unsigned i = 0; i < options.latency_messages; ++i) {
+      server.write(msg_line(++seq));
+      next += 100'000'000;
+      client.run_for(std::chrono::nanoseconds(std::max<std::int64_t>(0, next - now_ns())));
+    }
+    ensure_delivered(client, seq, system, n, timeout);
+    const auto latency_cpu_after = server.cpu_time();
+    client.record_latencies(false);
+    run.latencies_ns = client.take_latencies();
+    const double expected = static_cast<double>(options.latency_messages) * static_cast<double>(n);
+    if (static_cast<double>(run.latencies_ns.size()) != expected) {
+      throw ClientError(std::string(system_name(system)) + ": " +
+                        std::to_string(run.latencies_ns.size()) + " latency samples, expected " +
+                        std::to_string(static_cast<std::size_t>(expected)));
+    }
+    run.paced_cpu_us_per_delivery =
+        static_cast<double>((latency_cpu_after - latency_cpu_before).count()) / 1e3 / expected;
+    results.fanout.push_back(std::move(run));
+    std::fprintf(stderr, "fanout-bench: round %u %s %zu subscribers: %.0f msg/s, %.2f us CPU/msg\n",
+                 round, std::string(system_name(system)).c_str(), n,
+                 results.fanout.back().messages_per_second,
+                 results.fanout.back().cpu_us_per_delivery);
+  }
+  client.close_all();
+  server.stop();
+}
+
+void run_memory(System system, const Options& options, unsigned round, Results& results) {
+  const fs::path log = options.work_dir / (std::string(system_name(system)) + ".log");
+  ServerProcess server(server_command(system, options), log);
+  LoadClient client(system, server.port());
+  // One connection and message first, so lazily started machinery is not counted per connection.
+  client.connect_to(1, 30s);
+  server.write(msg_line(1));
+  ensure_delivered(client, 1, system, 1, 10s);
+  client.run_for(300ms);
+  const long before = server.rss_kb();
+  client.connect_to(options.idle_connections + 1, 300s, 512);
+  server.write(msg_line(2));
+  ensure_delivered(client, 2, system, options.idle_connections + 1, 60s);
+  client.run_for(1s);
+  const long after = server.rss_kb();
+  MemoryRun run;
+  run.system = system;
+  run.round = round;
+  run.connections = options.idle_connections;
+  run.rss_before_kb = before;
+  run.rss_after_kb = after;
+  run.kib_per_connection = static_cast<double>(after - before) /
+                           static_cast<double>(options.idle_connections);
+  results.memory.push_back(run);
+  std::fprintf(stderr, "fanout-bench: round %u %s: %.2f KiB per idle connection\n", round,
+               std::string(system_name(system)).c_str(), run.kib_per_connection);
+  client.close_all();
+  server.stop();
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"fanout-bench: scanhub's SignalR fan-out against Socket.IO 4 and ws (BENCHMARKS.md)"};
+  app.add_option("--rounds", options.rounds, "rounds; the systems alternate in each")
+      ->capture_default_str();
+  app.add_option("--subscribers", options.sizes, "subscriber counts for throughput and latency")
+      ->capture_default_str();
+  app.add_option("--deliveries", options.deliveries,
+                 "messages x subscribers per throughput burst")
+      ->capture_default_str();
+  app.add_option("--latency-messages", options.latency_messages,
+                 "messages sent at 10/s for the latency figures")
+      ->capture_default_str();
+  app.add_option("--idle-connections", options.idle_connections,
+                 "connections for the memory figure (0: skip)")
+      ->capture_default_str();
+  app.add_option("--scanhub-threads", options.scanhub_threads,
+                 "network threads of the scanhub server (scanhub serve's default is 2)")
+      ->capture_default_str();
+  app.add_option("--systems", options.systems, "any of scanhub, socketio, ws")->capture_default_str();
+  app.add_option("--work-dir", options.work_dir, "server logs")->capture_default_str();
+  app.add_flag("--smoke", options.smoke,
+               "the ctest check: 50 subscribers, one round, every message to every client");
+  CLI11_PARSE(app, argc, argv);
+  if (options.smoke) {
+    options.rounds = 1;
+    options.sizes = {50};
+    options.deliveries = 1000;
+    options.latency_messages = 5;
+    options.idle_connections = 200;
+  }
+
+  std::vector<System> systems;
+  for (const auto& name : options.systems) {
+    if (name == "scanhub") systems.push_back(System::kScanhub);
+    else if (name == "socketio") systems.push_back(System::kSocketIo);
+    else if (name == "ws") systems.push_back(System::kWs);
+    else {
+      std::fprintf(stderr, "fanout-bench: unknown system '%s'\n", name.c_str());
+      return 2;
+    }
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::size_t largest = std::max(options.idle_connections,
+                                       *std::max_element(options.sizes.begin(), options.sizes.end()));
+  const auto limit = raise_open_files_limit(largest + 1024);
+  if (limit < largest + 64) {
+    std::fprintf(stderr, "fanout-bench: RLIMIT_NOFILE is %llu, too low for %zu connections\n",
+                 static_cast<unsigned long long>(limit), largest);
+    return 1;
+  }
+  fs::create_directories(options.work_dir);
+
+  Results results;
+  results.started = utc_now();
+  try {
+    for (unsigned round = 1; round <= options.rounds; ++round) {
+      std::vector<System> order = systems;
+      std::rotate(order.begin(), order.begin() + (round - 1) % order.size(), order.end());
+      for (System system : order) run_fanout(system, options, round, results);
+      if (options.idle_connections > 0) {
+        for (System system : order) run_memory(system, options, round, results);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fanout-bench: %s\n", e.what());
+    return 1;
+  }
+  ReportSettings settings;
+  settings.command = options.smoke ? "fanout-bench --smoke" : "fanout-bench";
+  for (int i = 1; i < argc && !options.smoke; ++i) settings.command += std::string(" ") + argv[i];
+  settings.rounds = options.rounds;
+  settings.latency_messages = options.latency_messages;
+  settings.scanhub_threads = options.scanhub_threads;
+  settings.payload_bytes = payload(1, now_ns()).size();
+  print_report(std::cout, settings, results);
+  return 0;
+}

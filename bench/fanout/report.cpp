@@ -1,0 +1,179 @@
+#include "report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <set>
+
+namespace scanhub::bench {
+
+namespace {
+
+
+std::optional<double> median(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// The q-quantile (nearest rank) of latencies, ms.
+double quantile_ms(std::vector<std::int64_t> values, double q) {
+  if (values.empty()) return 0;
+  const std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  const std::size_t index = std::min(values.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
+  return static_cast<double>(values[index]) / 1e6;
+}
+
+std::string number(std::optional<double> value, int decimals) {
+  if (!value) return "–";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, *value);
+  // Thousands separators for the integer part of large figures.
+  std::string s = text;
+  auto dot = s.find('.');
+  std::size_t int_end = dot == std::string::npos ? s.size() : dot;
+  for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(int_end) - 3; i > 0; i -= 3) {
+    if (s[static_cast<std::size_t>(i) - 1] == '-') break;
+    s.insert(static_cast<std::size_t>(i), ",");
+  }
+  return s;
+}
+
+std::string ratio(std::optional<double> a, std::optional<double> b) {
+  if (!a || !b || *b == 0) return "–";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f×", *a / *b);
+  return text;
+}
+
+using FanoutField = std::function<double(const FanoutRun&)>;
+
+std::optional<double> fanout_median(const Results& results, System system, std::size_t n,
+                                    const FanoutField& field) {
+  std::vector<double> values;
+  for (const auto& run : results.fanout) {
+    if (run.system == system && run.subscribers == n) values.push_back(field(run));
+  }
+  return median(values);
+}
+
+std::optional<double> memory_median(const Results& results, System system) {
+  std::vector<double> values;
+  for (const auto& run : results.memory) {
+    if (run.system == system) values.push_back(run.kib_per_connection);
+  }
+  return median(values);
+}
+
+const char* met(bool ok) { return ok ? "**yes**" : "**NO**"; }
+
+}  // namespace
+
+void print_report(std::ostream& out, const ReportSettings& settings, const Results& results) {
+  std::set<std::size_t> sizes;
+  for (const auto& run : results.fanout) sizes.insert(run.subscribers);
+  char line[1024];
+
+  out << "- Command: `" << settings.command << "`\n";
+  std::snprintf(line, sizeof line,
+                "- %u alternated rounds from %s; payload %zu bytes; scanhub server with %u network "
+                "threads; latency from %u messages at 10/s per subscriber count; medians over the "
+                "rounds\n\n",
+                settings.rounds, results.started.c_str(), settings.payload_bytes,
+                settings.scanhub_threads, settings.latency_messages);
+  out << line;
+  out << "| Measure | scanhub | Socket.IO | ws | scanhub / Socket.IO | scanhub / ws | Target | Met |\n"
+         "|---|---:|---:|---:|---:|---:|---|---|\n";
+  auto row = [&](const std::string& measure, const std::function<std::optional<double>(System)>& get,
+                 int decimals, const std::string& target, const std::string& verdict) {
+    const auto s = get(System::kScanhub);
+    const auto io = get(System::kSocketIo);
+    const auto ws = get(System::kWs);
+    out << "| " << measure << " | " << number(s, decimals) << " | " << number(io, decimals) << " | "
+        << number(ws, decimals) << " | " << ratio(s, io) << " | " << ratio(s, ws) << " | " << target
+        << " | " << verdict << " |\n";
+  };
+  for (const std::size_t n : sizes) {
+    const std::string at = ", " + number(static_cast<double>(n), 0) + " subscribers";
+    auto get = [&](FanoutField field) {
+      return [&results, n, field](System system) { return fanout_median(results, system, n, field); };
+    };
+    row("Delivered messages/s" + at, get([](const FanoutRun& r) { return r.messages_per_second; }), 0,
+        "(information)", "");
+    const auto cpu = get([](const FanoutRun& r) { return r.cpu_us_per_delivery; });
+    const auto s = cpu(System::kScanhub);
+    const auto io = cpu(System::kSocketIo);
+    const auto ws = cpu(System::kWs);
+    std::string verdict;
+    if (s && io && ws) verdict = met(*s <= *io / 5 && *s <= *ws / 4);
+    row("Server CPU per delivered message, µs" + at, cpu, 3, "≤ 1/5 Socket.IO, ≤ 1/4 ws", verdict);
+  }
+  for (const std::size_t n : sizes) {
+    const std::string at = ", " + number(static_cast<double>(n), 0) + " subscribers";
+    auto p = [&](double q) {
+      return [&results, n, q](System system) {
+        return fanout_median(results, system, n,
+                             [q](const FanoutRun& r) { return quantile_ms(r.latencies_ns, q); });
+      };
+    };
+    row("p50 latency at 10 messages/s, ms" + at, p(0.50), 2, "(information)", "");
+    const auto p99 = p(0.99);
+    const auto s = p99(System::kScanhub);
+    const bool targeted = n == 5000;
+    row("p99 latency at 10 messages/s, ms" + at, p99, 2, targeted ? "< 50 (scanhub)" : "(information)",
+        targeted && s ? met(*s < 50) : "");
+  }
+  if (!results.memory.empty()) {
+    const auto n = results.memory.front().connections;
+    const auto s = memory_median(results, System::kScanhub);
+    row("Server memory per idle connection, KiB, " + number(static_cast<double>(n), 0) +
+            " connected",
+        [&](System system) { return memory_median(results, system); }, 2, "≤ 8 (scanhub)",
+        s ? met(*s <= 8) : "");
+  }
+  for (const std::size_t n : sizes) {
+    const std::string at = ", " + number(static_cast<double>(n), 0) + " subscribers";
+    row("Server CPU per delivered message at 10 messages/s, µs" + at,
+        [&](System system) {
+          return fanout_median(results, system, n,
+                               [](const FanoutRun& r) { return r.paced_cpu_us_per_delivery; });
+        },
+        3, "(information)", "");
+    row("Load client CPU per delivered message (burst), µs" + at,
+        [&](System system) {
+          return fanout_median(results, system, n,
+                               [](const FanoutRun& r) { return r.client_cpu_us_per_delivery; });
+        },
+        3, "(information)", "");
+  }
+
+  out << "\n<details><summary>Every round</summary>\n\n"
+         "| Round | System | Subscribers | Burst | Delivered/s | Server CPU/msg, µs | At 10/s, µs | "
+         "p50, ms | p99, ms | Client CPU/msg, µs |\n"
+         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& r : results.fanout) {
+    std::snprintf(line, sizeof line, "| %u | %s | %zu | %zu | %s | %.3f | %.3f | %.2f | %.2f | %.3f |\n",
+                  r.round, std::string(system_name(r.system)).c_str(), r.subscribers, r.burst,
+                  number(r.messages_per_second, 0).c_str(), r.cpu_us_per_delivery,
+                  r.paced_cpu_us_per_delivery, quantile_ms(r.latencies_ns, 0.5),
+                  quantile_ms(r.latencies_ns, 0.99), r.client_cpu_us_per_delivery);
+    out << line;
+  }
+  if (!results.memory.empty()) {
+    out << "\n| Round | System | Connections | VmRSS before, KiB | VmRSS after, KiB | KiB per connection |\n"
+           "|---:|---|---:|---:|---:|---:|\n";
+    for (const auto& r : results.memory) {
+      std::snprintf(line, sizeof line, "| %u | %s | %zu | %ld | %ld | %.2f |\n", r.round,
+                    std::string(system_name(r.system)).c_str(), r.connections, r.rss_before_kb,
+                    r.rss_after_kb, r.kib_per_connection);
+      out << line;
+    }
+  }
+  out << "\n</details>\n";
+}
+
+}  // namespace scanhub::bench
