@@ -90,6 +90,11 @@ void visit_pictures(const std::filesystem::path& path, const PictureVisitor& vis
   static QuietDebugListener listener;
   static std::once_flag once;
   std::call_once(once, [] { TagLib::setDebugListener(&listener); });
+  // TagLib would block on a FIFO named .mp3; only regular files are audio.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw ReadError("not a regular file: " + path.string());
+  }
   // Reading audio properties is what makes TagLib reject a file that only has the extension.
   TagLib::FileRef ref(path.c_str(), /*readAudioProperties=*/true,
                       TagLib::AudioProperties::Fast);

@@ -44,7 +44,7 @@ struct EmbeddedPicture {
 /// WAV/AIFF), FLAC PICTURE blocks, MP4 `covr` atoms (m4a, mp4), Ogg Vorbis/Opus/FLAC
 /// METADATA_BLOCK_PICTURE comments. Empty when the file holds none or is a format without
 /// pictures. Thread-safe (TagLib objects are per call). Throws ReadError (tag_reader.hpp) when
-/// TagLib cannot open the file as audio.
+/// the path is not a regular file or TagLib cannot open it as audio.
 std::vector<EmbeddedPicture> read_embedded_pictures(const std::filesystem::path& path);
 
 /// The image bytes of picture `index` (as listed by read_embedded_pictures) of the file at

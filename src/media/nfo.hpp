@@ -88,7 +88,7 @@ struct MovieNfo {
   std::vector<NfoActor> actors;
   std::vector<NfoUniqueId> unique_ids;        ///< every <uniqueid>, in order
   std::vector<NfoRating> ratings;
-  /// From <uniqueid type="tmdb">, else <tmdbid>. Digits only as written.
+  /// From <uniqueid type="tmdb">, else <tmdbid>; as written ("603").
   std::optional<std::string> tmdb_id;
   /// From <uniqueid type="imdb">, else <imdbid>, else the legacy <id> when it reads "tt...".
   std::optional<std::string> imdb_id;

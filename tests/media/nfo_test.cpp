@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 
 using namespace scanhub;
 using media::parse_movie_nfo;
@@ -331,4 +332,33 @@ TEST(Nfo, ReadsAFileAndReportsAMissingOne) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("absent.nfo"), std::string::npos);
   EXPECT_EQ(missing.error().offset, -1);
+}
+
+// Not a fuzzer (tests/fuzz is libFuzzer's place), but a bounded sweep that can fail: every
+// prefix of a real nfo and a few thousand seeded byte mutations must come back as a value or
+// an NfoError, never a crash or an exception.
+TEST(Nfo, TruncatedAndMutatedFilesAreValuesNeverCrashes) {
+  const std::string full(kFullNfo);
+  std::size_t errors = 0;
+  for (std::size_t size = 0; size <= full.size(); ++size) {
+    const auto parsed = parse_movie_nfo(std::string_view(full).substr(0, size));
+    if (!parsed) ++errors;
+  }
+  EXPECT_GT(errors, full.size() / 2) << "most prefixes are broken XML";
+
+  std::mt19937 random(20261121);
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = full;
+    const int edits = 1 + static_cast<int>(random() % 8);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = random() % text.size();
+      switch (random() % 3) {
+        case 0: text[at] = static_cast<char>(random() % 256); break;
+        case 1: text.erase(at, 1 + random() % 16); break;
+        default: text.insert(at, 1, "<>&/\"\0\xFF"[random() % 7]); break;
+      }
+      if (text.empty()) text = "<";
+    }
+    EXPECT_NO_THROW((void)parse_movie_nfo(text)) << "mutation " << i;
+  }
 }
