@@ -159,7 +159,11 @@ void write_bad_movie_directories(const fs::path& root, const MovieLibraryPlan& p
       orphan.title = "No Video Here";
       orphan.year = 2007;
       write_file_or_throw(dir / "movie.nfo", render_nfo(orphan));
-      write_file_or_throw(dir / "poster.jpg", templates.image(ImageKind::kPoster, 1));
+      // Bytes of its own: a scanner that wrongly caches this poster shows up in the cache's
+      // hash count instead of hiding behind a duplicate.
+      write_file_or_throw(dir / "poster.jpg",
+                          jpeg_with_comment(templates.image(ImageKind::kPoster, 1),
+                                            "scanhub make-library: a poster without a movie"));
     } else {
       throw std::runtime_error("unknown bad directory kind " + bad.kind);
     }
