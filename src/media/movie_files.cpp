@@ -36,21 +36,31 @@ constexpr std::array<std::string_view, 17> kVideoExtensions{
 constexpr std::array<std::string_view, 5> kImageExtensions{"jpg", "jpeg", "png", "webp", "tbn"};
 constexpr std::array<std::string_view, 8> kSubtitleExtensions{"srt", "ass", "ssa", "sub",
                                                               "idx", "vtt", "sup", "smi"};
-// Suffixes of videos that belong to a movie without being it (Kodi's excludefromscan
-// "-trailer" and "sample"; the extras suffixes Kodi 20 and Jellyfin share).
-constexpr std::array<std::string_view, 12> kExtraSuffixes{
-    "trailer", "sample", "featurette", "behindthescenes", "deleted", "deletedscene",
-    "interview", "scene", "short", "clip", "other", "extra"};
+// Suffixes of videos that belong to a movie without being it. "trailer" and "sample" after
+// any separator (Kodi's excludefromscan "[-._ ](sample|trailer)"); the other extras suffixes
+// (Jellyfin's, which Kodi 20's extras follow) only after '-', since "The Other.mkv" and
+// "Short Cuts.mkv" are movies.
+constexpr std::array<std::string_view, 2> kExcludedSuffixes{"trailer", "sample"};
+constexpr std::array<std::string_view, 10> kExtraSuffixes{
+    "featurette", "behindthescenes", "deleted", "deletedscene", "interview",
+    "scene", "short", "clip", "other", "extra"};
 
 bool is_separator(char c) noexcept { return c == '-' || c == '.' || c == '_' || c == ' '; }
 
 // The extras suffix of a lower-case video stem: "movie-trailer" -> "trailer", "trailer" ->
-// "trailer", "sample-movie" -> "sample"; nullopt for a plain movie name.
+// "trailer", "sample-movie" -> "sample", "movie-featurette" -> "featurette"; nullopt for a
+// plain movie name.
 std::optional<std::string_view> extra_kind(std::string_view stem) {
-  for (const std::string_view suffix : kExtraSuffixes) {
+  for (const std::string_view suffix : kExcludedSuffixes) {
     if (stem == suffix) return suffix;
     if (stem.size() > suffix.size() && stem.ends_with(suffix) &&
         is_separator(stem[stem.size() - suffix.size() - 1])) {
+      return suffix;
+    }
+  }
+  for (const std::string_view suffix : kExtraSuffixes) {
+    if (stem.size() > suffix.size() && stem.ends_with(suffix) &&
+        stem[stem.size() - suffix.size() - 1] == '-') {
       return suffix;
     }
   }

@@ -66,7 +66,8 @@ struct MovieFiles {
   /// for a movie in one file.
   std::vector<std::string> parts;
   /// Other videos that are not the movie: trailers are listed in `trailers`, the rest (samples,
-  /// extras such as -featurette, -behindthescenes, -deleted, smaller unrelated videos) here.
+  /// extras named -featurette, -behindthescenes, -deleted, -deletedscene, -interview, -scene,
+  /// -short, -clip, -other, -extra, and smaller videos) here.
   std::vector<std::string> other_videos;
   std::optional<std::string> nfo;  ///< <video name>.nfo, else movie.nfo
   std::vector<MovieAsset> assets;  ///< in kind order, then name order

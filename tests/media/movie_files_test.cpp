@@ -92,7 +92,7 @@ TEST(MovieFiles, KodiDirectoryWithEveryKindOfFile) {
 TEST(MovieFiles, LargestVideoThatIsNotAnExtraIsTheMovie) {
   const auto files = classify("Heat", {
       {"heat-sample.mkv", 9 * kGiB},  // a sample is never the movie, however large
-      {"Heat.Featurette.mkv", 3 * kGiB},
+      {"Heat-featurette.mkv", 3 * kGiB},
       {"heat.cd-rip.avi", 700u << 20},
       {"Heat.1995.1080p.mkv", 6 * kGiB},
       {"trailer.mov", 100u << 20},
@@ -100,7 +100,7 @@ TEST(MovieFiles, LargestVideoThatIsNotAnExtraIsTheMovie) {
   });
   EXPECT_EQ(files.video, "Heat.1995.1080p.mkv");
   EXPECT_EQ(files.trailers, (std::vector<std::string>{"trailer.mov"}));
-  EXPECT_EQ(files.other_videos, (std::vector<std::string>{"Heat.Featurette.mkv", "heat-sample.mkv",
+  EXPECT_EQ(files.other_videos, (std::vector<std::string>{"Heat-featurette.mkv", "heat-sample.mkv",
                                                           "heat.cd-rip.avi", "sample.mkv"}));
   EXPECT_EQ(files.title_from_name, "Heat");
   EXPECT_FALSE(files.year_from_name);
@@ -154,6 +154,14 @@ INSTANTIATE_TEST_SUITE_P(
         StackCase{{"Part 2.mkv"}, {}},                   // one file is not a stack
         StackCase{{"movie1.mkv", "movie2.mkv"}, {}},     // bare numbers: sequels, not parts
         StackCase{{"Disco-cd1984.mkv", "Disco-cd1985.mkv"}, {}}));
+
+TEST(MovieFiles, MovieTitlesThatEndInAnExtrasWordAreMovies) {
+  for (const char* name : {"The Other.mkv", "Short.mkv", "The Last Scene.mp4", "Extra.avi"}) {
+    const auto files = classify("X", {{name, 10}});
+    EXPECT_EQ(files.video, name);
+  }
+  EXPECT_FALSE(classify("X", {{"The Other.Trailer.mkv", 10}}).video);
+}
 
 TEST(MovieFiles, EqualSizesPickTheFirstNameSoTheChoiceIsStable) {
   const auto a = classify("X", {{"b.mkv", 10}, {"a.mkv", 10}});
