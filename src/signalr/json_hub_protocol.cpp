@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace scanhub::signalr {
 namespace json = boost::json;
 
@@ -91,6 +94,55 @@ std::expected<HubMessage, std::string> parse_invocation(json::object& o, bool st
                            has_stream_ids};
 }
 
+// JSON has no NaN or infinity, and Boost.JSON 1.81 writes them as the bare words NaN and
+// Infinity, which no client parses (the whole record, and the batch around it, is lost). They
+// reach the writers from hub results (a 0/0 ratio) and from clients: Boost.JSON reads an
+// out-of-range literal such as 1e400 as infinity, and MessagePack carries both. Written as
+// null, as JavaScript's JSON.stringify writes them.
+bool has_non_finite(const json::value& v) noexcept;
+bool has_non_finite(const json::array& a) noexcept {
+  return std::ranges::any_of(a, [](const json::value& e) { return has_non_finite(e); });
+}
+bool has_non_finite(const json::value& v) noexcept {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return !std::isfinite(v.get_double());
+    case json::kind::array:
+      return has_non_finite(v.get_array());
+    case json::kind::object:
+      return std::ranges::any_of(v.get_object(), [](const json::key_value_pair& e) {
+        return has_non_finite(e.value());
+      });
+    default:
+      return false;
+  }
+}
+
+void null_non_finite(json::value& v) noexcept {
+  switch (v.kind()) {
+    case json::kind::double_:
+      if (!std::isfinite(v.get_double())) v = nullptr;
+      break;
+    case json::kind::array:
+      for (auto& e : v.get_array()) null_non_finite(e);
+      break;
+    case json::kind::object:
+      for (auto& e : v.get_object()) null_non_finite(e.value());
+      break;
+    default:
+      break;
+  }
+}
+
+// json::serialize, with non-finite numbers as null; copies only a value that holds one.
+template <typename Value>  // json::value or json::array
+std::string serialize_finite(const Value& v) {
+  if (!has_non_finite(v)) return json::serialize(v);
+  json::value copy(v);
+  null_non_finite(copy);
+  return json::serialize(copy);
+}
+
 }  // namespace
 
 std::expected<HandshakeRequest, std::string> parse_handshake_request(std::string_view record) {
@@ -167,7 +219,7 @@ std::string write_completion(std::string_view invocation_id, const InvocationRes
   const std::string id = json::serialize(json::string_view(invocation_id));
   if (outcome) {
     return fmt::format("{{\"type\":3,\"invocationId\":{},\"result\":{}}}{}", id,
-                       json::serialize(*outcome), kRecordSeparator);
+                       serialize_finite(*outcome), kRecordSeparator);
   }
   return fmt::format("{{\"type\":3,\"invocationId\":{},\"error\":{}}}{}", id,
                      json::serialize(json::string_view(outcome.error())), kRecordSeparator);
@@ -175,7 +227,7 @@ std::string write_completion(std::string_view invocation_id, const InvocationRes
 
 std::string write_invocation(std::string_view target, const json::array& arguments) {
   return fmt::format("{{\"type\":1,\"target\":{},\"arguments\":{}}}{}",
-                     json::serialize(json::string_view(target)), json::serialize(arguments),
+                     json::serialize(json::string_view(target)), serialize_finite(arguments),
                      kRecordSeparator);
 }
 

@@ -110,7 +110,9 @@ std::expected<HubMessage, std::string> parse_json_message(std::string_view recor
 
 /// `{}` or `{"error":"..."}` as the handshake response.
 std::string write_handshake_response(std::string_view error = {});
-/// A Completion for `invocation_id`: `result` (null included) or `error`.
+/// A Completion for `invocation_id`: `result` (null included) or `error`. In `result` and in
+/// write_invocation's `arguments`, NaN and infinities are written as null, as JavaScript's
+/// JSON.stringify does (JSON has no such numbers).
 std::string write_completion(std::string_view invocation_id, const InvocationResult& outcome);
 /// An Invocation of client method `target`, without invocation id (server-to-client calls
 /// expect no completion).

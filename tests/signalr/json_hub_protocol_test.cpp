@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <variant>
 
@@ -252,6 +253,21 @@ TEST(JsonHubProtocolWrite, RoundTripThroughParser) {
   auto parsed = parse_json_message(std::string_view(record).substr(0, record.size() - 1));
   ASSERT_TRUE(parsed.has_value());
   expect_invocation(*parsed, nullptr, "Echo", "[\"a\\u001eb\"]");
+}
+
+// Found by tests/fuzz: `1e400` parses as infinity, and Boost.JSON wrote it back as the bare
+// word Infinity, a record no client can parse. Non-finite numbers are written as null.
+TEST(JsonHubProtocolWrite, NonFiniteNumbersAreWrittenAsNull) {
+  auto parsed = parse_json_message(
+      R"({"type":1,"invocationId":"1","target":"Echo","arguments":[1e400,-1e400,2.5]})");
+  ASSERT_TRUE(parsed.has_value());
+  const auto& arguments = std::get<InvocationMessage>(*parsed).arguments;
+  EXPECT_EQ(body_of(write_invocation("Echo", arguments)),
+            json::parse(R"({"type":1,"target":"Echo","arguments":[null,null,2.5]})"));
+  const json::value result = {{"ratio", std::nan("")}, {"items", json::array{1, HUGE_VAL}}};
+  EXPECT_EQ(
+      body_of(write_completion("7", result)),
+      json::parse(R"({"type":3,"invocationId":"7","result":{"ratio":null,"items":[1,null]}})"));
 }
 
 }  // namespace
