@@ -10,7 +10,8 @@
 // Decoding maps: nil -> null, bool, positive int -> int64 (uint64 above INT64_MAX), negative
 // int -> int64, float32/64 -> double, str -> string, bin -> base64 string (as the JSON protocol
 // represents byte arrays), array -> array, map -> object (keys must be str). Extension types
-// (including the timestamp) are rejected. Nesting is bounded by `kMaxMsgpackDepth`.
+// (including the timestamp) and str that is not valid UTF-8 (the spec's encoding for str, and
+// what JSON needs) are rejected. Nesting is bounded by `kMaxMsgpackDepth`.
 // Encoding: the smallest representation of each json value; doubles as float64.
 //
 // Errors: decode never throws on bad input (std::unexpected(client-safe reason)); both sides

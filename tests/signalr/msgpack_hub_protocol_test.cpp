@@ -123,6 +123,11 @@ const ValidCase kValid[] = {
      }},
     {"unknown_type_ignored", "92 0b 01",
      [](const HubMessage& m) { EXPECT_TRUE(std::holds_alternative<IgnoredMessage>(m)); }},
+    // [1, {}, nil, "m", [U+00E9, U+1F600, U+FFFF]]: two-, four- and three-byte UTF-8 strings
+    {"utf8_strings", "96 01 80 c0 a1 6d 93 a2 c3a9 a4 f09f9880 a3 efbfbf 90",
+     [](const HubMessage& m) {
+       expect_invocation(m, nullptr, "m", R"(["\u00e9","\ud83d\ude00","\uffff"])");
+     }},
 };
 
 class MsgpackValid : public testing::TestWithParam<ValidCase> {};
@@ -167,6 +172,14 @@ const InvalidCase kInvalid[] = {
     {"ack_without_id", "91 08", "too few fields"},
     {"sequence_negative", "92 09 ff", "'sequenceId'"},
     {"garbage", "ff ff ff", "Invalid MessagePack"},
+    // Found by tests/fuzz: str that is not UTF-8 was accepted and would be written unchanged
+    // into JSON records (invalid JSON, and an invalid WebSocket text frame).
+    {"target_not_utf8", "96 01 80 c0 a1 ff 90 90", "UTF-8"},
+    {"argument_lone_surrogate", "96 01 80 c0 a1 6d 91 a3 eda080 90", "UTF-8"},
+    {"argument_overlong_nul", "96 01 80 c0 a1 6d 91 a2 c080 90", "UTF-8"},
+    {"argument_cut_sequence", "96 01 80 c0 a1 6d 91 a1 c3 90", "UTF-8"},
+    {"argument_above_u10ffff", "96 01 80 c0 a1 6d 91 a4 f4908080 90", "UTF-8"},
+    {"map_key_not_utf8", "96 01 80 c0 a1 6d 91 81 a1 80 01 90", "UTF-8"},
 };
 
 class MsgpackInvalid : public testing::TestWithParam<InvalidCase> {};
