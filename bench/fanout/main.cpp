@@ -22,12 +22,14 @@
 
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -66,12 +68,13 @@ struct Options {
   std::vector<std::string> systems{"scanhub", "socketio", "ws"};
   bool smoke = false;
   fs::path work_dir = FANOUT_WORK_DIR;
+  std::string scanhub_server = FANOUT_SCANHUB_SERVER;
 };
 
 std::vector<std::string> server_command(System system, const Options& options) {
   switch (system) {
     case System::kScanhub:
-      return {FANOUT_SCANHUB_SERVER, "--threads", std::to_string(options.scanhub_threads)};
+      return {options.scanhub_server, "--threads", std::to_string(options.scanhub_threads)};
     case System::kSocketIo:
       return {"node", FANOUT_SOURCE_DIR "/socketio-server.mjs"};
     case System::kWs:
@@ -89,7 +92,23 @@ void ensure_delivered(LoadClient& client, std::uint64_t last_seq, System system,
   }
 }
 
+// Busy CPU time of the whole machine since boot (user + nice + system + irq + softirq + steal
+// from /proc/stat), ns: with the server's and our own CPU it gives the other work meanwhile.
+std::int64_t machine_busy_ns() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  std::int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  static const long ticks = ::sysconf(_SC_CLK_TCK);
+  return (user + nice + system + irq + softirq + steal) * (1'000'000'000 / ticks);
+}
+
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+// Cores' worth of other work on the machine: busy time not ours nor the server's, per wall time.
+double other_cores(std::int64_t machine_busy, std::int64_t ours, std::int64_t wall) {
+  return std::max(0.0, static_cast<double>(machine_busy - ours) / static_cast<double>(wall));
+}
 
 std::int64_t own_cpu_ns() {
   rusage usage{};
@@ -124,6 +143,7 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
     for (std::size_t i = 0; i < burst; ++i) lines += msg_line(++seq);
     const auto cpu_before = server.cpu_time();
     const auto client_cpu_before = own_cpu_ns();
+    const auto machine_before = machine_busy_ns();
     const auto written_at = now_ns();
     server.write(lines);
     ensure_delivered(client, seq, system, n, timeout + std::chrono::milliseconds(burst * n / 20));
@@ -134,13 +154,20 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
     run.burst = burst;
     run.messages_per_second = deliveries / seconds(delivered_at - written_at);
     run.cpu_us_per_delivery = static_cast<double>((cpu_after - cpu_before).count()) / 1e3 / deliveries;
-    run.client_cpu_us_per_delivery = static_cast<double>(own_cpu_ns() - client_cpu_before) / 1e3 / deliveries;
+    const auto client_cpu = own_cpu_ns() - client_cpu_before;
+    run.client_cpu_us_per_delivery = static_cast<double>(client_cpu) / 1e3 / deliveries;
+    run.other_cores = other_cores(machine_busy_ns() - machine_before,
+                                  (cpu_after - cpu_before).count() + client_cpu,
+                                  now_ns() - written_at);
     (void)first;
 
     // Latency at 10 messages/s.
     client.take_latencies();
     client.record_latencies(true);
     const auto latency_cpu_before = server.cpu_time();
+    const auto latency_client_before = own_cpu_ns();
+    const auto latency_machine_before = machine_busy_ns();
+    const auto latency_started = now_ns();
     auto next = now_ns();
     for (unsigned i = 0; i < options.latency_messages; ++i) {
       server.write(msg_line(++seq));
@@ -149,6 +176,11 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
     }
     ensure_delivered(client, seq, system, n, timeout);
     const auto latency_cpu_after = server.cpu_time();
+    run.latency_other_cores =
+        other_cores(machine_busy_ns() - latency_machine_before,
+                    (latency_cpu_after - latency_cpu_before).count() + own_cpu_ns() -
+                        latency_client_before,
+                    now_ns() - latency_started);
     client.record_latencies(false);
     run.latencies_ns = client.take_latencies();
     const double expected = static_cast<double>(options.latency_messages) * static_cast<double>(n);
@@ -184,6 +216,7 @@ void run_memory(System system, const Options& options, unsigned round, Results& 
   ensure_delivered(client, 2, system, options.idle_connections + 1, 60s);
   client.run_for(1s);
   const long after = server.rss_kb();
+  if (system == System::kScanhub) server.write("heap\n");  // into its log, for diagnosis
   MemoryRun run;
   run.system = system;
   run.round = round;
@@ -229,6 +262,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--systems", options.systems, "any of scanhub, socketio, ws")->capture_default_str();
   app.add_option("--work-dir", options.work_dir, "server logs")->capture_default_str();
+  app.add_option("--scanhub-server", options.scanhub_server,
+                 "the scanhub side (another build of fanout-scanhub-server, or a wrapper)")
+      ->capture_default_str();
   app.add_flag("--smoke", options.smoke,
                "the ctest check: 50 subscribers, one round, every message to every client");
   CLI11_PARSE(app, argc, argv);
@@ -255,10 +291,22 @@ int main(int argc, char** argv) {
   const std::size_t largest = std::max(options.idle_connections,
                                        *std::max_element(options.sizes.begin(), options.sizes.end()));
   const auto limit = raise_open_files_limit(largest + 1024);
-  if (limit < largest + 64) {
-    std::fprintf(stderr, "fanout-bench: RLIMIT_NOFILE is %llu, too low for %zu connections\n",
-                 static_cast<unsigned long long>(limit), largest);
-    return 1;
+  std::string limit_note;
+  if (limit < largest + 256) {
+    // Every process here (this client and each server) is bound by the hard limit, which only
+    // CAP_SYS_RESOURCE can raise: measure as many connections as fit, and say so.
+    if (limit < 1024 || *std::max_element(options.sizes.begin(), options.sizes.end()) + 256 > limit) {
+      std::fprintf(stderr, "fanout-bench: RLIMIT_NOFILE is %llu, too low for %zu connections\n",
+                   static_cast<unsigned long long>(limit), largest);
+      return 1;
+    }
+    const std::size_t fitting = (static_cast<std::size_t>(limit) - 256) / 100 * 100;
+    limit_note = "memory measured with " + std::to_string(fitting) + " instead of " +
+                 std::to_string(options.idle_connections) +
+                 " connections: RLIMIT_NOFILE's hard limit is " + std::to_string(limit) +
+                 " here and cannot be raised without CAP_SYS_RESOURCE";
+    std::fprintf(stderr, "fanout-bench: %s\n", limit_note.c_str());
+    options.idle_connections = fitting;
   }
   fs::create_directories(options.work_dir);
 
@@ -284,6 +332,7 @@ int main(int argc, char** argv) {
   settings.latency_messages = options.latency_messages;
   settings.scanhub_threads = options.scanhub_threads;
   settings.payload_bytes = payload(1, now_ns()).size();
+  settings.note = limit_note;
   print_report(std::cout, settings, results);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <thread>
 
 namespace scanhub::bench {
 
@@ -86,6 +87,7 @@ void print_report(std::ostream& out, const ReportSettings& settings, const Resul
                 settings.rounds, results.started.c_str(), settings.payload_bytes,
                 settings.scanhub_threads, settings.latency_messages);
   out << line;
+  if (!settings.note.empty()) out << "- Note: " << settings.note << "\n\n";
   out << "| Measure | scanhub | Socket.IO | ws | scanhub / Socket.IO | scanhub / ws | Target | Met |\n"
          "|---|---:|---:|---:|---:|---:|---|---|\n";
   auto row = [&](const std::string& measure, const std::function<std::optional<double>(System)>& get,
@@ -151,16 +153,30 @@ void print_report(std::ostream& out, const ReportSettings& settings, const Resul
         3, "(information)", "");
   }
 
+  std::vector<double> other;
+  for (const auto& r : results.fanout) {
+    other.push_back(r.other_cores);
+    other.push_back(r.latency_other_cores);
+  }
+  if (const auto busy = median(other)) {
+    std::snprintf(line, sizeof line,
+                  "\nOther work on the machine during the timed phases (neither the server nor the "
+                  "load client), median: %.2f cores of %u. Latency is what suffers first when it is "
+                  "high.\n",
+                  *busy, std::thread::hardware_concurrency());
+    out << line;
+  }
   out << "\n<details><summary>Every round</summary>\n\n"
          "| Round | System | Subscribers | Burst | Delivered/s | Server CPU/msg, µs | At 10/s, µs | "
-         "p50, ms | p99, ms | Client CPU/msg, µs |\n"
-         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+         "p50, ms | p99, ms | Client CPU/msg, µs | Other work, cores (burst / 10/s) |\n"
+         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const auto& r : results.fanout) {
-    std::snprintf(line, sizeof line, "| %u | %s | %zu | %zu | %s | %.3f | %.3f | %.2f | %.2f | %.3f |\n",
+    std::snprintf(line, sizeof line, "| %u | %s | %zu | %zu | %s | %.3f | %.3f | %.2f | %.2f | %.3f | %.2f / %.2f |\n",
                   r.round, std::string(system_name(r.system)).c_str(), r.subscribers, r.burst,
                   number(r.messages_per_second, 0).c_str(), r.cpu_us_per_delivery,
                   r.paced_cpu_us_per_delivery, quantile_ms(r.latencies_ns, 0.5),
-                  quantile_ms(r.latencies_ns, 0.99), r.client_cpu_us_per_delivery);
+                  quantile_ms(r.latencies_ns, 0.99), r.client_cpu_us_per_delivery, r.other_cores,
+                  r.latency_other_cores);
     out << line;
   }
   if (!results.memory.empty()) {

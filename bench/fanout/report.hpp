@@ -22,6 +22,8 @@ struct FanoutRun {
   double client_cpu_us_per_delivery = 0;     ///< the load client's, same window, us
   double paced_cpu_us_per_delivery = 0;      ///< server CPU at 10 messages/s / deliveries, us
   std::vector<std::int64_t> latencies_ns;    ///< every message at every client, at 10/s
+  double other_cores = 0;          ///< other work on the machine during the burst, in cores
+  double latency_other_cores = 0;  ///< ... during the latency phase
 };
 
 /// One system, one round: memory per idle connection.
@@ -46,6 +48,7 @@ struct ReportSettings {
   unsigned latency_messages = 0;
   unsigned scanhub_threads = 0;
   std::size_t payload_bytes = 0;
+  std::string note;  ///< a deviation from the defaults the reader must know, or empty
 };
 
 /// The summary table (medians over rounds, ratios, targets) and every round's figures.

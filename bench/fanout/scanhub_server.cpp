@@ -11,6 +11,7 @@
 // socketio-server.mjs and ws-server.mjs):
 //   stdout  "ready <port>\n" once listening on 127.0.0.1 (ephemeral port)
 //   stdin   "msg <json>\n"  publish <json> (one progress payload, an object) to every subscriber
+//           "heap\n"        print the allocator's figures to stderr (scanhub only; diagnostics)
 //           EOF             stop and exit 0
 // Usage: fanout-scanhub-server [--threads N]   (network threads, default 2 as `scanhub serve`)
 
@@ -24,6 +25,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
+
+#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -108,6 +111,13 @@ int main(int argc, char** argv) {
   std::string line;
   int status = 0;
   while (std::getline(std::cin, line)) {
+    if (line == "heap") {  // diagnostics for the memory figure: heap in use vs. held
+      const struct mallinfo2 heap = ::mallinfo2();
+      std::fprintf(stderr, "heap: in use %zu KiB, arena %zu KiB, mmapped %zu KiB, free %zu KiB\n",
+                   heap.uordblks / 1024, heap.arena / 1024, heap.hblkhd / 1024,
+                   heap.fordblks / 1024);
+      continue;
+    }
     if (!line.starts_with("msg ")) {
       std::fprintf(stderr, "fanout-scanhub-server: unknown command: %.40s\n", line.c_str());
       continue;
