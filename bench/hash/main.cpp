@@ -79,13 +79,15 @@ void write_random_file(const fs::path& path, std::size_t size, std::uint64_t see
     word = state * 0x2545F4914F6CDD1Dull;
   }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(words.data()), static_cast<std::streamsize>(words.size() * 8));
+  out.write(reinterpret_cast<const char*>(words.data()),
+            static_cast<std::streamsize>(words.size() * 8));
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
 // The files live under the build's bench-data and are reused while their sizes match.
 std::vector<fs::path> ensure_files(const fs::path& work_dir, int count, int size_mib) {
-  const fs::path dir = work_dir / ("files-" + std::to_string(count) + "x" + std::to_string(size_mib) + "MiB");
+  const fs::path dir =
+      work_dir / ("files-" + std::to_string(count) + "x" + std::to_string(size_mib) + "MiB");
   fs::create_directories(dir);
   const std::uintmax_t size = static_cast<std::uintmax_t>(size_mib) << 20;
   std::vector<fs::path> files;
@@ -94,13 +96,16 @@ std::vector<fs::path> ensure_files(const fs::path& work_dir, int count, int size
     std::snprintf(name, sizeof(name), "file-%03d.bin", i);
     const fs::path path = dir / name;
     std::error_code ec;
-    if (fs::file_size(path, ec) != size || ec) write_random_file(path, size, static_cast<std::uint64_t>(i) + 1);
+    if (fs::file_size(path, ec) != size || ec)
+      write_random_file(path, size, static_cast<std::uint64_t>(i) + 1);
     files.push_back(path);
   }
   return files;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 std::map<std::string, std::string> parse_sha256sum(const std::string& out) {
   std::map<std::string, std::string> digests;  // path -> hex
@@ -140,7 +145,8 @@ double parse_openssl_speed(const std::string& out) {
       }
     }
   }
-  throw VerificationError("cannot find the sha256 16384-byte figure in openssl speed's output:\n" + out);
+  throw VerificationError("cannot find the sha256 16384-byte figure in openssl speed's output:\n" +
+                          out);
 }
 
 std::chrono::nanoseconds cpu_time_of_process() {
@@ -195,8 +201,10 @@ Sample time_cache_store(const Fixture& fixture, const fs::path& cache_root, cons
     for (std::size_t i = 0; i < fixture.files.size(); ++i) {
       auto stored = cache.store(fixture.files[i]);
       if (!stored) throw VerificationError(stored.error().message);
-      if (stored->sha256 != fixture.digests[i] || stored->outcome != scan::AssetStoreOutcome::newly_stored) {
-        throw VerificationError("AssetCache::store got a wrong digest or outcome for " + fixture.files[i].string());
+      if (stored->sha256 != fixture.digests[i] ||
+          stored->outcome != scan::AssetStoreOutcome::newly_stored) {
+        throw VerificationError("AssetCache::store got a wrong digest or outcome for " +
+                                fixture.files[i].string());
       }
     }
   });
@@ -210,7 +218,9 @@ Sample time_sha256sum(const Fixture& fixture, const Options& options, const fs::
   for (const auto& file : fixture.files) argv.push_back(file.string());
   gate.wait();
   const TimedRun run = run_timed(argv, capture_dir);
-  if (run.exit_code != 0) throw VerificationError("sha256sum exited with " + std::to_string(run.exit_code) + ": " + run.err);
+  if (run.exit_code != 0)
+    throw VerificationError("sha256sum exited with " + std::to_string(run.exit_code) + ": " +
+                            run.err);
   const auto digests = parse_sha256sum(run.out);
   for (std::size_t i = 0; i < fixture.files.size(); ++i) {
     const auto found = digests.find(fixture.files[i].string());
@@ -222,13 +232,17 @@ Sample time_sha256sum(const Fixture& fixture, const Options& options, const fs::
 }
 
 // `elapsed`: divide by wall-clock time (-elapsed) instead of OpenSSL's default, CPU user time.
-Sample time_openssl(const Options& options, bool elapsed, const fs::path& capture_dir, const QuietGate& gate) {
-  std::vector<std::string> argv{options.openssl, "speed", "-evp", "sha256", "-bytes", "16384", "-seconds",
-                                std::to_string(options.openssl_seconds)};
+Sample time_openssl(const Options& options, bool elapsed, const fs::path& capture_dir,
+                    const QuietGate& gate) {
+  std::vector<std::string> argv{
+      options.openssl, "speed", "-evp",     "sha256",
+      "-bytes",        "16384", "-seconds", std::to_string(options.openssl_seconds)};
   if (elapsed) argv.insert(argv.begin() + 2, "-elapsed");
   gate.wait();
   const TimedRun run = run_timed(argv, capture_dir);
-  if (run.exit_code != 0) throw VerificationError("openssl speed exited with " + std::to_string(run.exit_code) + ": " + run.err);
+  if (run.exit_code != 0)
+    throw VerificationError("openssl speed exited with " + std::to_string(run.exit_code) + ": " +
+                            run.err);
   Sample sample;
   sample.wall = run.wall;
   sample.mb_per_s = parse_openssl_speed(run.out);
@@ -242,8 +256,10 @@ std::string machine_description() {
   bool sha_extensions = false;
   std::ifstream cpuinfo("/proc/cpuinfo");
   for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.starts_with("model name") && model == "unknown CPU") model = line.substr(line.find(':') + 2);
-    if (line.starts_with("flags") && line.find(" sha_ni") != std::string::npos) sha_extensions = true;
+    if (line.starts_with("model name") && model == "unknown CPU")
+      model = line.substr(line.find(':') + 2);
+    if (line.starts_with("flags") && line.find(" sha_ni") != std::string::npos)
+      sha_extensions = true;
   }
   utsname name{};
   ::uname(&name);
@@ -253,12 +269,15 @@ std::string machine_description() {
 
 std::string source_revision(const fs::path& capture_dir) {
   const std::string source = HASH_BENCH_SOURCE_DIR;
-  const TimedRun head = run_timed({"git", "-C", source, "rev-parse", "--short", "HEAD"}, capture_dir);
+  const TimedRun head =
+      run_timed({"git", "-C", source, "rev-parse", "--short", "HEAD"}, capture_dir);
   if (head.exit_code != 0) return "(revision unknown)";
-  const TimedRun status = run_timed(
-      {"git", "-C", source, "status", "--porcelain", "--", "src/lib/crypto", "src/scan/asset_cache.cpp"}, capture_dir);
+  const TimedRun status = run_timed({"git", "-C", source, "status", "--porcelain", "--",
+                                     "src/lib/crypto", "src/scan/asset_cache.cpp"},
+                                    capture_dir);
   std::string revision = "at " + first_line(head.out);
-  if (status.exit_code != 0 || !status.out.empty()) revision += " + local changes in src/lib/crypto or the cache";
+  if (status.exit_code != 0 || !status.out.empty())
+    revision += " + local changes in src/lib/crypto or the cache";
   return revision;
 }
 
@@ -272,15 +291,17 @@ std::string utc_now() {
 }
 
 void note(int round, int rounds, const std::string& what, const Sample& sample) {
-  std::fprintf(stderr, "hash-bench: round %d/%d %-28s %8.1f MB/s  (%.1f ms, other work %.2f cores)\n", round, rounds,
-               what.c_str(), sample.mb_per_s, std::chrono::duration<double, std::milli>(sample.wall).count(),
-               sample.background_cores);
+  std::fprintf(
+      stderr, "hash-bench: round %d/%d %-28s %8.1f MB/s  (%.1f ms, other work %.2f cores)\n", round,
+      rounds, what.c_str(), sample.mb_per_s,
+      std::chrono::duration<double, std::milli>(sample.wall).count(), sample.background_cores);
 }
 
 int run(const Options& options, const std::string& command) {
   const fs::path work_dir = fs::absolute(fs::path(options.work_dir) / "hash");
   char pattern[] = "/tmp/hash-bench-XXXXXX";
-  if (!::mkdtemp(pattern)) throw std::runtime_error("cannot create a directory like /tmp/hash-bench-XXXXXX");
+  if (!::mkdtemp(pattern))
+    throw std::runtime_error("cannot create a directory like /tmp/hash-bench-XXXXXX");
   const fs::path capture_dir = pattern;
   struct Cleanup {
     fs::path path;
@@ -306,7 +327,8 @@ int run(const Options& options, const std::string& command) {
                fixture.files.size(), static_cast<double>(fixture.bytes) / (1 << 20));
 
   const QuietGate gate(options.quiet_threshold, std::chrono::seconds(options.quiet_timeout));
-  const std::vector<std::size_t> sweep = options.no_sweep ? std::vector<std::size_t>{} : options.sweep_kib;
+  const std::vector<std::size_t> sweep =
+      options.no_sweep ? std::vector<std::size_t>{} : options.sweep_kib;
   const fs::path cache_root = work_dir / "cache-store";
   std::vector<Round> rounds;
   for (int i = 0; i < options.rounds; ++i) {
@@ -322,7 +344,8 @@ int run(const Options& options, const std::string& command) {
     for (std::size_t s = 0; s < sweep.size(); ++s) {
       steps.push_back([&, s] {
         round.sweep[s] = time_hash_file(fixture, sweep[s], gate);
-        note(i + 1, options.rounds, "scanhub hash_file " + std::to_string(sweep[s]) + " KiB", round.sweep[s]);
+        note(i + 1, options.rounds, "scanhub hash_file " + std::to_string(sweep[s]) + " KiB",
+             round.sweep[s]);
       });
     }
     steps.push_back([&] {
@@ -355,7 +378,8 @@ int run(const Options& options, const std::string& command) {
   context.sha256sum_version = first_line(sha256sum_version.out);
   context.revision = source_revision(capture_dir);
   context.date = utc_now();
-  context.files = std::to_string(options.files) + " files of " + std::to_string(options.file_size_mib) + " MiB (" +
+  context.files = std::to_string(options.files) + " files of " +
+                  std::to_string(options.file_size_mib) + " MiB (" +
                   std::to_string(fixture.bytes >> 20) + " MiB, random content) in `" +
                   fixture.files.front().parent_path().string() + "`";
   context.buffer_kib = options.buffer_kib;
@@ -365,7 +389,8 @@ int run(const Options& options, const std::string& command) {
   std::fputs(markdown_report(rounds, context).c_str(), stdout);
 
   const double ratio = openssl_ratio(rounds);
-  std::fprintf(stderr, "hash-bench: hash_file per CPU-second / openssl speed = %.2f (target %.2f)\n", ratio,
+  std::fprintf(stderr,
+               "hash-bench: hash_file per CPU-second / openssl speed = %.2f (target %.2f)\n", ratio,
                kOpensslRatioTarget);
   return options.fail_on_miss && ratio < kOpensslRatioTarget ? 3 : 0;
 }
@@ -376,10 +401,13 @@ int main(int argc, char** argv) {
   Options options;
   CLI::App app{"hash-bench: scanhub's SHA-256 file hashing against sha256sum and openssl speed"};
   app.add_option("--files", options.files, "number of files")->check(CLI::Range(1, 100000));
-  app.add_option("--file-size-mib", options.file_size_mib, "size of each file, MiB")->check(CLI::Range(1, 4096));
+  app.add_option("--file-size-mib", options.file_size_mib, "size of each file, MiB")
+      ->check(CLI::Range(1, 4096));
   app.add_option("--rounds", options.rounds, "alternated rounds")->check(CLI::Range(1, 1000));
-  app.add_option("--openssl-seconds", options.openssl_seconds, "openssl speed -seconds")->check(CLI::Range(1, 60));
-  app.add_option("--buffer-kib", options.buffer_kib, "hash_file read size, KiB")->check(CLI::Range(4, 65536));
+  app.add_option("--openssl-seconds", options.openssl_seconds, "openssl speed -seconds")
+      ->check(CLI::Range(1, 60));
+  app.add_option("--buffer-kib", options.buffer_kib, "hash_file read size, KiB")
+      ->check(CLI::Range(4, 65536));
   app.add_option("--sweep-kib", options.sweep_kib, "other read sizes measured for information, KiB")
       ->delimiter(',')
       ->check(CLI::Range(4, 65536));
@@ -387,8 +415,10 @@ int main(int argc, char** argv) {
   app.add_option("--work-dir", options.work_dir, "where the files are generated (under hash/)");
   app.add_option("--sha256sum", options.sha256sum, "sha256sum program");
   app.add_option("--openssl", options.openssl, "openssl program");
-  app.add_option("--quiet-threshold", options.quiet_threshold, "wait for the machine to be below this busy cores");
-  app.add_option("--quiet-timeout", options.quiet_timeout, "seconds to wait for that before each run (0: never)");
+  app.add_option("--quiet-threshold", options.quiet_threshold,
+                 "wait for the machine to be below this busy cores");
+  app.add_option("--quiet-timeout", options.quiet_timeout,
+                 "seconds to wait for that before each run (0: never)");
   app.add_flag("--fail-on-miss", options.fail_on_miss, "exit 3 when the target is missed");
   try {
     app.parse(argc, argv);

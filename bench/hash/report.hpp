@@ -23,11 +23,11 @@ struct Sample {
 
 struct Round {
   bool scanhub_first = true;
-  Sample scanhub;      ///< hash_file over every file, default buffer
-  Sample sha256sum;    ///< one `sha256sum FILE...` process over the same files
-  Sample openssl;          ///< `openssl speed -evp sha256 -bytes 16384 -seconds S` (per CPU user second)
-  Sample openssl_elapsed;  ///< the same with -elapsed (per wall-clock second)
-  Sample cache_store;  ///< AssetCache::store of every file into an empty cache, no fsync
+  Sample scanhub;    ///< hash_file over every file, default buffer
+  Sample sha256sum;  ///< one `sha256sum FILE...` process over the same files
+  Sample openssl;    ///< `openssl speed -evp sha256 -bytes 16384 -seconds S` (per CPU user second)
+  Sample openssl_elapsed;     ///< the same with -elapsed (per wall-clock second)
+  Sample cache_store;         ///< AssetCache::store of every file into an empty cache, no fsync
   std::vector<Sample> sweep;  ///< hash_file with each RunContext::sweep_kib buffer
 };
 

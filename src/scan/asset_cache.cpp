@@ -24,7 +24,9 @@ namespace {
 constexpr std::string_view kIncoming = ".incoming";
 constexpr auto kStaleTemporaryAge = std::chrono::hours(1);
 
-std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
+std::error_code last_error() noexcept {
+  return {errno, std::generic_category()};
+}
 
 class UniqueFd {
  public:
@@ -62,7 +64,8 @@ struct TemporaryFile {
   }
 };
 
-std::expected<void, FileError> write_all(int fd, std::span<const std::byte> data, const fs::path& path) {
+std::expected<void, FileError> write_all(int fd, std::span<const std::byte> data,
+                                         const fs::path& path) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
@@ -106,7 +109,8 @@ std::optional<fs::path> find_in(const fs::path& directory, const std::string& he
 
 }  // namespace
 
-AssetCache::AssetCache(fs::path root, AssetCacheOptions options) : root_(std::move(root)), options_(options) {
+AssetCache::AssetCache(fs::path root, AssetCacheOptions options)
+    : root_(std::move(root)), options_(options) {
   fs::create_directories(root_);
   // Temporaries of the named fallback left by a crash. Only old ones: another process may be
   // writing into the same cache right now, and a file being written has a fresh mtime.
@@ -150,12 +154,15 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
   const UniqueFd input(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (input.get() < 0) return std::unexpected(make_file_error(source, last_error(), "open"));
   struct stat status {};
-  if (::fstat(input.get(), &status) != 0) return std::unexpected(make_file_error(source, last_error(), "stat"));
+  if (::fstat(input.get(), &status) != 0)
+    return std::unexpected(make_file_error(source, last_error(), "stat"));
   if (S_ISDIR(status.st_mode)) {
-    return std::unexpected(make_file_error(source, std::make_error_code(std::errc::is_a_directory), "cache"));
+    return std::unexpected(
+        make_file_error(source, std::make_error_code(std::errc::is_a_directory), "cache"));
   }
   if (!S_ISREG(status.st_mode)) {
-    FileError error = make_file_error(source, std::make_error_code(std::errc::invalid_argument), "cache");
+    FileError error =
+        make_file_error(source, std::make_error_code(std::errc::invalid_argument), "cache");
     error.message = "cannot cache \"" + source.string() + "\": not a regular file";
     return std::unexpected(std::move(error));
   }
@@ -174,10 +181,12 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
   }
   if (temporary.fd.get() < 0) {
     const fs::path incoming = root_ / kIncoming;
-    if (auto made = make_directory(incoming); !made) return std::unexpected(std::move(made.error()));
+    if (auto made = make_directory(incoming); !made)
+      return std::unexpected(std::move(made.error()));
     std::string pattern = (incoming / "asset-XXXXXX").string();
     temporary.fd = UniqueFd(::mkostemp(pattern.data(), O_CLOEXEC));
-    if (temporary.fd.get() < 0) return std::unexpected(make_file_error(incoming, last_error(), "create a file in"));
+    if (temporary.fd.get() < 0)
+      return std::unexpected(make_file_error(incoming, last_error(), "create a file in"));
     temporary.name = pattern;
     temporary_label = pattern;
     (void)::fchmod(temporary.fd.get(), 0644);  // mkostemp makes 0600; cached files are served
@@ -185,17 +194,20 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
 
   crypto::Sha256 hasher;
   std::uint64_t size = 0;
-  const std::span<std::byte> buffer = crypto::thread_read_buffer(std::max<std::size_t>(options_.buffer_size, 4096));
+  const std::span<std::byte> buffer =
+      crypto::thread_read_buffer(std::max<std::size_t>(options_.buffer_size, 4096));
   // Reflink (btrfs, xfs): the clone shares the source's blocks, costs no copy and is a
   // snapshot, so hashing the clone hashes exactly what is cached. Elsewhere (ext4: EOPNOTSUPP)
   // or across filesystems (EXDEV) read once, hashing and writing the same buffer.
   // copy_file_range is not used: it would copy bytes the hasher never saw if the source
   // changed in between, and on ext4 it is a kernel-side copy of the same cost as write().
-  const bool cloned = options_.use_reflink && ::ioctl(temporary.fd.get(), FICLONE, input.get()) == 0;
+  const bool cloned =
+      options_.use_reflink && ::ioctl(temporary.fd.get(), FICLONE, input.get()) == 0;
   if (cloned) {
     (void)::posix_fadvise(temporary.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     for (;;) {
-      const ssize_t n = ::pread(temporary.fd.get(), buffer.data(), buffer.size(), static_cast<off_t>(size));
+      const ssize_t n =
+          ::pread(temporary.fd.get(), buffer.data(), buffer.size(), static_cast<off_t>(size));
       if (n == 0) break;
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -233,7 +245,8 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
     stored.outcome = AssetStoreOutcome::deduplicated;
     return stored;  // the temporary is dropped unsynced: its pages are freed, never written
   };
-  if (auto existing = find_in(directory, stored.sha256_hex)) return deduplicated(std::move(*existing));
+  if (auto existing = find_in(directory, stored.sha256_hex))
+    return deduplicated(std::move(*existing));
 
   // Data first, name second: synced before the link so the name never points at blocks that
   // a power loss could leave unwritten. Done outside the stripe lock (it can take milliseconds).
@@ -247,10 +260,12 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
   if (!made_directory) return std::unexpected(std::move(made_directory.error()));
   if (options_.sync) {
     if (*made_parent) {
-      if (auto synced = sync_directory(root_); !synced) return std::unexpected(std::move(synced.error()));
+      if (auto synced = sync_directory(root_); !synced)
+        return std::unexpected(std::move(synced.error()));
     }
     if (*made_directory) {
-      if (auto synced = sync_directory(parent); !synced) return std::unexpected(std::move(synced.error()));
+      if (auto synced = sync_directory(parent); !synced)
+        return std::unexpected(std::move(synced.error()));
     }
   }
 
@@ -260,7 +275,8 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
     // bytes under two extensions become one file. Across processes linkat's EEXIST still
     // stops two writers of the same name.
     const std::lock_guard lock(stripe_for(stored.sha256));
-    if (auto existing = find_in(directory, stored.sha256_hex)) return deduplicated(std::move(*existing));
+    if (auto existing = find_in(directory, stored.sha256_hex))
+      return deduplicated(std::move(*existing));
     int linked;
     if (temporary.name) {
       linked = ::link(temporary.name->c_str(), target.c_str());
@@ -275,7 +291,8 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
   }
   // The name is durable before the caller records it in the database.
   if (options_.sync) {
-    if (auto synced = sync_directory(directory); !synced) return std::unexpected(std::move(synced.error()));
+    if (auto synced = sync_directory(directory); !synced)
+      return std::unexpected(std::move(synced.error()));
   }
   stored.relative_path = target.lexically_relative(root_);
   stored.path = target;
@@ -283,14 +300,16 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
   return stored;
 }
 
-std::expected<AssetVerification, FileError> AssetCache::verify(const crypto::Sha256Digest& sha256) const {
+std::expected<AssetVerification, FileError> AssetCache::verify(
+    const crypto::Sha256Digest& sha256) const {
   AssetVerification verification;
   verification.path = find(sha256);
   if (!verification.path) return verification;
   auto digest = crypto::hash_file(*verification.path, {.buffer_size = options_.buffer_size});
   if (!digest) return std::unexpected(std::move(digest.error()));
   verification.actual = digest->sha256;
-  verification.status = digest->sha256 == sha256 ? AssetVerifyStatus::intact : AssetVerifyStatus::corrupt;
+  verification.status =
+      digest->sha256 == sha256 ? AssetVerifyStatus::intact : AssetVerifyStatus::corrupt;
   return verification;
 }
 

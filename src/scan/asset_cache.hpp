@@ -22,7 +22,8 @@
 // replaces an existing name, which also settles concurrent stores of the same content, in this
 // process or another: the first name wins, the others report `deduplicated`. Where O_TMPFILE is
 // unsupported, a named temporary in ROOT/.incoming/ is linked the same way and removed on every
-// path out; ones left by a crash are deleted when an AssetCache is next opened (older than an hour).
+// path out; ones left by a crash are deleted when an AssetCache is next opened (older than an
+// hour).
 //
 // Durability (AssetCacheOptions::sync, on by default): fdatasync() of the new file before it is
 // linked (after a power loss a final name never points to unwritten blocks), then fsync() of its
@@ -51,10 +52,10 @@ enum class AssetStoreOutcome {
 
 struct StoredAsset {
   crypto::Sha256Digest sha256{};
-  std::string sha256_hex;                ///< 64 lower-case hex digits
-  std::uint64_t size = 0;                ///< bytes
-  std::filesystem::path path;            ///< ROOT / relative_path
-  std::filesystem::path relative_path;   ///< "ab/cd/<sha256_hex>.jpg": what the database records
+  std::string sha256_hex;               ///< 64 lower-case hex digits
+  std::uint64_t size = 0;               ///< bytes
+  std::filesystem::path path;           ///< ROOT / relative_path
+  std::filesystem::path relative_path;  ///< "ab/cd/<sha256_hex>.jpg": what the database records
   AssetStoreOutcome outcome = AssetStoreOutcome::newly_stored;
 };
 
@@ -75,7 +76,7 @@ enum class AssetVerifyStatus {
 
 struct AssetVerification {
   AssetVerifyStatus status = AssetVerifyStatus::missing;
-  std::optional<std::filesystem::path> path;  ///< the cached file, unless missing
+  std::optional<std::filesystem::path> path;   ///< the cached file, unless missing
   std::optional<crypto::Sha256Digest> actual;  ///< the content's SHA-256, unless missing
 };
 
@@ -105,7 +106,8 @@ class AssetCache {
 
   /// Re-reads the cached file for `sha256` and compares its content with its name. Returns the
   /// verdict, or a FileError when the cached file exists but cannot be read.
-  std::expected<AssetVerification, crypto::FileError> verify(const crypto::Sha256Digest& sha256) const;
+  std::expected<AssetVerification, crypto::FileError> verify(
+      const crypto::Sha256Digest& sha256) const;
 
   const std::filesystem::path& root() const noexcept { return root_; }
 

@@ -1,8 +1,8 @@
 // SHA-256 hashing (lib/crypto) and the content-addressed asset cache (scan/asset_cache), on real
 // files in temporary directories. Issue 4, cache-asset job; seed 002 "Phase 3: Asset Caching".
+#include "scan/asset_cache.hpp"
 #include "lib/crypto/file_digest.hpp"
 #include "lib/crypto/sha256.hpp"
-#include "scan/asset_cache.hpp"
 #include "support/temp_dir.hpp"
 
 #include <linux/capability.h>
@@ -63,7 +63,8 @@ std::string sha256sum_of(const fs::path& path) {
   return std::string(hex.data(), n);
 }
 
-std::string hex_of_file(const fs::path& path, std::size_t buffer_size = crypto::kDefaultReadBufferSize) {
+std::string hex_of_file(const fs::path& path,
+                        std::size_t buffer_size = crypto::kDefaultReadBufferSize) {
   auto digest = crypto::hash_file(path, {.buffer_size = buffer_size});
   if (!digest) return "error: " + digest.error().message;
   return crypto::to_hex(digest->sha256);
@@ -121,8 +122,10 @@ class FileSizeLimit {
   void (*previous_)(int) = nullptr;
 };
 
-constexpr const char* kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-constexpr const char* kAbcSha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+constexpr const char* kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr const char* kAbcSha256 =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
 }  // namespace
 
@@ -132,8 +135,9 @@ TEST(Sha256, KnownVectors) {
   // FIPS 180-4 examples (NIST CSRC "SHA256.pdf") and the empty message.
   EXPECT_EQ(crypto::to_hex(crypto::sha256("")), kEmptySha256);
   EXPECT_EQ(crypto::to_hex(crypto::sha256("abc")), kAbcSha256);
-  EXPECT_EQ(crypto::to_hex(crypto::sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(
+      crypto::to_hex(crypto::sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   EXPECT_EQ(crypto::to_hex(crypto::sha256(std::string(1'000'000, 'a'))),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
@@ -154,7 +158,8 @@ TEST(Sha256, StreamingInPiecesEqualsOneShotAndTheHasherIsReusable) {
 }
 
 TEST(Sha256, ParsesHexAndRejectsAnythingElse) {
-  const auto parsed = crypto::parse_sha256_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+  const auto parsed =
+      crypto::parse_sha256_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(crypto::to_hex(*parsed), kAbcSha256);
   EXPECT_FALSE(crypto::parse_sha256_hex(""));
@@ -252,7 +257,9 @@ class AssetCacheTest : public ::testing::TestWithParam<bool> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Temporaries, AssetCacheTest, ::testing::Values(true, false),
-                         [](const auto& param_info) { return param_info.param ? "OTmpfile" : "NamedTemporary"; });
+                         [](const auto& param_info) {
+                           return param_info.param ? "OTmpfile" : "NamedTemporary";
+                         });
 
 TEST_P(AssetCacheTest, StoresUnderTheHashWithItsExtension) {
   const std::string poster = pattern(300'000, 7);
@@ -304,7 +311,8 @@ TEST_P(AssetCacheTest, ConcurrentStoresOfTheSameContentKeepOneFile) {
     const std::string content = pattern(512 * 1024 + round, 100 + round);
     for (int t = 0; t < kThreads; ++t) {
       // Half with another extension: the in-process lock must still make one file.
-      write_file(library_ / ("movie" + std::to_string(t)) / (t % 2 ? "poster.png" : "poster.jpg"), content);
+      write_file(library_ / ("movie" + std::to_string(t)) / (t % 2 ? "poster.png" : "poster.jpg"),
+                 content);
     }
     scan::AssetCache cache(cache_dir_.path(), options());
     std::vector<std::expected<scan::StoredAsset, crypto::FileError>> results(kThreads);
@@ -314,7 +322,8 @@ TEST_P(AssetCacheTest, ConcurrentStoresOfTheSameContentKeepOneFile) {
       threads.emplace_back([&, t] {
         ++ready;
         while (ready.load() < kThreads) std::this_thread::yield();
-        results[t] = cache.store(library_ / ("movie" + std::to_string(t)) / (t % 2 ? "poster.png" : "poster.jpg"));
+        results[t] = cache.store(library_ / ("movie" + std::to_string(t)) /
+                                 (t % 2 ? "poster.png" : "poster.jpg"));
       });
     }
     for (auto& thread : threads) thread.join();
@@ -328,7 +337,8 @@ TEST_P(AssetCacheTest, ConcurrentStoresOfTheSameContentKeepOneFile) {
     }
     EXPECT_EQ(newly_stored, 1) << "round " << round;
     EXPECT_EQ(read_file(results[0]->path), content);
-    EXPECT_EQ(files_under(cache_dir_.path()).size(), static_cast<std::size_t>(round + 1)) << "round " << round;
+    EXPECT_EQ(files_under(cache_dir_.path()).size(), static_cast<std::size_t>(round + 1))
+        << "round " << round;
   }
 }
 

@@ -6,7 +6,8 @@
 
 namespace scanhub::crypto {
 
-Error::Error(unsigned long code, const std::string& message) : std::runtime_error(message), code_(code) {}
+Error::Error(unsigned long code, const std::string& message)
+    : std::runtime_error(message), code_(code) {}
 
 void throw_error(const std::string& context) {
   const unsigned long code = ERR_get_error();

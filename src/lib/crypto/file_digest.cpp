@@ -14,7 +14,9 @@ namespace scanhub::crypto {
 
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
+std::error_code last_error() noexcept {
+  return {errno, std::generic_category()};
+}
 
 }  // namespace
 
@@ -54,7 +56,8 @@ class FileDescriptor {
 
 }  // namespace
 
-FileError make_file_error(std::filesystem::path path, std::error_code code, std::string_view action) {
+FileError make_file_error(std::filesystem::path path, std::error_code code,
+                          std::string_view action) {
   std::string message = "cannot ";
   message += action;
   message += " \"";
@@ -64,25 +67,30 @@ FileError make_file_error(std::filesystem::path path, std::error_code code, std:
   return FileError{std::move(path), code, std::move(message)};
 }
 
-std::expected<FileDigest, FileError> hash_file(const std::filesystem::path& path, const HashOptions& options) {
+std::expected<FileDigest, FileError> hash_file(const std::filesystem::path& path,
+                                               const HashOptions& options) {
   // O_NONBLOCK only so that opening a FIFO returns at once; it has no effect on regular files.
   const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (file.get() < 0) return std::unexpected(make_file_error(path, last_error(), "open"));
 
   struct stat status {};
-  if (::fstat(file.get(), &status) != 0) return std::unexpected(make_file_error(path, last_error(), "stat"));
+  if (::fstat(file.get(), &status) != 0)
+    return std::unexpected(make_file_error(path, last_error(), "stat"));
   if (S_ISDIR(status.st_mode)) {
-    return std::unexpected(make_file_error(path, std::make_error_code(std::errc::is_a_directory), "hash"));
+    return std::unexpected(
+        make_file_error(path, std::make_error_code(std::errc::is_a_directory), "hash"));
   }
   if (!S_ISREG(status.st_mode)) {
-    FileError error = make_file_error(path, std::make_error_code(std::errc::invalid_argument), "hash");
+    FileError error =
+        make_file_error(path, std::make_error_code(std::errc::invalid_argument), "hash");
     error.message = "cannot hash \"" + path.string() + "\": not a regular file";
     return std::unexpected(std::move(error));
   }
   // Advice only: a failure (e.g. on a filesystem without readahead) changes nothing.
   (void)::posix_fadvise(file.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 
-  const std::span<std::byte> buffer = thread_read_buffer(std::max<std::size_t>(options.buffer_size, 4096));
+  const std::span<std::byte> buffer =
+      thread_read_buffer(std::max<std::size_t>(options.buffer_size, 4096));
   Sha256 hasher;
   std::uint64_t size = 0;
   for (;;) {

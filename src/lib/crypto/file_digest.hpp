@@ -23,11 +23,13 @@ namespace scanhub::crypto {
 struct FileError {
   std::filesystem::path path;  ///< the file the failed operation was about
   std::error_code code;
-  std::string message;  ///< one line for people and logs: `cannot read "/m/poster.jpg": Input/output error`
+  std::string
+      message;  ///< one line for people and logs: `cannot read "/m/poster.jpg": Input/output error`
 };
 
 /// Builds a FileError whose message is `cannot <action> "<path>": <code's text>`.
-FileError make_file_error(std::filesystem::path path, std::error_code code, std::string_view action);
+FileError make_file_error(std::filesystem::path path, std::error_code code,
+                          std::string_view action);
 
 struct FileDigest {
   Sha256Digest sha256{};

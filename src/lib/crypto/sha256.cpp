@@ -64,7 +64,9 @@ Sha256::Sha256() {
   }
 }
 
-Sha256::~Sha256() noexcept { EVP_MD_CTX_free(ctx_); }
+Sha256::~Sha256() noexcept {
+  EVP_MD_CTX_free(ctx_);
+}
 
 Sha256::Sha256(Sha256&& other) noexcept : ctx_(std::exchange(other.ctx_, nullptr)) {}
 
@@ -78,7 +80,8 @@ Sha256& Sha256::operator=(Sha256&& other) noexcept {
 
 void Sha256::update(std::span<const std::byte> data) {
   if (data.empty()) return;
-  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) throw_error("EVP_DigestUpdate(SHA256)");
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1)
+    throw_error("EVP_DigestUpdate(SHA256)");
 }
 
 Sha256Digest Sha256::finish() {
