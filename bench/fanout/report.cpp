@@ -83,9 +83,9 @@ void print_report(std::ostream& out, const ReportSettings& settings, const Resul
   std::snprintf(line, sizeof line,
                 "- %u alternated rounds from %s; payload %zu bytes; scanhub server with %u network "
                 "threads; latency from %u messages at 10/s per subscriber count; medians over the "
-                "rounds\n\n",
+                "rounds (memory: the first %u)\n\n",
                 settings.rounds, results.started.c_str(), settings.payload_bytes,
-                settings.scanhub_threads, settings.latency_messages);
+                settings.scanhub_threads, settings.latency_messages, settings.memory_rounds);
   out << line;
   if (!settings.note.empty()) out << "- Note: " << settings.note << "\n\n";
   out << "| Measure | scanhub | Socket.IO | ws | scanhub / Socket.IO | scanhub / ws | Target | Met |\n"

@@ -45,6 +45,7 @@ struct Results {
 struct ReportSettings {
   std::string command;
   unsigned rounds = 0;
+  unsigned memory_rounds = 0;
   unsigned latency_messages = 0;
   unsigned scanhub_threads = 0;
   std::size_t payload_bytes = 0;
