@@ -92,6 +92,19 @@ std::expected<bool, FileError> make_directory(const fs::path& directory) {
   return std::unexpected(make_file_error(directory, last_error(), "create directory"));
 }
 
+// Gives the complete temporary the name `name` (never replacing one): link() for a named
+// temporary, linkat() through /proc for an O_TMPFILE inode. False with errno set on failure.
+bool link_temporary(const TemporaryFile& temporary, const fs::path& name) {
+  if (temporary.name) return ::link(temporary.name->c_str(), name.c_str()) == 0;
+  const std::string proc_path = "/proc/self/fd/" + std::to_string(temporary.fd.get());
+  return ::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0;
+}
+
+bool has_size(const fs::path& path, std::uint64_t size) {
+  struct stat status {};
+  return ::stat(path.c_str(), &status) == 0 && static_cast<std::uint64_t>(status.st_size) == size;
+}
+
 std::optional<fs::path> find_in(const fs::path& directory, const std::string& hex) {
   DIR* dir = ::opendir(directory.c_str());
   if (!dir) return std::nullopt;
@@ -245,7 +258,7 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
     stored.outcome = AssetStoreOutcome::deduplicated;
     return stored;  // the temporary is dropped unsynced: its pages are freed, never written
   };
-  if (auto existing = find_in(directory, stored.sha256_hex))
+  if (auto existing = find_in(directory, stored.sha256_hex); existing && has_size(*existing, size))
     return deduplicated(std::move(*existing));
 
   // Data first, name second: synced before the link so the name never points at blocks that
@@ -269,22 +282,38 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
     }
   }
 
-  const fs::path target = directory / (stored.sha256_hex + cache_extension(source));
+  fs::path target = directory / (stored.sha256_hex + cache_extension(source));
+  stored.outcome = AssetStoreOutcome::newly_stored;
   {
     // Within the process the lock makes "not cached yet" and the link one step, so the same
     // bytes under two extensions become one file. Across processes linkat's EEXIST still
     // stops two writers of the same name.
     const std::lock_guard lock(stripe_for(stored.sha256));
-    if (auto existing = find_in(directory, stored.sha256_hex))
-      return deduplicated(std::move(*existing));
-    int linked;
-    if (temporary.name) {
-      linked = ::link(temporary.name->c_str(), target.c_str());
-    } else {
-      const std::string proc_path = "/proc/self/fd/" + std::to_string(temporary.fd.get());
-      linked = ::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW);
+    std::optional<fs::path> damaged;
+    if (auto existing = find_in(directory, stored.sha256_hex)) {
+      if (has_size(*existing, size)) return deduplicated(std::move(*existing));
+      damaged = std::move(*existing);
     }
-    if (linked != 0) {
+    if (damaged) {
+      // A cached file of the wrong size cannot hold these bytes (truncated by a disk error or
+      // by hand): replace it atomically, rename() of a complete file over it, never returning
+      // it as a duplicate.
+      target = *damaged;
+      if (!temporary.name) {
+        if (auto made = make_directory(root_ / kIncoming); !made)
+          return std::unexpected(std::move(made.error()));
+        static std::atomic<unsigned> repairs{0};
+        const fs::path staging = root_ / kIncoming /
+                                 ("repair-" + std::to_string(::getpid()) + "-" +
+                                  std::to_string(repairs.fetch_add(1)) + "-" + stored.sha256_hex);
+        if (!link_temporary(temporary, staging))
+          return std::unexpected(make_file_error(staging, last_error(), "link"));
+        temporary.name = staging;  // removed by the guard if the rename fails
+      }
+      if (::rename(temporary.name->c_str(), target.c_str()) != 0)
+        return std::unexpected(make_file_error(target, last_error(), "replace"));
+      stored.outcome = AssetStoreOutcome::repaired;
+    } else if (!link_temporary(temporary, target)) {
       if (errno == EEXIST) return deduplicated(target);
       return std::unexpected(make_file_error(target, last_error(), "link"));
     }
@@ -296,7 +325,6 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
   }
   stored.relative_path = target.lexically_relative(root_);
   stored.path = target;
-  stored.outcome = AssetStoreOutcome::newly_stored;
   return stored;
 }
 

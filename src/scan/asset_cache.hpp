@@ -48,6 +48,7 @@ namespace scanhub::scan {
 enum class AssetStoreOutcome {
   newly_stored,  ///< these bytes were not in the cache; store() wrote them
   deduplicated,  ///< identical content was already cached; nothing was written
+  repaired,      ///< a cached file with this hash had the wrong size; it was replaced whole
 };
 
 struct StoredAsset {
@@ -88,11 +89,13 @@ class AssetCache {
   /// Throws std::filesystem::filesystem_error if ROOT cannot be created.
   explicit AssetCache(std::filesystem::path root, AssetCacheOptions options = {});
 
-  /// Hashes `source` and, unless the same content is cached already, copies it in. Reads the
+  /// Hashes `source` and, unless the same content is cached already, copies it in. A cached
+  /// file whose name matches but whose size does not is damaged: it is replaced (atomically)
+  /// rather than returned, and the outcome says `repaired`. Reads the
   /// source once: the hash is computed from the very bytes that are written (or, where the
   /// filesystem can reflink the source into the cache, from the clone), so a source changing
   /// meanwhile can never be cached under a hash that is not its content. Returns the hash, size,
-  /// cache path and whether it was newly stored or deduplicated, or a FileError naming the
+  /// cache path and the outcome (newly stored, deduplicated, repaired), or a FileError naming the
   /// source (missing, permission denied, a directory, not a regular file, read error) or the
   /// cache file (write error, no space, sync error). On an error nothing is left in the cache.
   /// Throws crypto::Error only if OpenSSL fails, std::bad_alloc on exhaustion.

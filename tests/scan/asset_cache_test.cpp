@@ -304,6 +304,27 @@ TEST_P(AssetCacheTest, AnIdenticalPosterInTwoMoviesIsStoredOnce) {
   EXPECT_EQ(files_under(cache_dir_.path()).size(), 2u);
 }
 
+TEST_P(AssetCacheTest, ADamagedCachedFileIsReplacedNotReturned) {
+  const std::string poster = pattern(300'000, 11);
+  write_file(library_ / "Alien (1979)/poster.jpg", poster);
+  write_file(library_ / "Aliens (1986)/poster.jpg", poster);
+  scan::AssetCache cache(cache_dir_.path(), options());
+  auto first = cache.store(library_ / "Alien (1979)/poster.jpg");
+  ASSERT_TRUE(first) << first.error().message;
+  fs::resize_file(first->path, 4096);  // truncated behind the cache's back
+
+  auto second = cache.store(library_ / "Aliens (1986)/poster.jpg");
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->outcome, scan::AssetStoreOutcome::repaired);
+  EXPECT_EQ(second->path, first->path);
+  EXPECT_EQ(read_file(second->path), poster);
+  EXPECT_EQ(files_under(cache_dir_.path()),
+            std::vector<std::string>{first->relative_path.string()});
+  auto verified = cache.verify(first->sha256);
+  ASSERT_TRUE(verified);
+  EXPECT_EQ(verified->status, scan::AssetVerifyStatus::intact);
+}
+
 TEST_P(AssetCacheTest, ConcurrentStoresOfTheSameContentKeepOneFile) {
   constexpr int kThreads = 8;
   constexpr int kRounds = 5;
