@@ -139,8 +139,8 @@ async function startScan(library) {
 /** Subscribes a combination to `id` on both subscription hubs; the snapshot precedes the completion. */
 async function subscribe(c, id) {
   await Promise.all([
-    c.call('progress', 'SubscribeToScan', id).then((r) => assert.equal(r, null)),
-    c.call('job', 'SubscribeToJob', id).then((r) => assert.equal(r, null)),
+    c.call('progress', 'SubscribeToScan', id).then((r) => assert.equal(r, null, `${c.label} SubscribeToScan`)),
+    c.call('job', 'SubscribeToJob', id).then((r) => assert.equal(r, null, `${c.label} SubscribeToJob`)),
   ]);
   assert.ok(c.events('progress', 'ScanProgress', id, progressId).length > 0, `${c.label}: ScanProgress snapshot on subscribe`);
   assert.ok(c.events('job', 'JobProgressUpdate', id, jobId).length > 0, `${c.label}: JobProgressUpdate snapshot on subscribe`);
@@ -229,13 +229,13 @@ describe('every transport x protocol on every hub', () => {
       // Methods without a value complete with a null result over both protocols, as ASP.NET
       // Core sends a void hub method's completion (the client resolves null, not undefined).
       assert.deepEqual(await c.call('progress', 'GetActiveScans'), []);
-      assert.equal(await c.call('progress', 'GetScanProgress', '999999'), null);
+      assert.equal(await c.call('progress', 'GetScanProgress', '999999'), null, `${c.label} progress.GetScanProgress`);
       assert.deepEqual(await c.call('indexer', 'GetActiveScans'), []);
       await assert.rejects(c.call('indexer', 'StartLibraryScan', '999999'), /Library 999999 not found/);
-      assert.equal(await c.call('job', 'SubscribeToVideo', 'video-456'), null);
-      assert.equal(await c.call('job', 'UnsubscribeFromVideo', 'video-456'), null);
-      assert.equal(await c.call('job', 'GetVideoProgress', 'video-456'), null);
-      assert.equal(await c.call('job', 'GetJobProgress', '999999'), null);
+      assert.equal(await c.call('job', 'SubscribeToVideo', 'video-456'), null, `${c.label} job.SubscribeToVideo`);
+      assert.equal(await c.call('job', 'UnsubscribeFromVideo', 'video-456'), null, `${c.label} job.UnsubscribeFromVideo`);
+      assert.equal(await c.call('job', 'GetVideoProgress', 'video-456'), null, `${c.label} job.GetVideoProgress`);
+      assert.equal(await c.call('job', 'GetJobProgress', '999999'), null, `${c.label} job.GetJobProgress`);
       // The Error events were sent before the completions, on the same connection.
       const errors = c.events('job', 'Error').map((e) => e.args[0]);
       assert.equal(errors.length, 2);
@@ -269,7 +269,7 @@ describe('every transport x protocol on every hub', () => {
 
       // Unsubscribed, a connection gets nothing while the scan goes on (the indexer hub, which
       // sends to everyone, shows that it does), then subscribes again.
-      assert.deepEqual(await Promise.all([c.call('progress', 'UnsubscribeFromScan', id), c.call('job', 'UnsubscribeFromJob', id)]), [null, null]);
+      assert.deepEqual(await Promise.all([c.call('progress', 'UnsubscribeFromScan', id), c.call('job', 'UnsubscribeFromJob', id)]), [null, null], `${c.label} Unsubscribe*`);
       const counts = [c.events('progress', 'ScanProgress', id, progressId).length, c.events('job', 'JobProgressUpdate', id, jobId).length];
       const ticks = c.events('indexer', 'ScanProgress', id, indexerId).length;
       await c.log('indexer').until(() => c.events('indexer', 'ScanProgress', id, indexerId).length >= ticks + 2,
@@ -375,7 +375,7 @@ describe('every transport x protocol on every hub', () => {
       assert.deepEqual(await c.call('indexer', 'GetActiveScans'), []);
       assert.equal((await c.call('job', 'GetJobProgress', id)).status, 'Cancelled');
       assert.equal((await c.call('progress', 'GetScanProgress', id)).status, 'Failed');
-      assert.deepEqual(await Promise.all([c.call('progress', 'UnsubscribeFromScan', id), c.call('job', 'UnsubscribeFromJob', id)]), [null, null]);
+      assert.deepEqual(await Promise.all([c.call('progress', 'UnsubscribeFromScan', id), c.call('job', 'UnsubscribeFromJob', id)]), [null, null], `${c.label} Unsubscribe*`);
     });
   });
 
