@@ -125,6 +125,14 @@ async function eachCombo(work) {
   return results.map((r) => r.value);
 }
 
+/** Asserts `field` of `payloads` never decreases: every transport must keep the order. */
+function assertNonDecreasing(payloads, field, label) {
+  const values = payloads.map((p) => (typeof field === 'function' ? field(p) : p[field]));
+  for (let i = 1; i < values.length; i += 1) {
+    assert.ok(values[i] >= values[i - 1], `${label}: never goes backwards (${values.join(' ')})`);
+  }
+}
+
 const progressId = (e) => e.args[0]?.scanId ?? e.args[0];   // ScanProgress dto, or (scanId, ...)
 const indexerId = (e) => e.args[0].requestId;
 const jobId = (e) => e.args[0].jobId ?? e.args[0].data?.jobId;
@@ -298,6 +306,8 @@ describe('every transport x protocol on every hub', () => {
           assert.equal(e.args[0].phase, 'Indexing');
         }
       }
+      assertNonDecreasing(c.events('progress', 'ScanProgress', id, progressId).map((e) => e.args[0]), 'scannedDirectories',
+        `${c.label} ScanProgress.scannedDirectories`);
       assert.deepEqual(progress.map((e) => e.name).slice(-2), ['IndexingCompleted', 'ScanCompleted']);
       const [indexingId, tracks] = progress.at(-2).args;
       const [completedId, summary] = progress.at(-1).args;
@@ -312,6 +322,8 @@ describe('every transport x protocol on every hub', () => {
       assert.ok(ticks.length >= 5, `${c.label}: ${ticks.length} indexer ScanProgress events`);
       for (const p of ticks) assertShape(p, INDEXER_SCAN_PROGRESS, `${c.label} indexer ScanProgress`);
       assert.deepEqual([ticks.at(-1).indexingProgress, ticks.at(-1).embeddingProgress], [100, 100]);
+      assertNonDecreasing(ticks, 'tracksIndexed', `${c.label} indexer ScanProgress.tracksIndexed`);
+      assertNonDecreasing(ticks, 'indexingProgress', `${c.label} indexer ScanProgress.indexingProgress`);
 
       // Seed 004: JobProgressUpdate, JobCompleted last; BroadcastNotification JobStarted and JobCompleted.
       const job = c.log('job').filter((e) => jobId(e) === id);
@@ -322,6 +334,8 @@ describe('every transport x protocol on every hub', () => {
       }
       const updates = job.filter((e) => e.name === 'JobProgressUpdate').map((e) => e.args[0]);
       assert.ok(updates.some((u) => u.progress > 0 && u.progress < 100), `${c.label}: progress between 0 and 100`);
+      assertNonDecreasing(updates, 'progress', `${c.label} JobProgressUpdate.progress`);
+      assertNonDecreasing(updates, (u) => u.metadata.directoriesScanned, `${c.label} JobProgressUpdate.metadata.directoriesScanned`);
       assert.deepEqual(job.filter((e) => e.name !== 'BroadcastNotification').map((e) => e.name).slice(-2), ['JobProgressUpdate', 'JobCompleted']);
       const notices = job.filter((e) => e.name === 'BroadcastNotification').map((e) => e.args[0]);
       assert.deepEqual(notices.map((n) => n.type), ['JobStarted', 'JobCompleted']);
