@@ -294,6 +294,7 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
       if (has_size(*existing, size)) return deduplicated(std::move(*existing));
       damaged = std::move(*existing);
     }
+    if (options_.before_link_for_test) options_.before_link_for_test();
     if (damaged) {
       // A cached file of the wrong size cannot hold these bytes (truncated by a disk error or
       // by hand): replace it atomically, rename() of a complete file over it, never returning

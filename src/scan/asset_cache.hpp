@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,6 +68,9 @@ struct AssetCacheOptions {
   bool use_tmpfile = true;
   /// False skips the FICLONE (reflink) attempt and always copies with read()/write().
   bool use_reflink = true;
+  /// Called by store() between "is it cached?" and creating the name, with the per-hash lock
+  /// held, so a test can stall one store there and show that a concurrent one waits.
+  std::function<void()> before_link_for_test;
 };
 
 enum class AssetVerifyStatus {

@@ -329,6 +329,35 @@ TEST_P(AssetCacheTest, ADamagedCachedFileIsReplacedNotReturned) {
   EXPECT_EQ(verified->status, scan::AssetVerifyStatus::intact);
 }
 
+TEST_P(AssetCacheTest, TheSameBytesUnderTwoExtensionsAtOnceBecomeOneFile) {
+  // The first store stalls after finding nothing cached, before naming its file; a second
+  // store of the same bytes as .png starts meanwhile. It must wait and deduplicate, not
+  // create a second file (linkat's EEXIST alone cannot see a different extension).
+  const std::string poster = pattern(100'000, 21);
+  write_file(library_ / "a/poster.jpg", poster);
+  write_file(library_ / "b/poster.png", poster);
+  std::atomic<int> calls{0};
+  std::atomic<bool> first_stalled{false};
+  scan::AssetCacheOptions stalling = options();
+  stalling.before_link_for_test = [&] {
+    if (calls.fetch_add(1) == 0) {
+      first_stalled = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  };
+  scan::AssetCache cache(cache_dir_.path(), stalling);
+  std::expected<scan::StoredAsset, crypto::FileError> first, second;
+  std::thread first_thread([&] { first = cache.store(library_ / "a/poster.jpg"); });
+  while (!first_stalled) std::this_thread::yield();
+  second = cache.store(library_ / "b/poster.png");
+  first_thread.join();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->outcome, scan::AssetStoreOutcome::newly_stored);
+  EXPECT_EQ(second->outcome, scan::AssetStoreOutcome::deduplicated);
+  EXPECT_EQ(second->path, first->path);
+  EXPECT_EQ(files_under(cache_dir_.path()).size(), 1u);
+}
+
 TEST_P(AssetCacheTest, ConcurrentStoresOfTheSameContentKeepOneFile) {
   constexpr int kThreads = 8;
   constexpr int kRounds = 5;
