@@ -138,7 +138,8 @@ void Queue::stop(std::chrono::milliseconds grace) {
       return;
     }
   }
-  changed_.notify_all();
+  dispatch_cv_.notify_all();
+  work_cv_.notify_all();
   dispatcher_.join();  // no claim after this
   {
     std::lock_guard lock(mutex_);
@@ -148,19 +149,19 @@ void Queue::stop(std::chrono::milliseconds grace) {
   for (const auto& job : unstarted) release_job(job);
 
   std::unique_lock lock(mutex_);
-  if (!changed_.wait_for(lock, grace, [&] { return executing_ == 0; })) {
+  if (!idle_cv_.wait_for(lock, grace, [&] { return executing_ == 0; })) {
     // Handlers still running after the grace period: ask them to stop. Their jobs go back to
     // pending (release_job) unless they finish first.
     shutting_down_ = true;
     for (auto& [id, running] : running_) running.stop.request_stop();
   }
   lock.unlock();
-  changed_.notify_all();
+  work_cv_.notify_all();
   for (auto& worker : workers_) worker.join();
   lock.lock();
   // Commits, failures and releases already queued on the writer report back here.
   for (;;) {
-    changed_.wait(lock, [&] { return running_.empty() || !deferred_failures_.empty(); });
+    idle_cv_.wait(lock, [&] { return running_.empty() || !deferred_failures_.empty(); });
     if (running_.empty()) break;
     lock.unlock();
     run_deferred_failures();
@@ -183,7 +184,7 @@ void Queue::wake() noexcept {
     std::lock_guard lock(mutex_);
     wake_ = true;
   }
-  changed_.notify_all();
+  dispatch_cv_.notify_one();
 }
 
 int Queue::default_max_attempts(const std::string& type) const {
@@ -334,7 +335,7 @@ void Queue::run_dispatcher() {
       std::unique_lock lock(mutex_);
       auto deadline = std::min({next_heartbeat, next_poll, next_due_});
       if (stats_dirty_ && !observers_.empty()) deadline = std::min(deadline, next_stats);
-      changed_.wait_until(lock, deadline, [&] { return stopping_ || wake_; });
+      dispatch_cv_.wait_until(lock, deadline, [&] { return stopping_ || wake_; });
       if (stopping_) return;
       wake_ = false;
     }
@@ -371,39 +372,72 @@ void Queue::run_dispatcher() {
   }
 }
 
-bool Queue::claim_round() {
+store::ClaimRequest Queue::reserve_claim_locked(const std::map<std::string, int, std::less<>>& freed) {
   store::ClaimRequest request;
+  if (stopping_) return request;
   request.owner = options_.owner;
   request.lease = options_.lease;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return false;
-    // Keep every worker busy and one more job each waiting, so a finished handler finds its
-    // next job without a round trip through the writer.
-    const int capacity = static_cast<int>(options_.workers) * 2;
-    request.limit = capacity - static_cast<int>(ready_.size()) - executing_;
-    for (const auto& [type, state] : types_) {
-      const int free = state.options.concurrency - state.active;
-      if (free > 0) request.slots.push_back({type, free});
-    }
+  // Each type's concurrency is the bound (claimed jobs wait in ready_ for a worker, their leases
+  // renewed), as BullMQ's concurrency counts active jobs; kMaxClaim only bounds one statement.
+  constexpr int kMaxClaim = 1000;
+  request.limit = kMaxClaim;
+  for (auto& [type, state] : types_) {
+    const auto it = freed.find(type);
+    const int free = state.options.concurrency - state.active + (it == freed.end() ? 0 : it->second);
+    if (free <= 0) continue;
+    // Reserved until the claim returns, so a claim running meanwhile (the dispatcher's and a
+    // group commit's) never takes the same slot.
+    const int limit = std::min(free, request.limit);
+    request.slots.push_back({type, limit});
+    state.active += limit;
   }
-  if (request.limit <= 0 || request.slots.empty()) return false;
+  return request;
+}
 
-  std::vector<core::Job> claimed;
-  store_.write_sync(
-      [&](store::Connection& c) { claimed = c.jobs.claim(request, core::Clock::now()); });
-  if (claimed.empty()) return false;
+void Queue::accept_claimed(const store::ClaimRequest& request, std::vector<core::Job> claimed) {
+  if (request.slots.empty()) return;
   {
     std::lock_guard lock(mutex_);
+    for (const auto& slot : request.slots) {
+      const auto n = std::count_if(claimed.begin(), claimed.end(),
+                                   [&](const core::Job& j) { return j.type == slot.type; });
+      types_.find(slot.type)->second.active -= slot.limit - static_cast<int>(n);
+    }
     for (auto& job : claimed) {
-      types_.find(job.type)->second.active += 1;
       running_.try_emplace(job.id);
       ready_.push_back(std::move(job));
     }
   }
+  if (claimed.empty()) return;
   stats_dirty_ = true;
-  changed_.notify_all();
-  return true;
+  if (claimed.size() == 1) {
+    work_cv_.notify_one();
+  } else {
+    work_cv_.notify_all();
+  }
+}
+
+bool Queue::claim_round() {
+  store::ClaimRequest request;
+  {
+    std::lock_guard lock(mutex_);
+    request = reserve_claim_locked({});
+  }
+  if (request.slots.empty()) {
+    accept_claimed(request, {});
+    return false;
+  }
+  std::vector<core::Job> claimed;
+  try {
+    store_.write_sync(
+        [&](store::Connection& c) { claimed = c.jobs.claim(request, core::Clock::now()); });
+  } catch (...) {
+    accept_claimed(request, {});
+    throw;
+  }
+  const bool any = !claimed.empty();
+  accept_claimed(request, std::move(claimed));
+  return any;
 }
 
 void Queue::heartbeat_round() {
@@ -446,7 +480,7 @@ void Queue::run_worker() {
     core::Job job;
     {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+      work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
       if (ready_.empty()) return;  // stopping, and stop() released what was waiting
       job = std::move(ready_.front());
       ready_.pop_front();
@@ -457,7 +491,7 @@ void Queue::run_worker() {
       std::lock_guard lock(mutex_);
       --executing_;
     }
-    changed_.notify_all();
+    idle_cv_.notify_all();
   }
 }
 
@@ -515,25 +549,93 @@ void Queue::run_job(core::Job job) {
     return;
   }
 
-  auto children = std::make_shared<std::vector<core::NewJob>>(std::move(context.children()));
-  for (auto& child : *children) {
+  PendingCommit pending;
+  pending.children = std::move(context.children());
+  for (auto& child : pending.children) {
     if (child.max_attempts <= 0) child.max_attempts = default_max_attempts(child.type);
   }
-  auto child_ids = std::make_shared<std::vector<core::JobId>>();
-  auto shared_job = std::make_shared<core::Job>(std::move(job));
-  const core::TimePoint now = core::Clock::now();
+  pending.job = std::move(job);
+  pending.commit = std::move(commit);
+  pending.now = core::Clock::now();
+  submit_commit(std::move(pending));
+}
+
+// Group commit: completions that arrive while one write is queued ride in that write, each in
+// its own savepoint, so a busy queue commits many jobs per transaction and a failing CommitFn
+// rolls back alone.
+void Queue::submit_commit(PendingCommit pending) {
+  {
+    std::lock_guard lock(commit_mutex_);
+    commits_.push_back(std::move(pending));
+    if (commit_scheduled_) return;
+    commit_scheduled_ = true;
+  }
+  auto batch = std::make_shared<std::vector<PendingCommit>>();
+  struct NextClaim {
+    store::ClaimRequest request;
+    std::vector<core::Job> claimed;
+  };
+  auto next = std::make_shared<NextClaim>();
   store_.write(
-      [this, commit = std::move(commit), children, child_ids, shared_job,
-       now](store::Connection& c) {
-        if (commit) commit(c);
-        if (!children->empty()) *child_ids = c.jobs.enqueue(*children, now);
-        if (!c.jobs.complete(shared_job->id, options_.owner, now)) {
-          throw LeaseLost("job " + std::to_string(shared_job->id) +
-                          " is no longer processing under this worker");
+      [this, batch, next](store::Connection& c) {
+        {
+          std::lock_guard lock(commit_mutex_);
+          batch->swap(commits_);
+          commit_scheduled_ = false;
+        }
+        for (auto& p : *batch) {
+          if (!p.commit && p.children.empty()) {
+            // Nothing to roll back if the completion is refused: no savepoint needed.
+            if (!c.jobs.complete(p.job.id, options_.owner, p.now)) {
+              p.error = std::make_exception_ptr(LeaseLost(
+                  "job " + std::to_string(p.job.id) + " is no longer processing under this worker"));
+            }
+            continue;
+          }
+          c.db.exec("SAVEPOINT job");
+          try {
+            if (p.commit) p.commit(c);
+            if (!p.children.empty()) p.child_ids = c.jobs.enqueue(p.children, p.now);
+            if (!c.jobs.complete(p.job.id, options_.owner, p.now)) {
+              throw LeaseLost("job " + std::to_string(p.job.id) +
+                              " is no longer processing under this worker");
+            }
+            c.db.exec("RELEASE job");
+          } catch (...) {
+            p.error = std::current_exception();
+            p.child_ids.clear();
+            c.db.exec("ROLLBACK TO job");
+            c.db.exec("RELEASE job");
+          }
+        }
+        // Claim the next jobs in the same transaction (as BullMQ's moveToFinished fetches the
+        // next job): a busy queue then needs one transaction per round of completions.
+        std::map<std::string, int, std::less<>> freed;
+        for (const auto& p : *batch) {
+          if (!p.error) freed[p.job.type] += 1;
+        }
+        if (freed.empty()) return;
+        {
+          std::lock_guard lock(mutex_);
+          next->request = reserve_claim_locked(freed);
+        }
+        if (!next->request.slots.empty()) {
+          next->claimed = c.jobs.claim(next->request, core::Clock::now());
         }
       },
-      [this, children, child_ids, shared_job, now](std::exception_ptr commit_error) {
-        on_committed(*shared_job, *children, *child_ids, now, commit_error);
+      [this, batch, next](std::exception_ptr batch_error) {
+        if (batch->empty()) {
+          // BEGIN failed before the work ran: what was waiting fails with it.
+          std::lock_guard lock(commit_mutex_);
+          batch->swap(commits_);
+          commit_scheduled_ = false;
+        }
+        for (auto& p : *batch) {
+          on_committed(p.job, p.children, p.child_ids, p.now, batch_error ? batch_error : p.error);
+        }
+        // A failed transaction took its claims with it.
+        if (batch_error) next->claimed.clear();
+        accept_claimed(next->request, std::move(next->claimed));
       });
 }
 
@@ -566,7 +668,8 @@ void Queue::on_committed(core::Job& job, const std::vector<core::NewJob>& childr
       deferred_failures_.emplace_back(job, "commit failed: " + what_of(error));
       wake_ = true;
     }
-    changed_.notify_all();
+    dispatch_cv_.notify_one();
+    idle_cv_.notify_all();
   }
 }
 
@@ -629,7 +732,8 @@ void Queue::on_finished(const core::Job& job) {
     wake_ = true;
   }
   stats_dirty_ = true;
-  changed_.notify_all();
+  dispatch_cv_.notify_one();
+  idle_cv_.notify_all();
 }
 
 }  // namespace scanhub::queue

@@ -58,7 +58,9 @@ using Handler = std::function<CommitFn(JobContext&)>;
 /// Settings of one job type.
 struct JobTypeOptions {
   int max_attempts = 3;  ///< attempts before a job is failed (a NewJob may set its own)
-  int concurrency = 1;   ///< at most this many jobs of the type run (or commit) at once
+  /// At most this many jobs of the type are held by this queue at once: running, waiting for a
+  /// free worker thread, or committing (BullMQ counts its "active" jobs the same way).
+  int concurrency = 1;
   RetryPolicy retry;     ///< delay before the next attempt
 };
 
@@ -140,11 +142,21 @@ class Queue {
   struct TypeState {
     Handler handler;
     JobTypeOptions options;
-    int active = 0;  ///< claimed and not yet committed (running, waiting or committing)
+    int active = 0;  ///< claimed (or reserved for a claim under way) and not yet finished
   };
   struct Running {
     std::stop_source stop;
     std::optional<core::JobProgress> progress;
+  };
+
+  /// A finished attempt waiting for its group commit.
+  struct PendingCommit {
+    core::Job job;
+    CommitFn commit;
+    std::vector<core::NewJob> children;
+    std::vector<core::JobId> child_ids;  ///< set by the commit
+    core::TimePoint now{};
+    std::exception_ptr error;  ///< set when its savepoint rolled back
   };
 
   friend class JobContext;
@@ -153,8 +165,13 @@ class Queue {
   void run_worker();
   void run_job(core::Job job);
   bool claim_round();
+  /// Computes a claim and reserves its slots; `freed` are slots of jobs completing in the same
+  /// transaction. Caller holds mutex_. accept_claimed() returns the unused reservations.
+  store::ClaimRequest reserve_claim_locked(const std::map<std::string, int, std::less<>>& freed);
+  void accept_claimed(const store::ClaimRequest& request, std::vector<core::Job> claimed);
   void heartbeat_round();
   void run_deferred_failures();
+  void submit_commit(PendingCommit pending);
   void on_progress(const core::Job& job, const core::JobProgress& progress);
   void on_committed(core::Job& job, const std::vector<core::NewJob>& children,
                     const std::vector<core::JobId>& child_ids, core::TimePoint now,
@@ -173,7 +190,9 @@ class Queue {
   std::vector<QueueObserver*> observers_;
 
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::condition_variable dispatch_cv_;  ///< the dispatcher waits: wake_ or stopping_
+  std::condition_variable work_cv_;      ///< workers wait: ready_ or stopping_
+  std::condition_variable idle_cv_;      ///< stop() waits: executing_, running_, deferred
   std::deque<core::Job> ready_;  ///< claimed, waiting for a worker
   std::unordered_map<core::JobId, Running> running_;  ///< claimed here, not yet committed
   int executing_ = 0;  ///< handlers running now
@@ -187,6 +206,10 @@ class Queue {
   bool stopped_ = false;
   core::TimePoint next_due_ = core::TimePoint::max();  ///< earliest local retry
   std::atomic<bool> stats_dirty_{true};
+
+  std::mutex commit_mutex_;
+  std::vector<PendingCommit> commits_;  ///< waiting for the next group commit
+  bool commit_scheduled_ = false;       ///< a Store::write that will take commits_ is queued
 
   std::thread dispatcher_;
   std::vector<std::thread> workers_;

@@ -116,6 +116,29 @@ std::vector<core::JobId> SqliteJobStore::enqueue(std::span<const core::NewJob> j
 
 std::vector<core::Job> SqliteJobStore::claim(const ClaimRequest& request, core::TimePoint now) {
   if (request.limit <= 0) return {};
+  const std::int64_t expires = to_ms(now + request.lease);
+  const std::string started = core::format_iso8601(now);
+  if (request.slots.size() == 1) {
+    // One type (the common case): pick and take in one statement.
+    const auto& slot = request.slots.front();
+    auto& take = cached(claim_one_type_,
+                        "UPDATE jobs SET status = 'processing', attempts = attempts + 1, "
+                        "lease_owner = ?1, lease_expires = ?2, started_at = ?3 WHERE id IN "
+                        "(SELECT id FROM jobs WHERE status = 'pending' AND type = ?4 AND "
+                        "run_after <= ?5 ORDER BY priority, id LIMIT ?6) RETURNING id, type, "
+                        "payload, priority, status, attempts, max_attempts, parent_id, scan_id, "
+                        "run_after, lease_owner, lease_expires, created_at, started_at, "
+                        "finished_at, last_error, progress");
+    sqlite::Statement::Scope scope(take);
+    take.bind(1, request.owner).bind(2, expires).bind(3, started).bind(4, slot.type);
+    take.bind(5, to_ms(now)).bind(6, std::min(slot.limit, request.limit));
+    std::vector<core::Job> claimed;
+    while (take.step()) claimed.push_back(read_job(take));
+    std::sort(claimed.begin(), claimed.end(), [](const core::Job& a, const core::Job& b) {
+      return std::tie(a.priority, a.id) < std::tie(b.priority, b.id);
+    });
+    return claimed;
+  }
   auto& select = cached(claim_select_,
                         "SELECT id, priority FROM jobs WHERE status = 'pending' AND type = ? "
                         "AND run_after <= ? ORDER BY priority, id LIMIT ?");
@@ -142,8 +165,6 @@ std::vector<core::Job> SqliteJobStore::claim(const ClaimRequest& request, core::
                         "priority, status, attempts, max_attempts, parent_id, scan_id, run_after, "
                         "lease_owner, lease_expires, created_at, started_at, finished_at, "
                         "last_error, progress");
-  const std::int64_t expires = to_ms(now + request.lease);
-  const std::string started = core::format_iso8601(now);
   std::vector<core::Job> claimed;
   claimed.reserve(candidates.size());
   for (const auto& [priority, id] : candidates) {

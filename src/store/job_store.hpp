@@ -142,6 +142,7 @@ class SqliteJobStore final : public JobStore {
 
   sqlite::Database& db_;
   std::optional<sqlite::Statement> insert_;
+  std::optional<sqlite::Statement> claim_one_type_;
   std::optional<sqlite::Statement> claim_select_;
   std::optional<sqlite::Statement> claim_update_;
   std::optional<sqlite::Statement> renew_;

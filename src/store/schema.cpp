@@ -100,8 +100,9 @@ CREATE TABLE scan_errors (
 CREATE INDEX idx_scan_errors_scan ON scan_errors(scan_id);
 )sql",
     // 2: the persistent job queue (issue 4 item 1). run_after and lease_expires are Unix epoch
-    // milliseconds so the claim compares integers; the partial index serves the claim
-    // (pending, one type, ORDER BY priority, id) and the covering one serves the stats.
+    // milliseconds so the claim compares integers. Few indexes, since every status change
+    // rewrites their pages: the partial one serves the claim (pending, one type, ORDER BY
+    // priority, id); (status, type) serves the stats and finds processing jobs for recovery.
     R"sql(
 CREATE TABLE jobs (
   id             INTEGER PRIMARY KEY,
@@ -125,7 +126,6 @@ CREATE TABLE jobs (
   progress       TEXT
 );
 CREATE INDEX idx_jobs_claim ON jobs(type, priority, id) WHERE status = 'pending';
-CREATE INDEX idx_jobs_processing ON jobs(lease_expires) WHERE status = 'processing';
 CREATE INDEX idx_jobs_status_type ON jobs(status, type);
 CREATE INDEX idx_jobs_parent ON jobs(parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX idx_jobs_scan ON jobs(scan_id) WHERE scan_id IS NOT NULL;
