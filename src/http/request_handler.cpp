@@ -21,7 +21,8 @@ Response hub_request(const Request& request, const signalr::HubRoute& route,
       return response;
     }
     const QueryParams params(query);
-    const signalr::HttpReply reply = hubs.negotiate(route, params.get("negotiateVersion"));
+    const signalr::HttpReply reply = hubs.negotiate(
+        route, params.get("negotiateVersion"), params.get("useStatefulReconnect") == "true");
     Response response{static_cast<Status>(reply.status), 11};
     response.set(beast_http::field::content_type, "application/json; charset=utf-8");
     response.set(beast_http::field::cache_control, "no-store");

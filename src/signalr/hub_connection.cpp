@@ -76,7 +76,7 @@ class CompletionState {
 }  // namespace
 
 HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::string token,
-                             asio::any_io_executor strand)
+                             asio::any_io_executor strand, bool stateful_allowed)
     : endpoint_(endpoint),
       caller_(std::move(caller)),
       token_(std::move(token)),
@@ -84,14 +84,17 @@ HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::s
       timer_(strand_),
       reader_(endpoint.options().max_receive_message_size),
       frames_(endpoint.options().max_receive_message_size),
-      outbox_(endpoint.options().outbox_max_messages, endpoint.options().outbox_max_bytes) {}
+      outbox_(endpoint.options().outbox_max_messages, endpoint.options().outbox_max_bytes),
+      stateful_allowed_(stateful_allowed) {}
 
 HubConnection::~HubConnection() = default;
 
 void HubConnection::post_send(SharedRecord record, std::string conflation_key) {
   asio::post(strand_, [self = shared_from_this(), record = std::move(record),
                        key = std::move(conflation_key)]() mutable {
-    if (self->state_ == State::kOpen) self->enqueue(std::move(record), key);
+    if (self->state_ == State::kOpen || self->state_ == State::kSuspended) {
+      self->enqueue(std::move(record), key);
+    }
   });
 }
 
@@ -103,7 +106,11 @@ void HubConnection::post_close(std::string error, bool allow_reconnect) {
 
 void HubConnection::post_abort() {
   asio::post(strand_, [self = shared_from_this()] {
-    if (self->transport_) self->transport_->abort();
+    if (self->state_ == State::kSuspended) {
+      self->finalize();
+    } else if (self->transport_) {
+      self->transport_->abort();
+    }
   });
 }
 
@@ -119,6 +126,33 @@ void HubConnection::start(std::shared_ptr<Transport> transport) {
     return;
   }
   arm_timer();
+}
+
+void HubConnection::resume(std::shared_ptr<Transport> transport) {
+  if (state_ != State::kSuspended) {
+    transport->abort();  // expired or closed between the claim and now
+    return;
+  }
+  spdlog::debug("signalr: {} resuming {} ({} unacknowledged, {} queued)", endpoint_.path(), id(),
+                replay_.size(), outbox_.size());
+  transport_ = std::move(transport);
+  if (msgpack()) transport_->use_binary();
+  state_ = State::kOpen;
+  endpoint_.counters().connections_open.fetch_add(1, kRelaxed);
+  last_receive_ = last_send_ = Clock::now();
+  // The client starts over with a Sequence message and its unacknowledged messages; a partial
+  // record from the old socket is part of those.
+  reader_ = RecordReader(endpoint_.options().max_receive_message_size);
+  frames_ = LengthPrefixedReader(endpoint_.options().max_receive_message_size);
+  resend_pending_ = true;
+  maybe_write();
+  arm_timer();
+}
+
+void HubConnection::on_resume_failed() {
+  if (state_ != State::kSuspended) return;
+  endpoint_.suspend(shared_from_this());  // resumable again until the same deadline
+  arm_timer();  // the deadline may have passed while it was claimed
 }
 
 bool HubConnection::on_receive(std::string_view bytes) {
@@ -138,6 +172,7 @@ bool HubConnection::on_receive(std::string_view bytes) {
     return true;
   }
   process_records();
+  queue_ack();
   if (pending_invocations_ >= endpoint_.options().max_pending_invocations &&
       (state_ == State::kOpen)) {
     receive_suspended_ = true;
@@ -175,7 +210,9 @@ void HubConnection::on_handshake(std::string_view record) {
     fail_handshake(fmt::format("Requested protocol '{}' is not available.", request->protocol));
     return;
   }
-  if (request->version != 1) {
+  // Version 2 adds Ack and Sequence (stateful reconnect); a version 2 client that did not
+  // negotiate it simply never sees them.
+  if (request->version != 1 && request->version != 2) {
     fail_handshake(fmt::format("The server does not support version {} of the '{}' protocol.",
                                request->version, request->protocol));
     return;
@@ -195,12 +232,13 @@ void HubConnection::on_handshake(std::string_view record) {
   }
   state_ = State::kOpen;
   handshake_done_ = true;
+  stateful_ = stateful_allowed_ && request->version >= 2;
   // Open for send_all before the handshake response can leave: the write may happen at once,
   // and a client whose start() resolved must receive every later broadcast. Sends posted by
   // then run on this strand after this handler, so the response still goes first; it is exempt
   // from conflation and bounds by being the first record in an empty outbox.
   endpoint_.mark_open(*this);
-  outbox_.push(std::make_shared<const std::string>(write_handshake_response()));
+  outbox_.push(std::make_shared<const std::string>(write_handshake_response()), {}, false);
   maybe_write();
   arm_timer();  // from the handshake deadline to keep-alive and client timeout
   if (!after_handshake.empty() && !frames_.append(after_handshake)) {
@@ -223,6 +261,7 @@ void HubConnection::on_message(std::string_view record) {
     protocol_error(message.error());
     return;
   }
+  if (stateful_ && is_sequenced(*message) && !accept_sequenced()) return;  // a resent duplicate
   if (auto* invocation = std::get_if<InvocationMessage>(&*message)) {
     if (invocation->has_stream_ids) {
       complete_now(invocation->invocation_id,
@@ -239,8 +278,13 @@ void HubConnection::on_message(std::string_view record) {
     if (close->error) spdlog::debug("signalr: {} closed by client: {}", id(), *close->error);
     // The client is leaving: no Close message back, just end the transport.
     close_with({}, false, /*keep_queued=*/false, "client close");
+  } else if (auto* ack = std::get_if<AckMessage>(&*message)) {
+    if (stateful_) on_ack(ack->sequence_id);
+  } else if (auto* sequence = std::get_if<SequenceMessage>(&*message)) {
+    if (stateful_ && !on_sequence(sequence->sequence_id)) return;
   }
-  // Ping only refreshes last_receive_; CancelInvocation (no cancellable invocations here),
+  // Ping only refreshes last_receive_; Ack and Sequence count only on stateful connections;
+  // CancelInvocation (no cancellable invocations here),
   // StreamItem/Completion from the client and unknown types are ignored.
 }
 
@@ -265,10 +309,11 @@ void HubConnection::dispatch(InvocationMessage& invocation) {
 void HubConnection::on_completion_for_dispatch(const std::optional<std::string>& invocation_id,
                                                InvocationResult outcome) {
   if (pending_invocations_ > 0) --pending_invocations_;
-  if (state_ != State::kOpen) return;
-  if (invocation_id) {
+  if (state_ != State::kOpen && state_ != State::kSuspended) return;
+  if (invocation_id) {  // queued while suspended too: replayed after a reconnect
     enqueue(completion_record(protocol(), *invocation_id, outcome), {});
   }
+  if (state_ != State::kOpen) return;  // the completion closed the connection (overflow)
   if (pending_invocations_ < endpoint_.options().max_pending_invocations) {
     process_records();  // records held back by the pending limit
     if (receive_suspended_ && state_ == State::kOpen &&
@@ -286,8 +331,9 @@ void HubConnection::complete_now(const std::optional<std::string>& invocation_id
   enqueue(completion_record(protocol(), *invocation_id, std::unexpected(std::move(error))), {});
 }
 
-void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key) {
-  switch (outbox_.push(std::move(record), conflation_key)) {
+void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key,
+                            bool sequenced) {
+  switch (outbox_.push(std::move(record), conflation_key, sequenced)) {
     case Outbox::PushResult::kQueued:
       break;
     case Outbox::PushResult::kConflated:
@@ -305,12 +351,70 @@ void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key
 }
 
 void HubConnection::maybe_write() {
-  if (writing_ || !transport_ || outbox_.empty()) return;
+  if (writing_ || !transport_) return;
   if (state_ != State::kOpen && state_ != State::kClosing && state_ != State::kHandshake) return;
-  in_flight_ = outbox_.take_batch(endpoint_.options().max_batch_bytes);
+  if (resend_pending_) {
+    // Resumed: Sequence first (the client ignores everything until it arrives), then every
+    // unacknowledged record again; the client drops the ones it had already received.
+    resend_pending_ = false;
+    in_flight_.clear();
+    in_flight_.reserve(replay_.size() + 1);
+    in_flight_.push_back(std::make_shared<const std::string>(
+        msgpack() ? write_msgpack_sequence(replay_first_id_) : write_sequence(replay_first_id_)));
+    in_flight_.insert(in_flight_.end(), replay_.begin(), replay_.end());
+  } else {
+    if (outbox_.empty()) return;
+    if (stateful_ && replay_bytes_ >= endpoint_.options().stateful_reconnect_buffer_size &&
+        state_ == State::kOpen) {
+      return;  // wait for the client's Ack; the outbox conflates and bounds meanwhile
+    }
+    const std::size_t replayed_before = replay_.size();
+    in_flight_ = outbox_.take_batch(endpoint_.options().max_batch_bytes,
+                                    stateful_ ? &replay_ : nullptr);
+    for (std::size_t i = replayed_before; i < replay_.size(); ++i) {
+      replay_bytes_ += replay_[i]->size();
+    }
+  }
   writing_ = true;
   last_send_ = Clock::now();
   transport_->send(in_flight_);
+}
+
+void HubConnection::on_ack(std::int64_t sequence_id) {
+  while (!replay_.empty() && replay_first_id_ <= sequence_id) {
+    replay_bytes_ -= replay_.front()->size();
+    replay_.pop_front();
+    ++replay_first_id_;
+  }
+  maybe_write();  // writes may have waited for this Ack
+}
+
+bool HubConnection::on_sequence(std::int64_t sequence_id) {
+  // The client resends from its oldest unacknowledged message; ids above what arrived would
+  // mean messages were lost (MessageBuffer._resetSequence treats it the same way).
+  if (sequence_id > next_receive_id_ || sequence_id < 1) {
+    protocol_error("Sequence ID greater than amount of messages we've received.");
+    return false;
+  }
+  next_receive_id_ = sequence_id;
+  return true;
+}
+
+bool HubConnection::accept_sequenced() {
+  const std::int64_t current = next_receive_id_++;
+  if (current <= latest_received_id_) return false;
+  latest_received_id_ = current;
+  ack_due_ = true;
+  return true;
+}
+
+void HubConnection::queue_ack() {
+  if (!ack_due_ || state_ != State::kOpen) return;
+  ack_due_ = false;
+  // Keyed: an unsent Ack is replaced by the newer one.
+  enqueue(std::make_shared<const std::string>(msgpack() ? write_msgpack_ack(latest_received_id_)
+                                                        : write_ack(latest_received_id_)),
+          "\x01" "ack", /*sequenced=*/false);
 }
 
 void HubConnection::on_send_complete(bool ok) {
@@ -336,7 +440,7 @@ void HubConnection::fail_handshake(std::string_view reason) {
   spdlog::info("signalr: {} handshake failed for {}: {}", endpoint_.path(), id(), reason);
   state_ = State::kClosing;
   outbox_.clear();
-  outbox_.push(std::make_shared<const std::string>(write_handshake_response(reason)));
+  outbox_.push(std::make_shared<const std::string>(write_handshake_response(reason)), {}, false);
   deadline_ = Clock::now() + endpoint_.options().close_timeout;
   arm_timer();
   maybe_write();
@@ -346,6 +450,10 @@ void HubConnection::close_with(std::string_view error, bool allow_reconnect, boo
                                std::string_view log_reason) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   if (state_ == State::kCreated) return;  // never started: nothing to close
+  if (state_ == State::kSuspended) {
+    finalize();  // no transport to say goodbye on
+    return;
+  }
   if (state_ == State::kHandshake) {
     fail_handshake(error.empty() ? std::string_view("The connection was closed.") : error);
     return;
@@ -357,7 +465,7 @@ void HubConnection::close_with(std::string_view error, bool allow_reconnect, boo
   if (!error.empty() || allow_reconnect) {
     std::string close = msgpack() ? write_msgpack_close(error, allow_reconnect)
                                   : write_close(error, allow_reconnect);
-    outbox_.push(std::make_shared<const std::string>(std::move(close)));
+    outbox_.push(std::make_shared<const std::string>(std::move(close)), {}, false);
   }
   deadline_ = Clock::now() + endpoint_.options().close_timeout;
   arm_timer();
@@ -377,14 +485,40 @@ void HubConnection::protocol_error(std::string_view reason) {
 }
 
 void HubConnection::on_transport_closed() {
+  if (state_ == State::kClosed || state_ == State::kSuspended) return;
+  if (state_ == State::kOpen && stateful_) {
+    suspend();
+    return;
+  }
+  finalize();
+}
+
+void HubConnection::suspend() {
+  spdlog::debug("signalr: {} {} lost its WebSocket; kept {} ms for a stateful reconnect",
+                endpoint_.path(), id(), endpoint_.options().reconnect_grace_period.count());
+  state_ = State::kSuspended;
+  transport_.reset();
+  writing_ = false;
+  in_flight_.clear();  // its counted records are in replay_ and go out again on resume
+  receive_suspended_ = false;
+  endpoint_.counters().connections_open.fetch_sub(1, kRelaxed);
+  deadline_ = Clock::now() + endpoint_.options().reconnect_grace_period;
+  endpoint_.suspend(shared_from_this());
+  arm_timer();
+}
+
+void HubConnection::finalize() {
   if (state_ == State::kClosed) return;
   const bool was_open = handshake_done_;
+  const bool had_transport = state_ != State::kSuspended;
   state_ = State::kClosed;
   timer_.cancel();
   outbox_.clear();
   in_flight_.clear();
+  replay_.clear();
+  replay_bytes_ = 0;
   transport_.reset();  // breaks the connection <-> transport cycle
-  endpoint_.counters().connections_open.fetch_sub(1, kRelaxed);
+  if (had_transport) endpoint_.counters().connections_open.fetch_sub(1, kRelaxed);
   endpoint_.detach(*this);
   if (was_open) {
     try {
@@ -402,6 +536,7 @@ void HubConnection::arm_timer() {
   switch (state_) {
     case State::kHandshake:
     case State::kClosing:
+    case State::kSuspended:
       when = deadline_;
       break;
     case State::kOpen:
@@ -427,6 +562,16 @@ void HubConnection::on_timer() {
         return;
       }
       break;
+    case State::kSuspended:
+      if (now >= deadline_) {
+        // A WebSocket may have claimed it just now: then its resume (or failure) decides.
+        if (endpoint_.expire(*this)) {
+          spdlog::debug("signalr: {} {} did not reconnect in time", endpoint_.path(), id());
+          finalize();
+        }
+        return;
+      }
+      break;
     case State::kClosing:
       if (now >= deadline_) {
         spdlog::debug("signalr: {} close timed out, aborting {}", endpoint_.path(), id());
@@ -442,7 +587,7 @@ void HubConnection::on_timer() {
       }
       if (now >= last_send_ + options.keep_alive_interval) {
         if (!writing_ && outbox_.empty()) {
-          outbox_.push(ping_shared(protocol()));
+          outbox_.push(ping_shared(protocol()), {}, false);
           maybe_write();
         } else {
           last_send_ = now;  // something is being sent anyway

@@ -2,8 +2,18 @@
 // One SignalR connection: the handshake, the JSON or MessagePack hub protocol, dispatch to the
 // hub, the outbox, keep-alive pings and timeouts. Transport-independent (see transport.hpp).
 //
-// Source: HubProtocol.md (handshake, messages, "Ping (aka Keep Alive)"), ASP.NET Core's
-// HubConnectionHandler behaviour for timeouts. Internal to src/signalr.
+// Source: HubProtocol.md (handshake, messages, "Ping (aka Keep Alive)", "Ack", "Sequence"),
+// ASP.NET Core's HubConnectionHandler behaviour for timeouts, and the JS client's MessageBuffer
+// for stateful reconnect (where it and the spec differ, the client wins). Internal to
+// src/signalr.
+//
+// Stateful reconnect (handshake version 2 on a connection negotiated with
+// useStatefulReconnect): every Invocation/Completion sent gets the next id (from 1); sent
+// records stay in a replay buffer until the client's Ack covers them. When the WebSocket drops
+// the connection is suspended, not closed: it stays in its groups and keeps queueing for
+// options().reconnect_grace_period. A WebSocket with the same token resumes it: the server
+// sends Sequence(oldest unacknowledged id), replays the buffer, then the outbox. Ids of the
+// client's messages are tracked the same way, so a client's resent duplicates are dropped.
 //
 // Threading: owned by shared_ptr; all state lives on `executor` (a strand). The post_* members
 // are callable from any thread; everything else runs on the strand. No exception escapes.
@@ -20,6 +30,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,8 +47,10 @@ enum class WireProtocol { kJson, kMessagePack };
 
 class HubConnection : public std::enable_shared_from_this<HubConnection> {
  public:
+  /// `stateful_allowed`: negotiated with useStatefulReconnect over WebSockets; a version 2
+  /// handshake then makes the connection stateful.
   HubConnection(HubEndpoint& endpoint, CallerContext caller, std::string token,
-                boost::asio::any_io_executor strand);
+                boost::asio::any_io_executor strand, bool stateful_allowed = false);
   ~HubConnection();
   HubConnection(const HubConnection&) = delete;
   HubConnection& operator=(const HubConnection&) = delete;
@@ -56,6 +70,11 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
 
   // Transport side, on the strand.
   void start(std::shared_ptr<Transport> transport);
+  /// A new WebSocket for this suspended stateful connection (claimed through
+  /// HubEndpoint::claim). Aborts `transport` when the connection ended meanwhile.
+  void resume(std::shared_ptr<Transport> transport);
+  /// The WebSocket that claimed this connection for resume failed before it started.
+  void on_resume_failed();
   /// Bytes from the client. Returns false to stop receiving until Transport::resume_receive.
   bool on_receive(std::string_view bytes);
   void on_send_complete(bool ok);
@@ -66,7 +85,8 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
                                   InvocationResult outcome);
 
  private:
-  enum class State { kCreated, kHandshake, kOpen, kClosing, kClosed };
+  // kSuspended: a stateful connection between its WebSocket dropping and resume or expiry.
+  enum class State { kCreated, kHandshake, kOpen, kSuspended, kClosing, kClosed };
   using Clock = std::chrono::steady_clock;
 
   void process_records();
@@ -75,7 +95,15 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   void dispatch(InvocationMessage& invocation);
   void complete_now(const std::optional<std::string>& invocation_id, std::string error);
 
-  void enqueue(SharedRecord record, std::string_view conflation_key);
+  void enqueue(SharedRecord record, std::string_view conflation_key, bool sequenced = true);
+  void on_ack(std::int64_t sequence_id);
+  bool on_sequence(std::int64_t sequence_id);
+  /// Stateful: numbers the client's next counted message; false when it is a resent duplicate.
+  bool accept_sequenced();
+  void queue_ack();
+  void suspend();
+  /// Ends the connection for good: leaves its groups, tells the hub.
+  void finalize();
   void maybe_write();
   void fail_handshake(std::string_view reason);
   void close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
@@ -106,9 +134,20 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   bool handshake_done_ = false;
   std::size_t pending_invocations_ = 0;
 
+  // Stateful reconnect (see the top of this file).
+  bool stateful_allowed_ = false;
+  bool stateful_ = false;
+  bool resend_pending_ = false;          // resumed: Sequence + replay go out first
+  std::deque<SharedRecord> replay_;      // sent, not acknowledged, oldest first
+  std::int64_t replay_first_id_ = 1;     // id of replay_.front()
+  std::size_t replay_bytes_ = 0;
+  std::int64_t next_receive_id_ = 1;     // id the client's next counted message carries
+  std::int64_t latest_received_id_ = 0;  // highest id processed from the client
+  bool ack_due_ = false;
+
   Clock::time_point last_receive_{};
   Clock::time_point last_send_{};
-  Clock::time_point deadline_{};  // handshake or close deadline, by state
+  Clock::time_point deadline_{};  // handshake, close or grace deadline, by state
 };
 
 }  // namespace scanhub::signalr

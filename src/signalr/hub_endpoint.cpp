@@ -34,7 +34,8 @@ HubEndpoint::HubEndpoint(std::string path, std::shared_ptr<Hub> hub, HubOptions 
 
 HubEndpoint::~HubEndpoint() = default;
 
-HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_version) {
+HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_version,
+                                 bool use_stateful_reconnect) {
   std::int64_t version = 0;
   if (negotiate_version) {
     const auto* first = negotiate_version->data();
@@ -46,6 +47,9 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
   }
   version = std::min(version, kMaxNegotiateVersion);
 
+  // ASP.NET Core answers useStatefulReconnect only to a client that asked (the JS client
+  // refuses a server that offers it unasked).
+  const bool stateful = use_stateful_reconnect && options_.allow_stateful_reconnect;
   std::string connection_id = random_token();
   // Version 0 clients use the connection id as the `id` query value; version 1 keeps a
   // separate secret token so the public connection id cannot be used to hijack a connection.
@@ -58,7 +62,7 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
     if (pending_.size() >= options_.max_pending_negotiations) {
       return error_reply(503, "Too many pending connections; try again later.");
     }
-    pending_.emplace(token, Pending{connection_id, now + options_.negotiate_timeout});
+    pending_.emplace(token, Pending{connection_id, now + options_.negotiate_timeout, stateful});
   }
 
   json::object body;
@@ -74,6 +78,7 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
     transports.push_back(json::object{{"transport", transport.name}, {"transferFormats", std::move(formats)}});
   }
   body["availableTransports"] = std::move(transports);
+  if (stateful) body["useStatefulReconnect"] = true;
   return {200, json::serialize(body), {}};
 }
 
@@ -88,21 +93,45 @@ std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
   std::lock_guard lock(mutex_);
   if (stopping_) return std::unexpected(ClaimError::kStopping);
   if (!token) {
-    Claim fresh{random_token(), random_token()};
+    Claim fresh{random_token(), random_token(), false, nullptr};
     claimed_tokens_.emplace(fresh.token, kind);
     return fresh;
   }
   std::string key(*token);
   if (auto found = pending_.find(key); found != pending_.end()) {
     const bool expired = found->second.expires <= Clock::now();
-    Claim claimed{std::move(found->second.connection_id), key};
+    // Stateful reconnect is a WebSockets feature (the JS client enables it for no other).
+    Claim claimed{std::move(found->second.connection_id), key,
+                  found->second.stateful && kind == TransportKind::kWebSockets, nullptr};
     pending_.erase(found);
     if (expired) return std::unexpected(ClaimError::kNotFound);
     claimed_tokens_.emplace(std::move(key), kind);
     return claimed;
   }
+  if (auto suspended = suspended_.find(key); suspended != suspended_.end()) {
+    if (kind != TransportKind::kWebSockets) return std::unexpected(ClaimError::kConflict);
+    ConnectionPtr connection = std::move(suspended->second);
+    suspended_.erase(suspended);
+    return Claim{connection->id(), key, true, std::move(connection)};
+  }
   if (claimed_tokens_.contains(key)) return std::unexpected(ClaimError::kConflict);
   return std::unexpected(ClaimError::kNotFound);
+}
+
+void HubEndpoint::suspend(std::shared_ptr<HubConnection> connection) {
+  std::lock_guard lock(mutex_);
+  const std::string token = connection->token();
+  suspended_[token] = std::move(connection);
+}
+
+bool HubEndpoint::expire(const HubConnection& connection) {
+  ConnectionPtr keep;  // released outside the lock
+  std::lock_guard lock(mutex_);
+  auto found = suspended_.find(connection.token());
+  if (found == suspended_.end()) return false;
+  keep = std::move(found->second);
+  suspended_.erase(found);
+  return true;
 }
 
 void HubEndpoint::release_claim(const std::string& token) {
@@ -164,10 +193,15 @@ void HubEndpoint::mark_open(const HubConnection& connection) {
 
 void HubEndpoint::detach(const HubConnection& connection) {
   ConnectionPtr keep;  // released outside the lock
+  ConnectionPtr keep_suspended;
   std::shared_ptr<HttpTransport> keep_transport;
   {
     std::lock_guard lock(mutex_);
     claimed_tokens_.erase(connection.token());
+    if (auto found = suspended_.find(connection.token()); found != suspended_.end()) {
+      keep_suspended = std::move(found->second);
+      suspended_.erase(found);
+    }
     if (auto found = http_transports_.find(connection.token()); found != http_transports_.end()) {
       keep_transport = std::move(found->second);
       http_transports_.erase(found);

@@ -45,18 +45,34 @@ class HubEndpoint final : public HubContext {
   HubCounters& counters() noexcept { return counters_; }
 
   /// POST {path}/negotiate. `negotiate_version`: the query value, nullopt when absent (= 0).
-  HttpReply negotiate(std::optional<std::string_view> negotiate_version);
+  /// `use_stateful_reconnect`: the client asked for it (`useStatefulReconnect=true`); the
+  /// reply then says `"useStatefulReconnect": true` when options().allow_stateful_reconnect.
+  HttpReply negotiate(std::optional<std::string_view> negotiate_version,
+                      bool use_stateful_reconnect = false);
 
   enum class ClaimError { kNotFound, kConflict, kStopping };
   struct Claim {
     std::string connection_id;
     std::string token;
+    /// Negotiated with useStatefulReconnect and claimed by a WebSocket: a version 2 handshake
+    /// makes the connection stateful.
+    bool stateful = false;
+    /// A stateful connection waiting in its grace period that this WebSocket resumes
+    /// (HubConnection::resume); null for a new connection.
+    std::shared_ptr<HubConnection> resume;
   };
   /// A transport asks for connection `token` (the `id` query value); nullopt (skipNegotiation)
-  /// creates a connection on the spot. The token stays claimed until release_claim/detach.
+  /// creates a connection on the spot. The token stays claimed until release_claim/detach. A
+  /// WebSocket presenting the token of a suspended stateful connection gets it back (`resume`).
   std::expected<Claim, ClaimError> claim(std::optional<std::string_view> token,
                                          TransportKind kind = TransportKind::kWebSockets);
   void release_claim(const std::string& token);
+
+  /// A stateful connection lost its WebSocket: it may be resumed by claim() until expire().
+  void suspend(std::shared_ptr<HubConnection> connection);
+  /// The grace period of a suspended connection ended. Returns false when a WebSocket claimed
+  /// it meanwhile (its resume is on the way); true when it is no longer resumable.
+  bool expire(const HubConnection& connection);
 
   /// Server-Sent Events and Long Polling: makes the transport that claimed `token` reachable
   /// by the connection's later HTTP requests (POST, polls, DELETE) until detach.
@@ -102,6 +118,7 @@ class HubEndpoint final : public HubContext {
   struct Pending {
     std::string connection_id;
     Clock::time_point expires;
+    bool stateful = false;
   };
   struct Live {
     ConnectionPtr connection;
@@ -129,6 +146,7 @@ class HubEndpoint final : public HubContext {
   std::deque<std::string> closed_order_;
   std::unordered_map<std::string, Clock::time_point> closed_tokens_;  // token -> when closed
   std::unordered_map<std::string, Live> live_;         // connection id -> connection
+  std::unordered_map<std::string, ConnectionPtr> suspended_;  // token -> resumable connection
   std::unordered_map<std::string, std::unordered_map<std::string, ConnectionPtr>> groups_;
 };
 

@@ -47,8 +47,9 @@ std::optional<HubRoute> HubHost::match(std::string_view path) const {
 }
 
 HttpReply HubHost::negotiate(const HubRoute& route,
-                             std::optional<std::string_view> negotiate_version) {
-  return route.endpoint->negotiate(negotiate_version);
+                             std::optional<std::string_view> negotiate_version,
+                             bool use_stateful_reconnect) {
+  return route.endpoint->negotiate(negotiate_version, use_stateful_reconnect);
 }
 
 void HubHost::stop() {

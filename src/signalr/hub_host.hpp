@@ -61,9 +61,11 @@ class HubHost {
   /// Whether `path` (no query string) is a hub's negotiate or connect path.
   std::optional<HubRoute> match(std::string_view path) const;
 
-  /// Answers POST {path}/negotiate; `negotiate_version` is the query value if present.
+  /// Answers POST {path}/negotiate; `negotiate_version` is the query value if present,
+  /// `use_stateful_reconnect` whether the query says `useStatefulReconnect=true`.
   /// Errors come back as {"error": ...} with a 4xx/5xx status.
-  HttpReply negotiate(const HubRoute& route, std::optional<std::string_view> negotiate_version);
+  HttpReply negotiate(const HubRoute& route, std::optional<std::string_view> negotiate_version,
+                      bool use_stateful_reconnect = false);
 
   /// Graceful stop: refuse new connections, send every client a Close message with
   /// allowReconnect and close its transport. Idempotent.

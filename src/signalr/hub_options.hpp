@@ -28,6 +28,17 @@ struct HubOptions {
   /// connection ended) rather than 404 (never existed).
   std::chrono::milliseconds closed_token_memory{std::chrono::seconds(30)};
 
+  /// Stateful reconnect (ASP.NET Core 8's AllowStatefulReconnects; HubProtocol.md "Ack" and
+  /// "Sequence"): offered when a WebSockets client asks for it in negotiate.
+  bool allow_stateful_reconnect = true;
+  /// A stateful connection whose WebSocket dropped is kept this long for the client to come
+  /// back with the same connection token; sends meanwhile queue in its outbox.
+  std::chrono::milliseconds reconnect_grace_period{std::chrono::seconds(30)};
+  /// Bytes sent but not yet acknowledged by a stateful client, kept for replay. At the limit
+  /// the server stops writing to that client until an Ack arrives (its outbox then conflates
+  /// and bounds as for a slow client). ASP.NET Core's StatefulReconnectBufferSize default.
+  std::size_t stateful_reconnect_buffer_size = 100'000;
+
   /// Largest hub message (one record, without its separator) accepted from a client, in bytes.
   std::size_t max_receive_message_size = 32 * 1024;
 

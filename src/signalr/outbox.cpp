@@ -2,7 +2,8 @@
 
 namespace scanhub::signalr {
 
-Outbox::PushResult Outbox::push(SharedRecord record, std::string_view conflation_key) {
+Outbox::PushResult Outbox::push(SharedRecord record, std::string_view conflation_key,
+                                bool sequenced) {
   PushResult result = PushResult::kQueued;
   const std::size_t size = record->size();
   if (!conflation_key.empty()) {
@@ -13,17 +14,18 @@ Outbox::PushResult Outbox::push(SharedRecord record, std::string_view conflation
       by_key_.erase(found);
       result = PushResult::kConflated;
     }
-    entries_.push_back(Entry{std::move(record), key});
+    entries_.push_back(Entry{std::move(record), key, sequenced});
     by_key_.emplace(std::move(key), std::prev(entries_.end()));
   } else {
-    entries_.push_back(Entry{std::move(record), {}});
+    entries_.push_back(Entry{std::move(record), {}, sequenced});
   }
   bytes_ += size;
   if (entries_.size() > max_messages_ || bytes_ > max_bytes_) return PushResult::kOverflow;
   return result;
 }
 
-std::vector<SharedRecord> Outbox::take_batch(std::size_t max_bytes) {
+std::vector<SharedRecord> Outbox::take_batch(std::size_t max_bytes,
+                                             std::deque<SharedRecord>* sequenced) {
   std::vector<SharedRecord> batch;
   std::size_t total = 0;
   while (!entries_.empty()) {
@@ -33,6 +35,7 @@ std::vector<SharedRecord> Outbox::take_batch(std::size_t max_bytes) {
     total += size;
     bytes_ -= size;
     if (!front.key.empty()) by_key_.erase(front.key);
+    if (sequenced != nullptr && front.sequenced) sequenced->push_back(front.record);
     batch.push_back(std::move(front.record));
     entries_.pop_front();
   }

@@ -11,6 +11,7 @@
 // Used on the owning connection's strand only; not thread-safe. Throws only std::bad_alloc.
 
 #include <cstddef>
+#include <deque>
 #include <list>
 #include <memory>
 #include <string>
@@ -33,11 +34,16 @@ class Outbox {
   Outbox(std::size_t max_messages, std::size_t max_bytes)
       : max_messages_(max_messages), max_bytes_(max_bytes) {}
 
-  PushResult push(SharedRecord record, std::string_view conflation_key = {});
+  /// `sequenced`: the record counts in stateful reconnect's message ids (an Invocation or
+  /// Completion; not a Ping, Close, Ack or Sequence), reported again by take_batch.
+  PushResult push(SharedRecord record, std::string_view conflation_key = {},
+                  bool sequenced = false);
 
   /// Removes and returns the oldest records, at least one when not empty, adding more while
-  /// their total stays within `max_bytes`.
-  std::vector<SharedRecord> take_batch(std::size_t max_bytes);
+  /// their total stays within `max_bytes`. The sequenced ones among them are also appended to
+  /// `sequenced`, in order, when it is given.
+  std::vector<SharedRecord> take_batch(std::size_t max_bytes,
+                                       std::deque<SharedRecord>* sequenced = nullptr);
 
   /// Drops everything queued (used when closing).
   void clear() noexcept;
@@ -50,6 +56,7 @@ class Outbox {
   struct Entry {
     SharedRecord record;
     std::string key;
+    bool sequenced = false;
   };
   using List = std::list<Entry>;
 

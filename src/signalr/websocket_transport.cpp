@@ -34,9 +34,14 @@ class WebSocketTransport final : public Transport,
            std::string access_token) {
     request_ = std::move(request);
     token_ = claim.token;
-    connection_ = std::make_shared<HubConnection>(
-        endpoint_, CallerContext{std::move(claim.connection_id), std::move(access_token)},
-        std::move(claim.token), ws_.get_executor());
+    if (claim.resume) {
+      resuming_ = true;  // same strand: accept_websocket moved the socket onto it
+      connection_ = std::move(claim.resume);
+    } else {
+      connection_ = std::make_shared<HubConnection>(
+          endpoint_, CallerContext{std::move(claim.connection_id), std::move(access_token)},
+          std::move(claim.token), ws_.get_executor(), claim.stateful);
+    }
 
     // The HTTP layer's deadlines end here; SignalR's keep-alive and client timeout take over.
     beast::get_lowest_layer(ws_).expires_never();
@@ -89,13 +94,21 @@ class WebSocketTransport final : public Transport,
   void on_accept(beast::error_code ec) {
     if (ec) {
       spdlog::debug("signalr: {} websocket accept failed: {}", endpoint_.path(), ec.message());
-      endpoint_.release_claim(token_);
+      if (resuming_) {
+        connection_->on_resume_failed();  // still suspended: resumable by another attempt
+      } else {
+        endpoint_.release_claim(token_);
+      }
       connection_.reset();
       finished_ = true;
       return;
     }
     request_ = {};
-    connection_->start(shared_from_this());
+    if (resuming_) {
+      connection_->resume(shared_from_this());
+    } else {
+      connection_->start(shared_from_this());
+    }
     do_read();
   }
 
@@ -155,6 +168,7 @@ class WebSocketTransport final : public Transport,
   std::shared_ptr<HubConnection> connection_;
   beast::flat_buffer read_buffer_;
   std::vector<asio::const_buffer> buffers_;
+  bool resuming_ = false;
   bool reading_ = false;
   bool closing_ = false;
   bool finished_ = false;
@@ -182,6 +196,25 @@ std::optional<HttpReply> accept_websocket(const HubRoute& route, TransportReques
       case HubEndpoint::ClaimError::kStopping:
         return error_reply(503, "The server is shutting down.");
     }
+  }
+  if (claim->resume) {
+    // Stateful reconnect: the connection's state lives on its strand, so its new socket must
+    // complete there too. Move the descriptor onto a socket bound to that strand.
+    boost::system::error_code ec;
+    auto& old_socket = stream.socket();
+    const auto protocol = old_socket.local_endpoint(ec).protocol();
+    const auto handle = ec ? -1 : old_socket.release(ec);
+    beast::tcp_stream moved(claim->resume->executor());
+    if (!ec) moved.socket().assign(protocol, handle, ec);
+    if (ec) {
+      spdlog::debug("signalr: {} resume: cannot move the socket: {}", endpoint.path(), ec.message());
+      auto connection = claim->resume;
+      asio::post(connection->executor(), [connection] { connection->on_resume_failed(); });
+      return std::nullopt;  // the socket is gone; the client retries or gives up
+    }
+    std::make_shared<WebSocketTransport>(endpoint, std::move(moved))
+        ->run(std::move(request), std::move(*claim), std::move(params.access_token));
+    return std::nullopt;
   }
   std::make_shared<WebSocketTransport>(endpoint, std::move(stream))
       ->run(std::move(request), std::move(*claim), std::move(params.access_token));

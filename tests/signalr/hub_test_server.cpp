@@ -6,6 +6,7 @@
 // Flags: --port N (0) --address A (127.0.0.1) --threads N (2) --keep-alive-ms --client-timeout-ms
 //        --handshake-timeout-ms --close-timeout-ms --max-message-size --outbox-max-messages
 //        --max-pending-invocations --body-limit --long-poll-timeout-ms --cors-origin ORIGIN (repeatable)
+//        --reconnect-grace-ms --stateful-buffer-bytes --no-stateful-reconnect
 //        --web-root DIR --no-stdin --log-level LEVEL (warn)
 #include "http/json_response.hpp"
 #include "http/router.hpp"
@@ -72,6 +73,9 @@ Flags parse_flags(int argc, char** argv) {
     else if (name == "--outbox-max-messages") flags.hub.outbox_max_messages = std::stoul(value());
     else if (name == "--body-limit") flags.server.body_limit = std::stoul(value());
     else if (name == "--long-poll-timeout-ms") flags.hub.long_poll_timeout = ms();
+    else if (name == "--reconnect-grace-ms") flags.hub.reconnect_grace_period = ms();
+    else if (name == "--stateful-buffer-bytes") flags.hub.stateful_reconnect_buffer_size = std::stoul(value());
+    else if (name == "--no-stateful-reconnect") flags.hub.allow_stateful_reconnect = false;
     else if (name == "--cors-origin") flags.server.cors_origins.push_back(value());
     else if (name == "--web-root") flags.server.web_root = value();
     else if (name == "--no-stdin") flags.watch_stdin = false;
