@@ -70,7 +70,7 @@ struct AssetCacheOptions {
   bool use_reflink = true;
   /// Called by store() between "is it cached?" and creating the name, with the per-hash lock
   /// held, so a test can stall one store there and show that a concurrent one waits.
-  std::function<void()> before_link_for_test;
+  std::function<void()> before_link_for_test{};
 };
 
 enum class AssetVerifyStatus {
