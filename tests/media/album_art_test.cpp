@@ -28,11 +28,15 @@ std::vector<std::uint8_t> bytes_of(const std::filesystem::path& path) {
 class EmbeddedArt : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::make_unique<test::TempDir>();
-    const auto path = [](const char* name) { return (*dir_ / name).string(); };
-    test::run_ffmpeg({"-f", "lavfi", "-i", "color=c=red:size=64x48", "-frames:v", "1",
+    dir_ = test::cached_fixture_dir(SCANHUB_MEDIA_FIXTURE_CACHE, "art-v1", make_files);
+  }
+
+  static bool make_files(const std::filesystem::path& dir) {
+    const auto path = [&](const char* name) { return (dir / name).string(); };
+    bool ok = true;
+    ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "color=c=red:size=64x48", "-frames:v", "1",
                       path("front.jpg")});
-    test::run_ffmpeg({"-f", "lavfi", "-i", "color=c=blue:size=32x32", "-frames:v", "1",
+    ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "color=c=blue:size=32x32", "-frames:v", "1",
                       path("back.png")});
     const std::vector<std::string> sine{"-f", "lavfi", "-i", "sine=duration=0.5"};
     const auto with = [&](std::vector<std::string> tail) {
@@ -40,20 +44,20 @@ class EmbeddedArt : public ::testing::Test {
       args.insert(args.end(), tail.begin(), tail.end());
       return args;
     };
-    test::run_ffmpeg(with({"-i", path("front.jpg"), "-map", "0:a", "-map", "1:v", "-c:a",
+    ok = ok && test::run_ffmpeg(with({"-i", path("front.jpg"), "-map", "0:a", "-map", "1:v", "-c:a",
                            "libmp3lame", "-c:v", "copy", "-id3v2_version", "3",
                            "-metadata:s:v", "comment=Cover (front)", "-metadata:s:v",
                            "title=the front", "-disposition:v", "attached_pic",
                            path("apic.mp3")}));
-    test::run_ffmpeg(with({"-i", path("front.jpg"), "-i", path("back.png"), "-map", "0:a",
+    ok = ok && test::run_ffmpeg(with({"-i", path("front.jpg"), "-i", path("back.png"), "-map", "0:a",
                            "-map", "1:v", "-map", "2:v", "-c:a", "flac", "-c:v", "copy",
                            "-metadata:s:v:0", "comment=Cover (front)", "-metadata:s:v:1",
                            "comment=Cover (back)", "-disposition:v", "attached_pic",
                            path("pictures.flac")}));
-    test::run_ffmpeg(with({"-i", path("back.png"), "-map", "0:a", "-map", "1:v", "-c:a", "aac",
+    ok = ok && test::run_ffmpeg(with({"-i", path("back.png"), "-map", "0:a", "-map", "1:v", "-c:a", "aac",
                            "-c:v", "copy", "-disposition:v", "attached_pic", path("covr.m4a")}));
-    test::run_ffmpeg(with({"-c:a", "libvorbis", path("block.ogg")}));
-    test::run_ffmpeg(with({"-c:a", "libmp3lame", path("plain.mp3")}));
+    ok = ok && test::run_ffmpeg(with({"-c:a", "libvorbis", path("block.ogg")}));
+    ok = ok && test::run_ffmpeg(with({"-c:a", "libmp3lame", path("plain.mp3")}));
     std::ofstream(path("not-audio.mp3")) << "hello";
 
     // ffmpeg 5.1 cannot put a picture into Ogg; TagLib writes METADATA_BLOCK_PICTURE.
@@ -67,14 +71,14 @@ class EmbeddedArt : public ::testing::Test {
     picture->setWidth(64);
     picture->setHeight(48);
     ogg.tag()->addPicture(picture);
-    ASSERT_TRUE(ogg.save());
+    return ok && ogg.save();
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::filesystem::path file(const char* name) { return *dir_ / name; }
-  static std::unique_ptr<test::TempDir> dir_;
+
+  static std::filesystem::path file(const char* name) { return dir_ / name; }
+  static std::filesystem::path dir_;
 };
 
-std::unique_ptr<test::TempDir> EmbeddedArt::dir_;
+std::filesystem::path EmbeddedArt::dir_;
 
 }  // namespace
 

@@ -5,7 +5,7 @@
 #include "media/movie_files.hpp"
 #include "media/nfo.hpp"
 #include "media/video_probe.hpp"
-#include "support/temp_dir.hpp"
+#include "ffmpeg_files.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -43,10 +43,22 @@ std::optional<std::int64_t> opt_int(const json::object& o, const char* key) {
 class MovieLibrary : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::make_unique<test::TempDir>();
-    root_ = *dir_ / "library";
-    std::vector<std::string> args{SCANHUB_MAKE_LIBRARY, root_.string(), "--movies", "40",
-                                  "--seed", "5", "--template-cache", SCANHUB_MOVIE_TEMPLATE_CACHE};
+    // Keyed by make-library's build time: a rebuilt generator makes a new library.
+    const auto built = static_cast<std::uint64_t>(
+        fs::last_write_time(SCANHUB_MAKE_LIBRARY).time_since_epoch().count());
+    root_ = test::cached_fixture_dir(SCANHUB_MEDIA_FIXTURE_CACHE,
+                                     "movie-library-40-5-" + std::to_string(built),
+                                     make_library) / "library";
+    std::ifstream in(root_ / "manifest.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    manifest_ = json::parse(text.str()).as_object();
+  }
+
+  static bool make_library(const fs::path& dir) {
+    std::vector<std::string> args{SCANHUB_MAKE_LIBRARY, (dir / "library").string(), "--movies",
+                                  "40", "--seed", "5", "--template-cache",
+                                  SCANHUB_MOVIE_TEMPLATE_CACHE};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -56,25 +68,18 @@ class MovieLibrary : public ::testing::Test {
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    ASSERT_EQ(rc, 0) << "cannot run make-library";
+    if (rc != 0) return false;
     int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "make-library failed";
-    std::ifstream in(root_ / "manifest.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    manifest_ = json::parse(text.str()).as_object();
+    if (waitpid(pid, &status, 0) != pid) return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }
-  static void TearDownTestSuite() { dir_.reset(); }
 
   static const json::array& movies() { return manifest_.at("movies").as_array(); }
 
-  static std::unique_ptr<test::TempDir> dir_;
   static fs::path root_;
   static json::object manifest_;
 };
 
-std::unique_ptr<test::TempDir> MovieLibrary::dir_;
 fs::path MovieLibrary::root_;
 json::object MovieLibrary::manifest_;
 

@@ -20,15 +20,19 @@ namespace {
 class VideoProbe : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::make_unique<test::TempDir>();
-    const auto path = [](const char* name) { return (*dir_ / name).string(); };
+    dir_ = test::cached_fixture_dir(SCANHUB_MEDIA_FIXTURE_CACHE, "video-v1", make_files);
+  }
+
+  static bool make_files(const std::filesystem::path& dir) {
+    const auto path = [&](const char* name) { return (dir / name).string(); };
+    bool ok = true;
     {
       std::ofstream srt(path("subs.srt"));
       srt << "1\n00:00:00,000 --> 00:00:01,000\nHello\n\n2\n00:00:01,000 --> 00:00:02,000\nWorld\n";
     }
     // 2 s of 320x240 h264 at 25 fps, English stereo AAC (default), German 5.1 AC-3, forced
     // French SubRip subtitles.
-    test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2",
+    ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2",
                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
                       "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100:duration=2",
                       "-i", path("subs.srt"),
@@ -43,31 +47,31 @@ class VideoProbe : public ::testing::Test {
                       "-disposition:a:0", "default", "-disposition:a:1", "0",
                       "-disposition:s:0", "forced",
                       path("movie.mkv")});
-    test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=640x360:rate=30000/1001:duration=1",
+    ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=640x360:rate=30000/1001:duration=1",
                       "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-preset",
                       "ultrafast", "-c:a", "aac", "-ac", "1", path("clip.mp4")});
-    test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=176x144:rate=15:duration=1",
+    ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=176x144:rate=15:duration=1",
                       "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "mpeg4", "-c:a",
                       "libmp3lame", path("old.avi")});
-    test::run_ffmpeg({"-f", "lavfi", "-i", "sine=duration=1", "-c:a", "libmp3lame",
+    ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "sine=duration=1", "-c:a", "libmp3lame",
                       path("song.mp3")});
     // One frame each, flagged with the PQ (HDR10) and HLG transfer characteristics.
     for (const auto& [transfer, name] : {std::pair{"smpte2084", "pq.mkv"}, {"arib-std-b67", "hlg.mkv"}}) {
-      test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=64x64:rate=1:duration=1", "-c:v",
+      ok = ok && test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=64x64:rate=1:duration=1", "-c:v",
                         "libx264", "-preset", "ultrafast", "-color_primaries", "bt2020",
                         "-color_trc", transfer, "-colorspace", "bt2020nc", path(name)});
     }
     std::ofstream(path("notes.mkv")) << "This is a text file with a video extension.\n";
     std::ofstream(path("empty.mkv"));
+    return ok;
   }
-  static void TearDownTestSuite() { dir_.reset(); }
 
-  static std::filesystem::path file(const char* name) { return *dir_ / name; }
+  static std::filesystem::path file(const char* name) { return dir_ / name; }
 
-  static std::unique_ptr<test::TempDir> dir_;
+  static std::filesystem::path dir_;
 };
 
-std::unique_ptr<test::TempDir> VideoProbe::dir_;
+std::filesystem::path VideoProbe::dir_;
 
 }  // namespace
 
@@ -185,7 +189,8 @@ TEST_F(VideoProbe, AudioOnlyFileHasNoVideoStream) {
 }
 
 TEST_F(VideoProbe, FifoIsRefusedInsteadOfBlocking) {
-  const auto fifo = file("pipe.mkv");
+  test::TempDir scratch;
+  const auto fifo = scratch / "pipe.mkv";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   try {
     media::probe_video(fifo);
