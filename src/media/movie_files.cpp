@@ -200,16 +200,57 @@ struct Candidate {
   std::vector<Part> parts;
   std::uintmax_t size = 0;  // bytes, all parts together
   std::string stack_stem;   // lower-case stack name; empty for a single file
+  std::optional<DiscKind> disc = std::nullopt;
+  const MovieDirectoryEntry* disc_stream = nullptr;  // the largest stream file of a disc
 };
 
-void add_files(const std::filesystem::path& dir, const std::string& prefix, bool top,
+// A DVD (VIDEO_TS/VIDEO_TS.IFO, streams VIDEO_TS/*.VOB) or Blu-ray (BDMV/index.bdmv, streams
+// BDMV/STREAM/*.m2ts) folder as one candidate, sized by its streams.
+std::optional<Candidate> disc_candidate(const std::vector<const MovieDirectoryEntry*>& sorted,
+                                        DiscKind kind) {
+  const std::string_view index = kind == DiscKind::dvd ? "video_ts/video_ts.ifo" : "bdmv/index.bdmv";
+  const std::string_view stream_dir = kind == DiscKind::dvd ? "video_ts/" : "bdmv/stream/";
+  const std::string_view stream_extension = kind == DiscKind::dvd ? "vob" : "m2ts";
+  std::optional<Candidate> disc;
+  for (const MovieDirectoryEntry* entry : sorted) {
+    if (lower(entry->name) == index) {
+      disc = Candidate{.parts = {{"", entry}}, .size = 0, .stack_stem = {}, .disc = kind,
+                       .disc_stream = nullptr};
+    }
+  }
+  if (!disc) return std::nullopt;
+  for (const MovieDirectoryEntry* entry : sorted) {
+    const std::string name = lower(entry->name);
+    const auto [stem, extension] = split_extension(name);
+    if (!name.starts_with(stream_dir) || extension != stream_extension ||
+        stem.find('/', stream_dir.size()) != std::string_view::npos) {
+      continue;
+    }
+    disc->size += entry->size;
+    if (!disc->disc_stream || entry->size > disc->disc_stream->size) disc->disc_stream = entry;
+  }
+  return disc;
+}
+
+// The subdirectories whose files belong to the movie: "extrafanart" and the disc folders at
+// the top, "STREAM" inside BDMV.
+bool is_listed_subdirectory(const std::string& parent_prefix, const std::string& name) {
+  const std::string lowered = lower(name);
+  if (parent_prefix.empty()) {
+    return lowered == "extrafanart" || lowered == "video_ts" || lowered == "bdmv";
+  }
+  return lower(parent_prefix) == "bdmv/" && lowered == "stream";
+}
+
+void add_files(const std::filesystem::path& dir, const std::string& prefix,
                std::vector<MovieDirectoryEntry>& entries) {
   namespace fs = std::filesystem;
+  const bool top = prefix.empty();
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) {
     if (top) throw fs::filesystem_error("cannot list movie directory", dir, ec);
-    return;  // an unreadable extrafanart/ loses only its images
+    return;  // an unreadable subdirectory loses only its own files
   }
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     const fs::directory_entry& entry = *it;
@@ -219,8 +260,8 @@ void add_files(const std::filesystem::path& dir, const std::string& prefix, bool
     if (entry.is_regular_file(entry_ec)) {
       const auto size = entry.file_size(entry_ec);
       if (!entry_ec) entries.push_back({prefix + name, size});  // else it vanished meanwhile
-    } else if (top && entry.is_directory(entry_ec) && lower(name) == "extrafanart") {
-      add_files(entry.path(), name + "/", false, entries);
+    } else if (entry.is_directory(entry_ec) && is_listed_subdirectory(prefix, name)) {
+      add_files(entry.path(), prefix + name + "/", entries);
     }
   }
   if (ec && top) throw fs::filesystem_error("cannot list movie directory", dir, ec);
@@ -277,17 +318,24 @@ MovieFiles classify_movie_directory(std::string_view directory_name,
     }
     if (auto part = stack_part_of(entry->name)) {
       const auto [it, inserted] = stack_index.try_emplace(part->key, candidates.size());
-      if (inserted) candidates.push_back({.parts = {}, .size = 0, .stack_stem = std::move(part->stem)});
+      if (inserted) {
+        candidates.push_back({.parts = {}, .size = 0, .stack_stem = std::move(part->stem),
+                              .disc = std::nullopt, .disc_stream = nullptr});
+      }
       candidates[it->second].parts.push_back({std::move(part->volume), entry});
       candidates[it->second].size += entry->size;
     } else {
-      candidates.push_back({.parts = {{"", entry}}, .size = entry->size, .stack_stem = {}});
+      candidates.push_back({.parts = {{"", entry}}, .size = entry->size, .stack_stem = {},
+                            .disc = std::nullopt, .disc_stream = nullptr});
     }
   }
   // A "stack" of one file is a plain video whose name happens to say "part 2".
   for (Candidate& candidate : candidates) {
     if (candidate.parts.size() == 1) candidate.stack_stem.clear();
     std::ranges::sort(candidate.parts, volume_less, &Candidate::Part::volume);
+  }
+  for (const DiscKind kind : {DiscKind::dvd, DiscKind::bluray}) {
+    if (auto disc = disc_candidate(sorted, kind)) candidates.push_back(std::move(*disc));
   }
   const Candidate* main = nullptr;
   for (const Candidate& candidate : candidates) {
@@ -300,13 +348,16 @@ MovieFiles classify_movie_directory(std::string_view directory_name,
   std::vector<std::string> stems;
   if (main) {
     files.video = main->parts.front().entry->name;
+    files.disc = main->disc;
+    if (main->disc_stream) files.disc_stream = main->disc_stream->name;
     if (main->parts.size() > 1) {
       for (const auto& part : main->parts) files.parts.push_back(part.entry->name);
       if (!main->stack_stem.empty()) stems.push_back(main->stack_stem);
     }
+    // For a disc: VIDEO_TS/VIDEO_TS.nfo or BDMV/index.nfo (art has no disc-named form).
     for (const auto& part : main->parts) stems.push_back(lower(split_extension(part.entry->name).first));
     for (const Candidate& candidate : candidates) {
-      if (&candidate == main) continue;
+      if (&candidate == main || candidate.disc) continue;
       for (const auto& part : candidate.parts) files.other_videos.push_back(part.entry->name);
     }
   }
@@ -377,7 +428,7 @@ MovieFiles classify_movie_directory(std::string_view directory_name,
 
 std::vector<MovieDirectoryEntry> list_movie_directory(const std::filesystem::path& directory) {
   std::vector<MovieDirectoryEntry> entries;
-  add_files(directory, "", true, entries);
+  add_files(directory, "", entries);
   return entries;
 }
 

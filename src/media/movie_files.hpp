@@ -21,7 +21,8 @@
 namespace scanhub::media {
 
 /// One file of a movie directory. `name` is relative to the directory with '/' separators:
-/// "Movie.mkv", or "extrafanart/fanart1.jpg" for the one subdirectory whose files count.
+/// "Movie.mkv", or "extrafanart/fanart1.jpg" for the subdirectories whose files count
+/// (extrafanart/, VIDEO_TS/, BDMV/ and BDMV/STREAM/).
 struct MovieDirectoryEntry {
   std::string name;
   std::uintmax_t size = 0;  ///< bytes
@@ -38,6 +39,12 @@ enum class MovieAssetKind {
   discart,      ///< disc, discart, <name>-disc, <name>-discart
   keyart,       ///< keyart, <name>-keyart
   extrafanart,  ///< every image under extrafanart/
+};
+
+/// A movie kept as a disc folder (Kodi plays both from the folder).
+enum class DiscKind {
+  dvd,     ///< VIDEO_TS/VIDEO_TS.IFO with VIDEO_TS/*.VOB
+  bluray,  ///< BDMV/index.bdmv with BDMV/STREAM/*.m2ts
 };
 
 /// "poster", "fanart", ... (the names Kodi uses for art types).
@@ -65,6 +72,12 @@ struct MovieFiles {
   /// part, pt, disc, disk then 1-99 or a-d): every part in play order, `video` first. Empty
   /// for a movie in one file.
   std::vector<std::string> parts;
+  /// Set when the movie is a disc folder; `video` is then "VIDEO_TS/VIDEO_TS.IFO" or
+  /// "BDMV/index.bdmv" (as the entries spell them), which libavformat cannot read.
+  std::optional<DiscKind> disc;
+  /// A disc's largest stream file ("VIDEO_TS/VTS_01_1.VOB", "BDMV/STREAM/00001.m2ts"): the one
+  /// to give probe_video for stream details (its duration is that file's, not the title's).
+  std::optional<std::string> disc_stream;
   /// Other videos that are not the movie: trailers are listed in `trailers`, the rest (samples,
   /// extras named -featurette, -behindthescenes, -deleted, -deletedscene, -interview, -scene,
   /// -short, -clip, -other, -extra, and smaller videos) here.
@@ -84,16 +97,18 @@ struct MovieFiles {
 /// stack of parts counted together, that is not a trailer, sample or extra (ties: the first
 /// name in byte order); <name> below is its file name without extension, and for a stack also
 /// the stack's name (Kodi's Title + Ignore tokens: "Movie" for "Movie-cd1.avi"), which comes
-/// first when looking for <name>.nfo. Assets named <name>-<type> and plain <type> both count,
+/// first when looking for <name>.nfo. A DVD or Blu-ray folder competes with the size of its
+/// streams; its nfo is VIDEO_TS/VIDEO_TS.nfo or BDMV/index.nfo, else movie.nfo. Assets named <name>-<type> and plain <type> both count,
 /// every .jpg, .jpeg, .png, .webp or .tbn; files matching no rule are ignored. Never throws
 /// except std::bad_alloc.
 MovieFiles classify_movie_directory(std::string_view directory_name,
                                     std::span<const MovieDirectoryEntry> entries);
 
 /// The entries classify_movie_directory wants from the directory at `directory`: its regular
-/// files (symlinks followed) and those of its extrafanart/ subdirectory, with sizes. Hidden
-/// files (leading '.') are skipped. Throws std::filesystem::filesystem_error when the
-/// directory cannot be read; an unreadable extrafanart/ or a file that vanished is skipped.
+/// files (symlinks followed) and those of its extrafanart/, VIDEO_TS/, BDMV/ and BDMV/STREAM/
+/// subdirectories (any case), with sizes. Hidden files (leading '.') are skipped. Throws
+/// std::filesystem::filesystem_error when the directory cannot be read; an unreadable
+/// subdirectory or a file that vanished is skipped.
 std::vector<MovieDirectoryEntry> list_movie_directory(const std::filesystem::path& directory);
 
 /// True for a video extension scanhub reads as a movie (case-insensitive): mkv, mp4, m4v, avi,

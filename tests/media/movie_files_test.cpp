@@ -163,6 +163,45 @@ TEST(MovieFiles, MovieTitlesThatEndInAnExtrasWordAreMovies) {
   EXPECT_FALSE(classify("X", {{"The Other.Trailer.mkv", 10}}).video);
 }
 
+TEST(MovieFiles, DvdFolderIsTheMovie) {
+  const auto files = classify("Alien (1979)", {
+      {"VIDEO_TS/VIDEO_TS.IFO", 12},
+      {"VIDEO_TS/VIDEO_TS.BUP", 12},
+      {"VIDEO_TS/VIDEO_TS.nfo", 100},
+      {"VIDEO_TS/VTS_01_0.IFO", 40},
+      {"VIDEO_TS/VTS_01_1.VOB", 1 * kGiB},
+      {"VIDEO_TS/VTS_01_2.VOB", 1 * kGiB},
+      {"VIDEO_TS/VTS_02_1.VOB", 200u << 20},
+      {"movie.nfo", 100},
+      {"poster.jpg", 1},
+      {"Alien-trailer.mkv", 300u << 20},
+      {"Bonus.mkv", 1500u << 20},  // larger than any one VOB, smaller than the disc
+  });
+  EXPECT_EQ(files.disc, media::DiscKind::dvd);
+  EXPECT_EQ(files.video, "VIDEO_TS/VIDEO_TS.IFO");
+  EXPECT_EQ(files.disc_stream, "VIDEO_TS/VTS_01_1.VOB");
+  EXPECT_EQ(files.nfo, "VIDEO_TS/VIDEO_TS.nfo");
+  EXPECT_EQ(files.other_videos, (std::vector<std::string>{"Bonus.mkv"}));
+  EXPECT_EQ(files.trailers, (std::vector<std::string>{"Alien-trailer.mkv"}));
+  EXPECT_EQ(assets_of(files), (std::vector<std::string>{"poster:poster.jpg"}));
+}
+
+TEST(MovieFiles, BlurayFolderIsTheMovie) {
+  const auto files = classify("Heat (1995)", {
+      {"BDMV/index.bdmv", 100},
+      {"BDMV/MovieObject.bdmv", 100},
+      {"BDMV/STREAM/00000.m2ts", 10u << 20},
+      {"BDMV/STREAM/00001.m2ts", 20 * kGiB},
+      {"movie.nfo", 100},
+      {"fanart.jpg", 1},
+  });
+  EXPECT_EQ(files.disc, media::DiscKind::bluray);
+  EXPECT_EQ(files.video, "BDMV/index.bdmv");
+  EXPECT_EQ(files.disc_stream, "BDMV/STREAM/00001.m2ts");
+  EXPECT_EQ(files.nfo, "movie.nfo");
+  EXPECT_EQ(assets_of(files), (std::vector<std::string>{"fanart:fanart.jpg"}));
+}
+
 TEST(MovieFiles, EqualSizesPickTheFirstNameSoTheChoiceIsStable) {
   const auto a = classify("X", {{"b.mkv", 10}, {"a.mkv", 10}});
   const auto b = classify("X", {{"a.mkv", 10}, {"b.mkv", 10}});
@@ -300,14 +339,20 @@ TEST(MovieFiles, ListsADirectoryWithExtrafanartAndSkipsHiddenFiles) {
   write(".DS_Store", 5);
   write("extrafanart/f1.jpg", 7);
   write("extras/making-of.mkv", 1000);  // other subdirectories are not the movie's files
+  write("BDMV/index.bdmv", 4);
+  write("BDMV/STREAM/00001.m2ts", 50);
+  write("BDMV/BACKUP/index.bdmv", 4);
   auto entries = media::list_movie_directory(dir.path());
   std::ranges::sort(entries, {}, &MovieDirectoryEntry::name);
-  ASSERT_EQ(entries.size(), 3u);
-  EXPECT_EQ(entries[0].name, "Movie.mkv");
-  EXPECT_EQ(entries[0].size, 300u);
-  EXPECT_EQ(entries[1].name, "extrafanart/f1.jpg");
-  EXPECT_EQ(entries[1].size, 7u);
-  EXPECT_EQ(entries[2].name, "poster.jpg");
+  ASSERT_EQ(entries.size(), 5u);
+  EXPECT_EQ(entries[0].name, "BDMV/STREAM/00001.m2ts");
+  EXPECT_EQ(entries[0].size, 50u);
+  EXPECT_EQ(entries[1].name, "BDMV/index.bdmv");
+  EXPECT_EQ(entries[2].name, "Movie.mkv");
+  EXPECT_EQ(entries[2].size, 300u);
+  EXPECT_EQ(entries[3].name, "extrafanart/f1.jpg");
+  EXPECT_EQ(entries[3].size, 7u);
+  EXPECT_EQ(entries[4].name, "poster.jpg");
 
   const auto files = media::classify_movie_directory(dir.path().filename().string(), entries);
   EXPECT_EQ(files.video, "Movie.mkv");
