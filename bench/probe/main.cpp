@@ -2,11 +2,11 @@
 // media::probe_video and by one `ffprobe -show_format -show_streams -of json` process per file
 // (seed 002's "Extract FFprobe streams"), alternating which goes first, several rounds.
 //
-//   probe-bench [--files N] [--rounds R] [--work-dir DIR]
+//   probe-bench [--files N] [--rounds R] [--jobs J] [--work-dir DIR]
 //
 // Makes N small videos with ffmpeg (h264 + two audio tracks + a subtitle in Matroska, h264/AAC
-// in MP4, MPEG-4/MP3 in AVI, in turn) and prints per round files/s of each, then medians and
-// the ratio. Exit status 0 when every probe succeeded, 1 otherwise, 2 on bad usage.
+// in MP4, MPEG-4/MP3 in AVI, in turn) and prints per round files/s of each, J probes at a time
+// on each side (default one per core), then medians and the ratio. Exit status 0 when every probe succeeded, 1 otherwise, 2 on bad usage.
 #include "media/video_probe.hpp"
 
 #include <fcntl.h>
@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -77,11 +80,14 @@ double median(std::vector<double> values) {
 int main(int argc, char** argv) {
   int files = 30;
   int rounds = 5;
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string work_dir = (fs::temp_directory_path() / "scanhub-probe-bench").string();
   CLI::App app{"scanhub's in-process video probe against one ffprobe process per file"};
   app.add_option("--files", files, "videos per round")->check(CLI::Range(1, 100000));
   app.add_option("--rounds", rounds, "rounds, alternating which side goes first")
       ->check(CLI::Range(1, 1000));
+  app.add_option("--jobs", jobs, "concurrent probes a side (default: one per core)")
+      ->check(CLI::Range(1, 256));
   app.add_option("--work-dir", work_dir, "where the videos are made (removed at exit)");
   CLI11_PARSE(app, argc, argv);
 
@@ -104,37 +110,51 @@ int main(int argc, char** argv) {
     paths.push_back(path);
   }
 
-  bool ok = true;
-  const auto in_process = [&] {
+  // Both sides work through the same list with `jobs` workers: threads calling probe_video,
+  // or threads each waiting on one ffprobe process at a time.
+  std::atomic<bool> ok{true};
+  const auto timed = [&](const std::function<bool(const fs::path&)>& probe_one) {
+    std::atomic<std::size_t> next{0};
     const auto start = Clock::now();
-    for (const auto& path : paths) {
-      try {
-        const auto info = scanhub::media::probe_video(path);
-        if (info.video.empty() || info.audio.empty()) ok = false;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "probe failed: %s\n", e.what());
-        ok = false;
-      }
+    std::vector<std::thread> workers;
+    for (int j = 0; j < jobs; ++j) {
+      workers.emplace_back([&] {
+        for (std::size_t i = next++; i < paths.size(); i = next++) {
+          if (!probe_one(paths[i])) ok = false;
+        }
+      });
     }
+    for (auto& worker : workers) worker.join();
     return std::chrono::duration<double>(Clock::now() - start).count();
   };
-  const auto ffprobe = [&] {
-    const auto start = Clock::now();
-    for (const auto& path : paths) {
-      if (run({"ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
-               path.string()}, true) != 0) {
-        std::fprintf(stderr, "ffprobe failed on %s\n", path.c_str());
-        ok = false;
+  const auto in_process = [&] {
+    return timed([](const fs::path& path) {
+      try {
+        const auto info = scanhub::media::probe_video(path);
+        return !info.video.empty() && !info.audio.empty();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "probe failed: %s\n", e.what());
+        return false;
       }
-    }
-    return std::chrono::duration<double>(Clock::now() - start).count();
+    });
+  };
+  const auto ffprobe = [&] {
+    return timed([](const fs::path& path) {
+      if (run({"ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
+               path.string()}, true) == 0) {
+        return true;
+      }
+      std::fprintf(stderr, "ffprobe failed on %s\n", path.c_str());
+      return false;
+    });
   };
 
   // Warm the page cache, FFmpeg's one-time initialization and ffprobe's shared libraries.
   in_process();
   run({"ffprobe", "-v", "error", "-show_streams", paths.front().string()}, true);
   std::vector<double> ours, theirs;
-  std::printf("probe-bench: %d files (mkv/mp4/avi, 4 s 640x360), %d rounds\n\n", files, rounds);
+  std::printf("probe-bench: %d files (mkv/mp4/avi, 4 s 640x360), %d rounds, %d workers a side\n\n",
+              files, rounds, jobs);
   std::printf("| round | first | in-process files/s | ffprobe files/s |\n|---|---|---|---|\n");
   for (int round = 0; round < rounds; ++round) {
     const bool ours_first = round % 2 == 0;
