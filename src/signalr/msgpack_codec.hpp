@@ -11,7 +11,8 @@
 // int -> int64, float32/64 -> double, str -> string, bin -> base64 string (as the JSON protocol
 // represents byte arrays), array -> array, map -> object (keys must be str). Extension types
 // (including the timestamp) and str that is not valid UTF-8 (the spec's encoding for str, and
-// what JSON needs) are rejected. Nesting is bounded by `kMaxMsgpackDepth`.
+// what JSON needs) are rejected. Nesting is bounded by `kMaxMsgpackDepth`; memory by the
+// elements that arrive, not by the counts headers claim (at most 256 are reserved ahead).
 // Encoding: the smallest representation of each json value; doubles as float64.
 //
 // Errors: decode never throws on bad input (std::unexpected(client-safe reason)); both sides

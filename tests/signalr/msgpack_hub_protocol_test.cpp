@@ -7,8 +7,42 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <variant>
+
+// Heap bytes this thread holds through operator new while a test counts (HeapPeak below), so
+// a test can bound what decoding one message costs. Other tests allocate as usual.
+namespace {
+thread_local bool g_counting = false;
+thread_local long long g_live_bytes = 0;
+thread_local long long g_peak_bytes = 0;
+}  // namespace
+
+// Replaced for the whole test binary; counting only while a HeapPeak is alive on this thread.
+void* operator new(std::size_t size) {
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  if (g_counting) {
+    g_live_bytes += static_cast<long long>(malloc_usable_size(p));
+    g_peak_bytes = std::max(g_peak_bytes, g_live_bytes);
+  }
+  return p;
+}
+// g++ sees malloc in the replaced new and free in the replaced delete once both are inlined,
+// and takes the pair for a mismatch; it is the pair a replacement is made of.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  if (g_counting && p != nullptr) g_live_bytes -= static_cast<long long>(malloc_usable_size(p));
+  std::free(p);
+}
+#pragma GCC diagnostic pop
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace scanhub::signalr {
 namespace {
@@ -198,6 +232,33 @@ TEST(MsgpackParser, DeepNestingIsRefused) {
   payload.append(100'000, '\x91');
   payload += '\xc0';
   EXPECT_FALSE(parse_msgpack_message(payload).has_value());
+}
+
+struct HeapPeak {
+  HeapPeak() { g_live_bytes = g_peak_bytes = 0, g_counting = true; }
+  ~HeapPeak() { g_counting = false; }
+  long long bytes() const { return g_peak_bytes; }
+};
+
+// Found by reading the decoder while writing tests/fuzz: each nested array reserved as many
+// elements as its header claimed (up to the bytes left), so this 32 KiB message held 47 MB at
+// its peak before it failed.
+TEST(MsgpackParser, NestedCountsDoNotMultiplyMemory) {
+  constexpr std::size_t kSize = 32 * 1024;  // HubOptions::max_receive_message_size
+  std::string payload = hex("95 01 80 c0 a1 6d");
+  for (int level = 0; level < 60; ++level) {
+    // array 16 claiming one element per byte still unread: the count passes the length check
+    const std::size_t claimed = std::min<std::size_t>(kSize - payload.size() - 3, 0xffff);
+    payload += '\xdc';
+    payload += static_cast<char>(claimed >> 8);
+    payload += static_cast<char>(claimed & 0xff);
+  }
+  payload.resize(kSize, '\x00');  // positive fixint 0 fills the innermost array
+
+  HeapPeak peak;
+  EXPECT_FALSE(parse_msgpack_message(payload).has_value());
+  // The innermost array's real elements take 16 bytes per input byte (512 KiB here).
+  EXPECT_LT(peak.bytes(), 4 << 20);
 }
 
 // ---- framing ----
