@@ -269,6 +269,8 @@ std::expected<NfoDocument, NfoError> parse_movie_nfo(std::string_view text) {
         }
         return document;
       }
+      // Keep an XML declaration in front of the root: it may name the encoding.
+      if (const auto declaration = text.find("<?xml"); declaration < begin) begin = declaration;
       document.url = first_url(text.substr(0, begin));
     }
     // pugixml rejects text after the root element, so the XML ends at the last </movie>.

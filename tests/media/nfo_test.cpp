@@ -249,6 +249,16 @@ TEST(Nfo, UrlBeforeXmlParsesTheXmlWithOffsetsIntoTheFile) {
   EXPECT_EQ(broken.error().offset, static_cast<std::ptrdiff_t>(head.size() + 20));
 }
 
+TEST(Nfo, DeclarationAfterALeadingUrlStillNamesTheEncoding) {
+  const auto parsed = parse_movie_nfo(
+      "https://www.themoviedb.org/movie/194\n<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+      "<movie><title>Am\xE9lie</title></movie>");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_TRUE(parsed->movie);
+  EXPECT_EQ(parsed->movie->title, "Am\xC3\xA9lie");
+  EXPECT_EQ(parsed->url, "https://www.themoviedb.org/movie/194");
+}
+
 TEST(Nfo, VoteCountsWithThousandsSeparators) {
   const auto nfo = parse_movie_or_fail(
       "<movie><ratings><rating name=\"imdb\"><value>8,3</value><votes>1,976,532</votes>"
