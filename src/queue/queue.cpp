@@ -161,22 +161,28 @@ void Queue::stop(std::chrono::milliseconds grace) {
   lock.lock();
   // Commits, failures and releases already queued on the writer report back here.
   for (;;) {
-    idle_cv_.wait(lock, [&] { return running_.empty() || !deferred_failures_.empty(); });
+    idle_cv_.wait(lock, [&] { return running_.empty() || !deferred_.empty(); });
     if (running_.empty()) break;
     lock.unlock();
-    run_deferred_failures();
+    run_deferred();
     lock.lock();
   }
   stopped_ = true;
 }
 
-void Queue::run_deferred_failures() {
-  std::vector<std::pair<core::Job, std::string>> failures;
+void Queue::run_deferred() {
+  std::vector<std::pair<core::Job, std::optional<std::string>>> deferred;
   {
     std::lock_guard lock(mutex_);
-    failures.swap(deferred_failures_);
+    deferred.swap(deferred_);
   }
-  for (auto& [job, error] : failures) fail_attempt(std::move(job), error, true);
+  for (auto& [job, error] : deferred) {
+    if (error) {
+      fail_attempt(std::move(job), *error, true);
+    } else {
+      release_job(job);
+    }
+  }
 }
 
 void Queue::wake() noexcept {
@@ -339,7 +345,7 @@ void Queue::run_dispatcher() {
       if (stopping_) return;
       wake_ = false;
     }
-    run_deferred_failures();
+    run_deferred();
     auto now = core::Clock::now();
     try {
       if (now >= next_heartbeat) {
@@ -396,8 +402,12 @@ store::ClaimRequest Queue::reserve_claim_locked(const std::map<std::string, int,
 
 void Queue::accept_claimed(const store::ClaimRequest& request, std::vector<core::Job> claimed) {
   if (request.slots.empty()) return;
+  bool release = false;
   {
     std::lock_guard lock(mutex_);
+    // A group commit's claim that ends after stop() began: give the jobs back (stop() writes
+    // the releases; this may be the writer thread, which must not wait for its own queue).
+    release = stopping_;
     for (const auto& slot : request.slots) {
       const auto n = std::count_if(claimed.begin(), claimed.end(),
                                    [&](const core::Job& j) { return j.type == slot.type; });
@@ -405,8 +415,16 @@ void Queue::accept_claimed(const store::ClaimRequest& request, std::vector<core:
     }
     for (auto& job : claimed) {
       running_.try_emplace(job.id);
-      ready_.push_back(std::move(job));
+      if (release) {
+        deferred_.emplace_back(std::move(job), std::nullopt);
+      } else {
+        ready_.push_back(std::move(job));
+      }
     }
+  }
+  if (release) {
+    idle_cv_.notify_all();
+    return;
   }
   if (claimed.empty()) return;
   stats_dirty_ = true;
@@ -665,7 +683,7 @@ void Queue::on_committed(core::Job& job, const std::vector<core::NewJob>& childr
     // written from the dispatcher's side of the writer, never from inside its own callback.
     {
       std::lock_guard lock(mutex_);
-      deferred_failures_.emplace_back(job, "commit failed: " + what_of(error));
+      deferred_.emplace_back(job, "commit failed: " + what_of(error));
       wake_ = true;
     }
     dispatch_cv_.notify_one();

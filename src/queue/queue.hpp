@@ -170,7 +170,7 @@ class Queue {
   store::ClaimRequest reserve_claim_locked(const std::map<std::string, int, std::less<>>& freed);
   void accept_claimed(const store::ClaimRequest& request, std::vector<core::Job> claimed);
   void heartbeat_round();
-  void run_deferred_failures();
+  void run_deferred();
   void submit_commit(PendingCommit pending);
   void on_progress(const core::Job& job, const core::JobProgress& progress);
   void on_committed(core::Job& job, const std::vector<core::NewJob>& children,
@@ -196,9 +196,9 @@ class Queue {
   std::deque<core::Job> ready_;  ///< claimed, waiting for a worker
   std::unordered_map<core::JobId, Running> running_;  ///< claimed here, not yet committed
   int executing_ = 0;  ///< handlers running now
-  /// Attempts whose CommitFn threw: their failure is written by the dispatcher (or stop()),
-  /// never from the writer thread's own completion callback.
-  std::vector<std::pair<core::Job, std::string>> deferred_failures_;
+  /// Writes the writer thread must not queue itself, done by the dispatcher (or stop()): the
+  /// failure of an attempt whose CommitFn threw (with its reason), or a release (nullopt).
+  std::vector<std::pair<core::Job, std::optional<std::string>>> deferred_;
   bool wake_ = false;
   bool started_ = false;
   bool stopping_ = false;  ///< no more claims
