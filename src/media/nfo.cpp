@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <fstream>
 #include <system_error>
 
@@ -55,14 +54,35 @@ std::optional<int> to_int(const std::optional<std::string>& text) {
   return static_cast<int>(*number);
 }
 
+// "8.700000", "7,9" (comma-decimal writers), "2.35". Hand-rolled: libc++ 16 (the fuzz build)
+// has no floating-point from_chars, and strtod follows the process locale. Digits past the
+// 18th are dropped; up to 15 digits, one division of an exact mantissa by an exact power of
+// ten is correctly rounded.
 std::optional<double> to_double(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
-  std::string number = *text;
-  std::ranges::replace(number, ',', '.');  // "7,9" from writers in comma-decimal locales
-  double value = 0;
-  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc{} || end == number.data()) return std::nullopt;
-  return value;
+  std::uint64_t mantissa = 0;
+  int digits = 0;
+  int fraction_digits = 0;
+  bool in_fraction = false;
+  for (const char c : *text) {
+    if (c >= '0' && c <= '9') {
+      if (digits == 18) {
+        if (!in_fraction) return std::nullopt;  // too large to be a rating
+        continue;
+      }
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+      if (in_fraction) ++fraction_digits;
+    } else if ((c == '.' || c == ',') && !in_fraction) {
+      in_fraction = true;
+    } else {
+      break;
+    }
+  }
+  if (digits == 0) return std::nullopt;
+  double scale = 1;
+  for (int i = 0; i < fraction_digits; ++i) scale *= 10;
+  return static_cast<double>(mantissa) / scale;
 }
 
 // "1,976,532" and "1.976.532" as older scrapers wrote vote counts.
