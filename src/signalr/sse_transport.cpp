@@ -146,10 +146,15 @@ class SseTransport final : public HttpTransport {
   void end_stream() {
     if (finished()) return;
     // Everything is written: end the response, which is what tells the client we are done.
-    beast::error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
-    post_finish();
+    // The connection ends first (on the next turn: the caller may be inside HubConnection),
+    // so a request the client sends after seeing the end finds it gone (404), never alive.
+    asio::post(stream_.get_executor(), [self = std::static_pointer_cast<SseTransport>(
+                                            shared_from_this())] {
+      self->finish();
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      self->stream_.socket().close(ignored);
+    });
   }
 
   beast::tcp_stream stream_;
