@@ -90,12 +90,31 @@ HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::s
 HubConnection::~HubConnection() = default;
 
 void HubConnection::post_send(SharedRecord record, std::string conflation_key) {
-  asio::post(strand_, [self = shared_from_this(), record = std::move(record),
-                       key = std::move(conflation_key)]() mutable {
-    if (self->state_ == State::kOpen || self->state_ == State::kSuspended) {
-      self->enqueue(std::move(record), key);
-    }
-  });
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(PendingSend{std::move(record), std::move(conflation_key)});
+    if (drain_posted_) return;  // the posted drain_inbox() will take this one too
+    drain_posted_ = true;
+  }
+  asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void HubConnection::drain_inbox() {
+  std::vector<PendingSend> sends;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    sends.swap(inbox_);
+    drain_posted_ = false;
+  }
+  // Corking, as uWebSockets does: everything that arrived since the last drain goes into the
+  // outbox first and leaves in one gather-write, not one write (one syscall) per message.
+  draining_ = true;
+  for (auto& send : sends) {
+    if (state_ != State::kOpen && state_ != State::kSuspended) break;  // closed by an overflow
+    enqueue(std::move(send.record), send.conflation_key);
+  }
+  draining_ = false;
+  maybe_write();
 }
 
 void HubConnection::post_close(std::string error, bool allow_reconnect) {
@@ -173,17 +192,37 @@ bool HubConnection::on_receive(std::string_view bytes) {
   }
   process_records();
   queue_ack();
-  if (pending_invocations_ >= endpoint_.options().max_pending_invocations &&
-      (state_ == State::kOpen)) {
+  if (state_ == State::kOpen && input_blocked()) {
     receive_suspended_ = true;
     return false;
   }
   return true;
 }
 
+bool HubConnection::input_blocked() const noexcept {
+  // Back-pressure on the client's input: too many invocations running, or their completions
+  // piling up faster than the client reads them. Half the outbox bounds stay for broadcasts,
+  // so a flood of invocations slows its sender down instead of overflowing its outbox.
+  const auto& options = endpoint_.options();
+  return pending_invocations_ >= options.max_pending_invocations ||
+         outbox_.size() >= options.outbox_max_messages / 2 ||
+         outbox_.bytes() >= options.outbox_max_bytes / 2;
+}
+
+void HubConnection::resume_input() {
+  if (state_ != State::kOpen || input_blocked()) return;
+  process_records();  // records held back while blocked
+  queue_ack();
+  if (receive_suspended_ && state_ == State::kOpen && !input_blocked()) {
+    receive_suspended_ = false;
+    last_receive_ = Clock::now();  // the client was not read while suspended
+    transport_->resume_receive();
+  }
+}
+
 void HubConnection::process_records() {
   while (state_ == State::kHandshake || state_ == State::kOpen) {
-    if (pending_invocations_ >= endpoint_.options().max_pending_invocations) return;
+    if (state_ == State::kOpen && input_blocked()) return;
     auto record = next_record();
     if (!record) return;
     if (state_ == State::kHandshake) {
@@ -313,16 +352,7 @@ void HubConnection::on_completion_for_dispatch(const std::optional<std::string>&
   if (invocation_id) {  // queued while suspended too: replayed after a reconnect
     enqueue(completion_record(protocol(), *invocation_id, outcome), {});
   }
-  if (state_ != State::kOpen) return;  // the completion closed the connection (overflow)
-  if (pending_invocations_ < endpoint_.options().max_pending_invocations) {
-    process_records();  // records held back by the pending limit
-    if (receive_suspended_ && state_ == State::kOpen &&
-        pending_invocations_ < endpoint_.options().max_pending_invocations) {
-      receive_suspended_ = false;
-      last_receive_ = Clock::now();  // the client was not read while suspended
-      transport_->resume_receive();
-    }
-  }
+  resume_input();
 }
 
 void HubConnection::complete_now(const std::optional<std::string>& invocation_id,
@@ -347,7 +377,7 @@ void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key
                  true, /*keep_queued=*/false, "outbox overflow");
       return;
   }
-  maybe_write();
+  if (!draining_) maybe_write();
 }
 
 void HubConnection::maybe_write() {
@@ -434,6 +464,7 @@ void HubConnection::on_send_complete(bool ok) {
     return;
   }
   maybe_write();
+  resume_input();  // the outbox shrank: input held back for it may go on
 }
 
 void HubConnection::fail_handshake(std::string_view reason) {

@@ -31,8 +31,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,7 +62,8 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// sender that found it open reads the protocol its records must be written in.
   WireProtocol protocol() const noexcept { return protocol_.load(std::memory_order_relaxed); }
 
-  // Any thread. Calls made from one thread arrive in call order (strand FIFO).
+  // Any thread. Calls made from one thread arrive in call order (one inbox, drained in order on
+  // the strand; a burst costs one post per connection, not one per message).
   void post_send(SharedRecord record, std::string conflation_key);
   /// Sends Close (with `error` unless empty) after what is already queued, then closes.
   void post_close(std::string error, bool allow_reconnect);
@@ -93,6 +94,9 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   void on_handshake(std::string_view record);
   void on_message(std::string_view record);
   void dispatch(InvocationMessage& invocation);
+  bool input_blocked() const noexcept;
+  /// Processes held-back records and reads from the client again once input_blocked() ends.
+  void resume_input();
   void complete_now(const std::optional<std::string>& invocation_id, std::string error);
 
   void enqueue(SharedRecord record, std::string_view conflation_key, bool sequenced = true);
@@ -105,6 +109,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// Ends the connection for good: leaves its groups, tells the hub.
   void finalize();
   void maybe_write();
+  void drain_inbox();
   void fail_handshake(std::string_view reason);
   void close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
                   std::string_view log_reason);
@@ -127,8 +132,17 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   LengthPrefixedReader frames_;    // the MessagePack protocol after the handshake
   std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
   Outbox outbox_;
+  // Sends from other threads wait here for drain_inbox() on the strand (post_send).
+  struct PendingSend {
+    SharedRecord record;
+    std::string conflation_key;
+  };
+  std::mutex inbox_mutex_;
+  std::vector<PendingSend> inbox_;  // guarded by inbox_mutex_
+  bool drain_posted_ = false;       // guarded by inbox_mutex_
   std::vector<SharedRecord> in_flight_;
   bool writing_ = false;
+  bool draining_ = false;          // drain_inbox() is filling the outbox: write once, after
   bool close_sent_ = false;        // Transport::close requested
   bool receive_suspended_ = false;  // on_receive returned false
   bool handshake_done_ = false;
@@ -138,7 +152,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   bool stateful_allowed_ = false;
   bool stateful_ = false;
   bool resend_pending_ = false;          // resumed: Sequence + replay go out first
-  std::deque<SharedRecord> replay_;      // sent, not acknowledged, oldest first
+  ReplayBuffer replay_;      // sent, not acknowledged, oldest first
   std::int64_t replay_first_id_ = 1;     // id of replay_.front()
   std::size_t replay_bytes_ = 0;
   std::int64_t next_receive_id_ = 1;     // id the client's next counted message carries

@@ -426,6 +426,34 @@ describe('back-pressure', () => {
   });
 });
 
+describe('invocation flood', () => {
+  test('a burst far beyond the outbox bound is answered in full: the sender is slowed, not closed', T, async () => {
+    // 5,000 invocations in one WebSocket message against an outbox of 256 messages: completing
+    // them all at once would overflow it, so the server stops reading until completions drain.
+    const server = await startServer(SERVER, ['--outbox-max-messages', '256']);
+    try {
+      const ws = await RawHubSocket.open(`ws://127.0.0.1:${server.port}/hubs/test`);
+      await ws.handshake();
+      const N = 5000;
+      let batch = '';
+      for (let i = 0; i < N; i++) {
+        batch += JSON.stringify({ type: 1, invocationId: String(i), target: 'Add', arguments: [i, 1] }) + RS;
+      }
+      ws.send(batch);
+      for (let i = 0; i < N; i++) {
+        const m = await ws.nextMessage(5000);
+        assert.deepEqual(m, { type: 3, invocationId: String(i), result: i + 1 }, `completion ${i} in order`);
+      }
+      assert.equal(ws.isClosed, false, 'still connected');
+      const counters = await (await fetch(`${server.url}/api/counters`)).json();
+      assert.equal(counters.slowConnectionsClosed, 0);
+      ws.close();
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  });
+});
+
 describe('client timeout', () => {
   test('a silent client is closed after the client timeout', T, async () => {
     const server = await startServer(SERVER, ['--client-timeout-ms', '400', '--keep-alive-ms', '100']);
