@@ -167,6 +167,11 @@ void Queue::stop(std::chrono::milliseconds grace) {
     run_deferred();
     lock.lock();
   }
+  lock.unlock();
+  // Our completion callbacks may still be returning on the writer thread; flush() waits until
+  // the writer has finished them, so the queue can be destroyed after stop().
+  store_.flush();
+  lock.lock();
   stopped_ = true;
 }
 
@@ -648,12 +653,13 @@ void Queue::submit_commit(PendingCommit pending) {
           batch->swap(commits_);
           commit_scheduled_ = false;
         }
-        for (auto& p : *batch) {
-          on_committed(p.job, p.children, p.child_ids, p.now, batch_error ? batch_error : p.error);
-        }
+        // The claims first: they keep stop() waiting until the completions below are told.
         // A failed transaction took its claims with it.
         if (batch_error) next->claimed.clear();
         accept_claimed(next->request, std::move(next->claimed));
+        for (auto& p : *batch) {
+          on_committed(p.job, p.children, p.child_ids, p.now, batch_error ? batch_error : p.error);
+        }
       });
 }
 
@@ -742,13 +748,13 @@ void Queue::release_job(const core::Job& job) {
 }
 
 void Queue::on_finished(const core::Job& job) {
-  {
-    std::lock_guard lock(mutex_);
-    if (running_.erase(job.id) > 0) {
-      if (auto it = types_.find(job.type); it != types_.end()) it->second.active -= 1;
-    }
-    wake_ = true;
+  // Everything under the lock: once stop() sees running_ empty the queue may be destroyed, so
+  // nothing here may touch it after the unlock.
+  std::lock_guard lock(mutex_);
+  if (running_.erase(job.id) > 0) {
+    if (auto it = types_.find(job.type); it != types_.end()) it->second.active -= 1;
   }
+  wake_ = true;
   stats_dirty_ = true;
   dispatch_cv_.notify_one();
   idle_cv_.notify_all();

@@ -155,6 +155,10 @@ TEST_F(QueueTest, FailedAttemptsRetryWithBackoffThenTheJobFailsWithTheReason) {
     EXPECT_GE(calls[1] - calls[0], milliseconds(60));
     EXPECT_GE(calls[2] - calls[1], milliseconds(120)) << "the delay doubles";
   }
+  // Observers hear of a failure after its commit: wait for the third.
+  ASSERT_TRUE(test::wait_for([&] {
+    return observer_.locked([&] { return observer_.failures.size() >= 4; });
+  })) << "3 failures of the flaky job and 1 of the lucky one";
   const auto failed = stored(flaky);
   EXPECT_EQ(failed.attempts, 3);
   EXPECT_EQ(failed.last_error, "disk unplugged");
@@ -417,7 +421,8 @@ TEST_F(QueueTest, ProgressAndStatsReachObservers) {
   release = true;
   ASSERT_TRUE(test::wait_for([&] {
     return observer_.locked([&] {
-      return !observer_.stats.empty() && observer_.stats.back().total.completed == 1;
+      return !observer_.stats.empty() && observer_.stats.back().total.completed == 1 &&
+             !observer_.completed.empty();
     });
   }));
   observer_.locked([&] {
