@@ -25,7 +25,7 @@ Outbox::PushResult Outbox::push(SharedRecord record, std::string_view conflation
 }
 
 std::vector<SharedRecord> Outbox::take_batch(std::size_t max_bytes,
-                                             std::deque<SharedRecord>* sequenced) {
+                                             ReplayBuffer* sequenced) {
   std::vector<SharedRecord> batch;
   std::size_t total = 0;
   while (!entries_.empty()) {

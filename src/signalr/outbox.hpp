@@ -10,8 +10,9 @@
 //
 // Used on the owning connection's strand only; not thread-safe. Throws only std::bad_alloc.
 
+#include <boost/container/deque.hpp>
+
 #include <cstddef>
-#include <deque>
 #include <list>
 #include <memory>
 #include <string>
@@ -22,6 +23,11 @@
 namespace scanhub::signalr {
 
 using SharedRecord = std::shared_ptr<const std::string>;
+
+/// Records sent and not yet acknowledged (stateful reconnect), oldest first. Boost's deque
+/// allocates nothing until its first element; std::deque allocates 576 bytes when constructed,
+/// which every idle connection would pay whether or not it is stateful.
+using ReplayBuffer = boost::container::deque<SharedRecord>;
 
 class Outbox {
  public:
@@ -43,7 +49,7 @@ class Outbox {
   /// their total stays within `max_bytes`. The sequenced ones among them are also appended to
   /// `sequenced`, in order, when it is given.
   std::vector<SharedRecord> take_batch(std::size_t max_bytes,
-                                       std::deque<SharedRecord>* sequenced = nullptr);
+                                       ReplayBuffer* sequenced = nullptr);
 
   /// Drops everything queued (used when closing).
   void clear() noexcept;
