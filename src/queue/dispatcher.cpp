@@ -93,7 +93,13 @@ void Queue::accept_claimed(const store::ClaimRequest& request, std::vector<core:
       types_.find(slot.type)->second.active -= slot.limit - static_cast<int>(n);
     }
     for (auto& job : claimed) {
-      running_.try_emplace(job.id);
+      if (!running_.try_emplace(job.id).second) {
+        // Still running here: our own lease had expired (the heartbeat was held up for a whole
+        // lease) and recovery made it pending again. The run under way completes it; the
+        // claim's attempt is not started, and its slot is not held twice.
+        types_.find(job.type)->second.active -= 1;
+        continue;
+      }
       if (release) {
         deferred_.emplace_back(std::move(job), std::nullopt);
       } else {
