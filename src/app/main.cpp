@@ -10,9 +10,24 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+
+namespace {
+
+double seconds_of(std::chrono::milliseconds duration) { return duration.count() / 1000.0; }
+
+std::chrono::milliseconds milliseconds_of(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App cli{"scanhub: library scans with live progress over SignalR"};
   cli.require_subcommand(1);
+  cli.fallthrough();  // before the subcommands exist, so they inherit it (see --config below)
   std::string log_level = "warn";
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
 
@@ -55,10 +70,54 @@ int main(int argc, char** argv) {
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 
+  // SignalR settings (ASP.NET Core's HubOptions names; seconds may be fractional). Settable in
+  // a config file too: `serve --config FILE` reads the [serve] section (INI or TOML).
+  // CLI11 reads config files on the main app only; fallthrough lets `serve --config FILE`
+  // reach it. Options of `serve` go under a [serve] section.
+  cli.set_config("--config", "", "Read options from this file (INI/TOML; [serve] section)");
+  cli.allow_config_extras(false);  // a misspelt setting is an error, not silently ignored
+  auto& hub = serve_options.hub;
+  double keep_alive_s = seconds_of(hub.keep_alive_interval);
+  double client_timeout_s = seconds_of(hub.client_timeout);
+  double handshake_timeout_s = seconds_of(hub.handshake_timeout);
+  double reconnect_grace_s = seconds_of(hub.reconnect_grace_period);
+  const std::string kHubGroup = "SignalR hubs";
+  serve->add_option("--keep-alive-interval", keep_alive_s,
+                    "Seconds without a message to a client before a Ping (KeepAliveInterval)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
+  serve->add_option("--client-timeout", client_timeout_s,
+                    "Seconds without a message from a client before it is dropped "
+                    "(ClientTimeoutInterval)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
+  serve->add_option("--handshake-timeout", handshake_timeout_s,
+                    "Seconds for a client's handshake to arrive (HandshakeTimeout)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
+  serve->add_option("--max-receive-message-size", hub.max_receive_message_size,
+                    "Largest hub message accepted from a client, bytes (MaximumReceiveMessageSize)")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{16} << 20))->capture_default_str()
+      ->group(kHubGroup);
+  serve->add_flag("--stateful-reconnect,!--no-stateful-reconnect", hub.allow_stateful_reconnect,
+                  "Offer stateful reconnect to clients that ask (AllowStatefulReconnects)")
+      ->capture_default_str()->group(kHubGroup);
+  serve->add_option("--reconnect-grace", reconnect_grace_s,
+                    "Seconds a stateful connection is kept for its client to reconnect")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
+  }
+  hub.keep_alive_interval = milliseconds_of(keep_alive_s);
+  hub.client_timeout = milliseconds_of(client_timeout_s);
+  hub.handshake_timeout = milliseconds_of(handshake_timeout_s);
+  hub.reconnect_grace_period = milliseconds_of(reconnect_grace_s);
+  if (*serve && hub.client_timeout <= hub.keep_alive_interval) {
+    // As ASP.NET Core advises (ClientTimeoutInterval twice KeepAliveInterval): a client pinging
+    // at the keep-alive rate must not time out between two pings.
+    std::fprintf(stderr, "scanhub serve: --client-timeout (%g s) must be longer than "
+                         "--keep-alive-interval (%g s)\n", client_timeout_s, keep_alive_s);
+    return 2;
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("scanhub"));
   spdlog::set_level(spdlog::level::from_str(log_level));

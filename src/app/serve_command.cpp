@@ -49,11 +49,12 @@ int run_serve_command(const ServeCommandOptions& options) {
   boost::asio::io_context io;
   signalr::HubHost hubs;
   auto progress_hub = std::make_shared<hubs::ProgressHub>(tracker, *store);
-  progress_hub->attach(hubs.map_hub(std::string(hubs::ProgressHub::kPath), progress_hub));
+  progress_hub->attach(hubs.map_hub(std::string(hubs::ProgressHub::kPath), progress_hub, options.hub));
   auto indexer_hub = std::make_shared<hubs::IndexerHub>(tracker, *store, scans);
-  indexer_hub->attach(hubs.map_hub(std::string(hubs::IndexerHub::kPath), indexer_hub));
+  indexer_hub->attach(hubs.map_hub(std::string(hubs::IndexerHub::kPath), indexer_hub, options.hub));
   auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(tracker, *store);
-  job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub));
+  job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub,
+                                        options.hub));
 
   http::Router router;
   api::add_routes(router, {*store, tracker, scans});

@@ -2,6 +2,8 @@
 // `scanhub serve`: the HTTP API, the SignalR hub /hubs/progress (seed 000) and the page at /,
 // until SIGINT or SIGTERM; then a graceful stop (clients get a Close with allowReconnect).
 
+#include "signalr/hub_options.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +21,9 @@ struct ServeCommandOptions {
   unsigned progress_interval_ms = 100;
   std::string web_root;        ///< development: serve web/ from disk
   std::vector<std::string> cors_origins;  ///< browser origins allowed, with credentials (CORS)
+  /// SignalR settings of every hub (ASP.NET Core's defaults unless set; seed 004 sets its own
+  /// in config/seed004.ini).
+  signalr::HubOptions hub;
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 
