@@ -2,9 +2,10 @@
 // What the queue tells the rest of the program (seed 003's job lifecycle events and queue
 // stats; the lead bridges these to the EventBus). Every member has an empty default.
 //
-// Threads: on_job_created, on_job_completed, on_job_failed and on_job_cancelled run on the
-// Store's writer thread right after the commit they report, in commit order; on_job_started and
-// on_job_progress on the worker running the job; on_stats_changed on the dispatcher. They must
+// Threads: on_jobs_created, on_job_completed and on_job_failed run on the Store's writer thread
+// right after the commit they report, in commit order; on_jobs_cancelled on the thread that
+// called Queue::cancel or cancel_scan, after its commit; on_job_started and on_job_progress on
+// the worker running the job; on_stats_changed on the dispatcher. They must
 // be quick, must not throw (a throw is logged and ignored) and must never wait for a Store write
 // (Store::write_sync or Queue::enqueue from the writer thread would deadlock); Store::write
 // (asynchronous) and Queue::enqueue_async are fine.

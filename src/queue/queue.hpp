@@ -12,9 +12,16 @@
 // runs again. If the job stopped being ours meanwhile (cancelled, or its lease expired and
 // another worker took it), completion is refused and the CommitFn's writes roll back with it.
 //
-// Threads: `workers` worker threads run handlers; one dispatcher thread claims jobs, renews
-// leases (every lease/3) and recovers stalled jobs of other processes (every lease). Store
-// writes are asynchronous; their completions run on the Store's writer thread.
+// Completions are group-committed: those that arrive while one Store::write is queued share
+// it, each in its own savepoint, and the slots they free are refilled by a claim in the same
+// transaction (BullMQ's moveToFinished does the same), so a busy queue needs one transaction
+// per round of completions.
+//
+// Threads: `workers` worker threads run handlers; one dispatcher thread claims jobs when woken
+// (enqueue, a finished job, a due retry) or every poll_interval, renews leases (every
+// lease/3) and recovers stalled jobs (expired leases). Store writes are asynchronous; their
+// completions run on the Store's writer thread. Public members may be called from any thread
+// except the Store's writer thread (observers run there): they wait for writes.
 //
 // Sources: seed 002 (priorities: lower runs first; retries with exponential backoff), seed 003
 // (lifecycle events, JobProgress, queue stats), issue 4 item 1 (statuses, per-type maximum
@@ -179,7 +186,9 @@ class Queue {
   void fail_attempt(core::Job job, const std::string& error, bool retryable);
   void release_job(const core::Job& job);
   void stop_cancelled(const std::vector<core::JobId>& ids);
-  void on_finished(const core::Job& job);  ///< slot free; wake the dispatcher
+  /// The job is no longer held here: its slot is free; the dispatcher is woken to refill it
+  /// unless a claim in the same commit already did.
+  void on_finished(const core::Job& job, bool wake_dispatcher = true);
   void notify(const std::function<void(QueueObserver&)>& fn);
   int default_max_attempts(const std::string& type) const;
   void wake() noexcept;

@@ -25,11 +25,13 @@ void Queue::run_worker() {
       ++executing_;
     }
     run_job(std::move(job));
+    bool stopping;
     {
       std::lock_guard lock(mutex_);
       --executing_;
+      stopping = stopping_;
     }
-    idle_cv_.notify_all();
+    if (stopping) idle_cv_.notify_all();  // only stop() waits on executing_
   }
 }
 
@@ -191,7 +193,9 @@ void Queue::on_committed(core::Job& job, const std::vector<core::NewJob>& childr
       notify([&](QueueObserver& o) { o.on_jobs_created(created); });
     }
     notify([&](QueueObserver& o) { o.on_job_completed(job); });
-    on_finished(job);
+    // The commit refilled the freed slot itself (claim in the same transaction): waking the
+    // dispatcher for every completion would only cost a context switch.
+    on_finished(job, false);
     return;
   }
   try {
@@ -262,17 +266,19 @@ void Queue::release_job(const core::Job& job) {
       });
 }
 
-void Queue::on_finished(const core::Job& job) {
+void Queue::on_finished(const core::Job& job, bool wake_dispatcher) {
   // Everything under the lock: once stop() sees running_ empty the queue may be destroyed, so
   // nothing here may touch it after the unlock.
   std::lock_guard lock(mutex_);
   if (running_.erase(job.id) > 0) {
     if (auto it = types_.find(job.type); it != types_.end()) it->second.active -= 1;
   }
-  wake_ = true;
   stats_dirty_ = true;
-  dispatch_cv_.notify_one();
-  idle_cv_.notify_all();
+  if (wake_dispatcher) {
+    wake_ = true;
+    dispatch_cv_.notify_one();
+  }
+  if (stopping_) idle_cv_.notify_all();  // only stop() waits on running_
 }
 
 }  // namespace scanhub::queue
