@@ -433,6 +433,23 @@ TEST_F(QueueTest, ProgressAndStatsReachObservers) {
   });
 }
 
+TEST_F(QueueTest, JobsAddedInsideAnotherWriteRunAfterItsCommit) {
+  queue::Queue q(store_, fast_options());
+  q.add_observer(observer_);
+  q.register_handler("t", [](queue::JobContext& context) { return record_result(context.job().id); });
+  q.start();
+  std::vector<core::JobId> ids;
+  store_.write_sync([&](store::Connection& c) {
+    c.db.exec("UPDATE counter SET n = 100");  // the caller's own data, same transaction
+    ids = q.enqueue_in(c, std::vector<core::NewJob>{job("t"), job("t")});
+  });
+  q.notify_enqueued(ids);
+  ASSERT_TRUE(test::wait_for([&] { return scalar("SELECT COUNT(*) FROM results") == 2; }));
+  EXPECT_EQ(scalar("SELECT n FROM counter"), 102);
+  EXPECT_EQ(stored(ids[0]).max_attempts, 3) << "the type's default";
+  observer_.locked([&] { EXPECT_EQ(observer_.created, ids); });
+}
+
 TEST_F(QueueTest, EnqueueWithAnUnknownParentAddsNothing) {
   queue::Queue q(store_, fast_options());
   auto orphan = job("t");
