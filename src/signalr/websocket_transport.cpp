@@ -3,6 +3,7 @@
 #include "signalr/hub_connection.hpp"
 #include "signalr/hub_endpoint.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <span>
 #include <vector>
 
 namespace scanhub::signalr {
@@ -22,13 +24,22 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024;
+// Payload bytes handed to HubConnection per read. The buffer stays allocated while the next read
+// waits, which is almost always: with tens of thousands of idle subscribers it is per-connection
+// memory (16 KiB here cost 1.5 KiB each, Beast capping a read at its 1,536-byte frame buffer).
+// Clients send little (handshake, invocations, pings); a larger message arrives in pieces.
+constexpr std::size_t kReadChunk = 256;
+
+// The WebSocket runs on the bare socket, not beast::tcp_stream: SignalR's keep-alive and client
+// timeout (HubConnection) are the deadlines here, and tcp_stream's per-operation timers cost
+// memory per connection and a layer of work on every read and write.
+using Socket = asio::ip::tcp::socket;
 
 class WebSocketTransport final : public Transport,
                                  public std::enable_shared_from_this<WebSocketTransport> {
  public:
-  WebSocketTransport(HubEndpoint& endpoint, beast::tcp_stream&& stream)
-      : endpoint_(endpoint), ws_(std::move(stream)) {}
+  WebSocketTransport(HubEndpoint& endpoint, Socket&& socket)
+      : endpoint_(endpoint), ws_(std::move(socket)) {}
 
   void run(http::request<http::string_body>&& request, HubEndpoint::Claim claim,
            std::string access_token) {
@@ -43,8 +54,8 @@ class WebSocketTransport final : public Transport,
           std::move(claim.token), ws_.get_executor(), claim.stateful);
     }
 
-    // The HTTP layer's deadlines end here; SignalR's keep-alive and client timeout take over.
-    beast::get_lowest_layer(ws_).expires_never();
+    // The HTTP layer's deadlines ended with its tcp_stream (accept_websocket); SignalR's
+    // keep-alive and client timeout take over.
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = endpoint_.options().close_timeout;  // opening and closing
     timeouts.idle_timeout = websocket::stream_base::none();
@@ -62,7 +73,9 @@ class WebSocketTransport final : public Transport,
     buffers_.clear();
     buffers_.reserve(records.size());
     for (const auto& record : records) buffers_.emplace_back(record->data(), record->size());
-    ws_.async_write(buffers_,
+    // A span, not the vector: Beast copies the buffer sequence in each layer of the write, and
+    // copying a vector allocates (a fifth of the fan-out's instructions went there).
+    ws_.async_write(std::span<const asio::const_buffer>(buffers_),
                     beast::bind_front_handler(&WebSocketTransport::on_write, shared_from_this()));
   }
 
@@ -84,7 +97,8 @@ class WebSocketTransport final : public Transport,
 
   void abort() override {
     if (finished_) return;
-    beast::get_lowest_layer(ws_).close();
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
     // Report on the next turn: the caller is inside HubConnection and must not see its
     // transport released under its feet.
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->finish(); });
@@ -151,7 +165,7 @@ class WebSocketTransport final : public Transport,
       spdlog::debug("signalr: {} websocket close: {}", endpoint_.path(), ec.message());
     }
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    ws_.next_layer().close(ignored);
     finish();
   }
 
@@ -162,7 +176,7 @@ class WebSocketTransport final : public Transport,
   }
 
   HubEndpoint& endpoint_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Socket> ws_;
   http::request<http::string_body> request_;
   std::string token_;
   std::shared_ptr<HubConnection> connection_;
@@ -204,8 +218,8 @@ std::optional<HttpReply> accept_websocket(const HubRoute& route, TransportReques
     auto& old_socket = stream.socket();
     const auto protocol = old_socket.local_endpoint(ec).protocol();
     const auto handle = ec ? -1 : old_socket.release(ec);
-    beast::tcp_stream moved(claim->resume->executor());
-    if (!ec) moved.socket().assign(protocol, handle, ec);
+    Socket moved(claim->resume->executor());
+    if (!ec) moved.assign(protocol, handle, ec);
     if (ec) {
       spdlog::debug("signalr: {} resume: cannot move the socket: {}", endpoint.path(), ec.message());
       auto connection = claim->resume;
@@ -216,7 +230,8 @@ std::optional<HttpReply> accept_websocket(const HubRoute& route, TransportReques
         ->run(std::move(request), std::move(*claim), std::move(params.access_token));
     return std::nullopt;
   }
-  std::make_shared<WebSocketTransport>(endpoint, std::move(stream))
+  // release_socket() also cancels the HTTP layer's pending deadline.
+  std::make_shared<WebSocketTransport>(endpoint, stream.release_socket())
       ->run(std::move(request), std::move(*claim), std::move(params.access_token));
   return std::nullopt;
 }
