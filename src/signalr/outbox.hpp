@@ -13,7 +13,7 @@
 #include <boost/container/deque.hpp>
 
 #include <cstddef>
-#include <list>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,23 +54,29 @@ class Outbox {
   /// Drops everything queued (used when closing).
   void clear() noexcept;
 
-  bool empty() const noexcept { return entries_.empty(); }
-  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return live_ == 0; }
+  std::size_t size() const noexcept { return live_; }
   std::size_t bytes() const noexcept { return bytes_; }
 
  private:
+  // A deque of entries, not a list: one allocation per block of entries instead of one per
+  // message (the fan-out's most frequent allocation). A conflated entry stays in place as a
+  // tombstone (record empty) until it reaches the front, so positions stay valid for by_key_.
   struct Entry {
-    SharedRecord record;
+    SharedRecord record;  // empty: superseded by a newer record with the same key
     std::string key;
     bool sequenced = false;
   };
-  using List = std::list<Entry>;
+
+  void compact();
 
   std::size_t max_messages_;
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
-  List entries_;
-  std::unordered_map<std::string, List::iterator> by_key_;  // keyed entries still queued
+  std::size_t live_ = 0;         // entries with a record
+  std::uint64_t first_index_ = 0;  // position of entries_.front() since the outbox began
+  boost::container::deque<Entry> entries_;
+  std::unordered_map<std::string, std::uint64_t> by_key_;  // key -> position of its live entry
 };
 
 }  // namespace scanhub::signalr
