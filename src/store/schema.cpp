@@ -13,7 +13,7 @@ namespace scanhub::store {
 namespace {
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<std::string_view, 2> kMigrations{
+constexpr std::array<std::string_view, 3> kMigrations{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     R"sql(
 CREATE TABLE libraries (
@@ -129,6 +129,81 @@ CREATE INDEX idx_jobs_claim ON jobs(type, priority, id) WHERE status = 'pending'
 CREATE INDEX idx_jobs_status_type ON jobs(status, type);
 CREATE INDEX idx_jobs_parent ON jobs(parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX idx_jobs_scan ON jobs(scan_id) WHERE scan_id IS NOT NULL;
+)sql",
+    // 3: movie libraries and local assets (issue 4 "Movie libraries", seed 002 phases 2 and 3).
+    // movies: one row per movie directory (Kodi: one movie per directory). Stream lists are
+    // JSON arrays (ffprobe's field names in camelCase), since nothing queries inside them.
+    // assets: content-addressed files of the asset cache, one row per SHA-256 however many
+    // items share the bytes. item_assets: which item has which local file (owner_kind names the
+    // table owner_id points into, so no foreign key; a trigger removes a movie's rows with it);
+    // sha256 stays NULL until a cache-asset job has cached the file.
+    R"sql(
+CREATE TABLE movies (
+  id                INTEGER PRIMARY KEY,
+  library_id        INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  directory         TEXT NOT NULL,
+  video_path        TEXT NOT NULL,
+  size              INTEGER NOT NULL,
+  mtime_ns          INTEGER NOT NULL,
+  title             TEXT NOT NULL,
+  original_title    TEXT,
+  sort_title        TEXT,
+  year              INTEGER,
+  premiered         TEXT,
+  plot              TEXT,
+  runtime_minutes   INTEGER,
+  genres            TEXT NOT NULL DEFAULT '[]',
+  tmdb_id           TEXT,
+  imdb_id           TEXT,
+  nfo_path          TEXT,
+  nfo_mtime_ns      INTEGER,
+  nfo_error         TEXT,
+  container         TEXT,
+  duration_ms       INTEGER,
+  bitrate           INTEGER,
+  video_codec       TEXT,
+  video_width       INTEGER,
+  video_height      INTEGER,
+  video_fps         REAL,
+  video_hdr         TEXT,
+  audio_streams     TEXT NOT NULL DEFAULT '[]',
+  subtitle_streams  TEXT NOT NULL DEFAULT '[]',
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  UNIQUE (library_id, directory)
+);
+CREATE INDEX idx_movies_tmdb ON movies(tmdb_id) WHERE tmdb_id IS NOT NULL;
+
+CREATE TABLE assets (
+  sha256         TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+  size           INTEGER NOT NULL,
+  cache_path     TEXT NOT NULL,
+  mime_type      TEXT,
+  extension      TEXT NOT NULL,
+  first_seen_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE item_assets (
+  id           INTEGER PRIMARY KEY,
+  owner_kind   TEXT NOT NULL CHECK (owner_kind IN ('movie', 'track', 'album')),
+  owner_id     INTEGER NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('poster', 'fanart', 'landscape', 'thumb',
+                 'clearlogo', 'clearart', 'banner', 'discart', 'keyart', 'extrafanart',
+                 'trailer', 'subtitle', 'album_art')),
+  source_path  TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  mtime_ns     INTEGER NOT NULL,
+  language     TEXT,
+  forced       INTEGER NOT NULL DEFAULT 0,
+  sha256       TEXT REFERENCES assets(sha256),
+  UNIQUE (owner_kind, owner_id, source_path)
+);
+CREATE INDEX idx_item_assets_sha256 ON item_assets(sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX idx_item_assets_uncached ON item_assets(id) WHERE sha256 IS NULL;
+
+CREATE TRIGGER movies_delete_item_assets AFTER DELETE ON movies BEGIN
+  DELETE FROM item_assets WHERE owner_kind = 'movie' AND owner_id = OLD.id;
+END;
 )sql",
 };
 

@@ -6,8 +6,10 @@
 // runs on the writer thread; work passed to read() runs on the calling thread.
 
 #include "lib/sqlite/database.hpp"
+#include "store/asset_store.hpp"
 #include "store/job_store.hpp"
 #include "store/library_store.hpp"
+#include "store/movie_store.hpp"
 #include "store/scan_store.hpp"
 #include "store/track_store.hpp"
 
@@ -32,6 +34,8 @@ struct Connection {
   ScanStore scans{db};
   TrackStore tracks{db};
   SqliteJobStore jobs{db};
+  MovieStore movies{db};
+  AssetStore assets{db};
 };
 
 class Store {
