@@ -194,7 +194,10 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
   movie.nfo_path = nfo_path;
   movie.nfo_mtime_ns = nfo_mtime_ns;
 
-  if (!options.skip_ffprobe) {
+  if (options.skip_ffprobe) {
+    result.keep_stored_streams =
+        stored && stored->video_path == video_path && stored->stamp == *stamp;
+  } else {
     // A disc folder's index file is no stream; its largest stream file stands for it.
     const std::string probed = files.disc ? files.disc_stream.value_or(*files.video) : *files.video;
     try {
@@ -263,7 +266,7 @@ void MovieDirectoryResult::apply(store::Connection& connection, std::optional<co
   if (movie) {
     if (movie->id == 0) {
       movie->id = connection.movies.insert(*movie, now);
-    } else if (!connection.movies.update(*movie, now)) {
+    } else if (!connection.movies.update(*movie, now, keep_stored_streams)) {
       // Deleted since the index was read (the library was rescanned meanwhile): insert again.
       movie->id = connection.movies.insert(*movie, now);
     }

@@ -61,6 +61,9 @@ struct MovieDirectoryResult {
   std::optional<core::Movie> movie;
   /// True when the stored movie was confirmed unchanged (nothing to write).
   bool unchanged = false;
+  /// The probe was skipped (skipFFprobe) and the video is the stored one: apply() keeps the
+  /// stored stream details instead of clearing them.
+  bool keep_stored_streams = false;
   /// A stored movie whose directory no longer holds a video: apply() deletes it.
   std::optional<core::MovieId> removed_movie;
 
@@ -90,8 +93,9 @@ struct MovieDirectoryResult {
 
 /// Scans `directory` (relative to `library_root`, '/'-separated) of movie library `library`.
 /// `stored` is the stored movie of that directory, if any (MovieStore::find_indexed or a
-/// load_index entry). Honours options.skip_ffprobe (no probe: streams absent, an unreadable
-/// video is not noticed) and options.skip_asset_discovery. `limits` bound the probe (its
+/// load_index entry). Honours options.skip_ffprobe (no probe: streams absent, or kept from the
+/// stored movie when its video is unchanged; an unreadable video is not noticed) and
+/// options.skip_asset_discovery (stored assets are left alone). `limits` bound the probe (its
 /// `cancelled` flag is the scan's). Never throws for bad input: every problem is an entry in
 /// `errors`; throws only std::bad_alloc.
 MovieDirectoryResult scan_movie_directory(const std::filesystem::path& library_root,

@@ -220,16 +220,28 @@ core::MovieId MovieStore::insert(const core::Movie& movie, core::TimePoint now) 
   return db_.last_insert_rowid();
 }
 
-bool MovieStore::update(const core::Movie& movie, core::TimePoint now) {
+bool MovieStore::update(const core::Movie& movie, core::TimePoint now, bool keep_streams) {
   if (!update_) {
+    // Parameters are numbered: 1..kFieldCount the fields, then updated_at, id, keep_streams.
+    constexpr int kFirstStreamColumn = 18;  // container
+    const std::string keep = "?" + std::to_string(kFieldCount + 3);
     std::string sql = "UPDATE movies SET ";
-    for (const char* column : kFieldColumns) sql += std::string(column) + " = ?, ";
-    sql += "updated_at = ? WHERE id = ?";
+    for (int i = 1; i <= kFieldCount; ++i) {
+      const std::string column = kFieldColumns[i - 1];
+      const std::string value = "?" + std::to_string(i);
+      sql += column + " = " +
+             (i >= kFirstStreamColumn ? "CASE WHEN " + keep + " THEN " + column + " ELSE " + value + " END"
+                                      : value) +
+             ", ";
+    }
+    sql += "updated_at = ?" + std::to_string(kFieldCount + 1) + " WHERE id = ?" +
+           std::to_string(kFieldCount + 2);
     update_.emplace(db_, sql);
   }
   sqlite::Statement::Scope scope(*update_);
   bind_fields(*update_, movie);
   update_->bind(kFieldCount + 1, core::format_iso8601(now)).bind(kFieldCount + 2, movie.id);
+  update_->bind(kFieldCount + 3, keep_streams ? 1 : 0);
   while (update_->step()) {
   }
   return db_.changes() > 0;

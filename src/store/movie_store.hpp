@@ -40,8 +40,10 @@ class MovieStore {
   /// Inserts `movie` (its id is ignored); returns the new id. Throws sqlite::Error with
   /// SQLITE_CONSTRAINT_UNIQUE when the library already has a movie in that directory.
   core::MovieId insert(const core::Movie& movie, core::TimePoint now);
-  /// Replaces every stored field of movie `movie.id` (created_at stays). False if none.
-  bool update(const core::Movie& movie, core::TimePoint now);
+  /// Replaces every stored field of movie `movie.id` (created_at stays). With `keep_streams`
+  /// the stored stream details stay as they are (a scan with skipFFprobe of a movie whose video
+  /// did not change). False if there is no such movie.
+  bool update(const core::Movie& movie, core::TimePoint now, bool keep_streams = false);
   /// Deletes the movie and (by trigger) its item_assets rows. False if none.
   bool remove(core::MovieId id);
 

@@ -422,3 +422,36 @@ TEST_F(MovieDirectoryScan, AVideoRemovedFromADirectoryRemovesItsMovieAndAssets) 
     EXPECT_EQ(s.column_int64(0), 0) << "no asset outlives its movie";
   });
 }
+
+TEST_F(MovieDirectoryScan, ASkipFFprobeRescanKeepsStreamsAndAssetsOfAnUnchangedVideo) {
+  scan_library();
+  const json::object* changed = nullptr;
+  for (const auto& value : movies()) {
+    if (value.at("nfoKind").as_string() == "valid") changed = &value.as_object();
+  }
+  ASSERT_NE(changed, nullptr);
+  const std::string directory(changed->at("directory").as_string());
+  const auto read_movie = [&] {
+    return store_->read([&](store::Connection& c) {
+      const auto index = c.movies.find_indexed(library_, directory);
+      return std::pair(*c.movies.get(index->id),
+                       c.assets.list_for_owner(core::AssetOwnerKind::movie, index->id));
+    });
+  };
+  const auto [before, assets_before] = read_movie();
+  ASSERT_TRUE(before.streams);
+  const fs::path nfo = root_ / std::string(changed->at("nfo").as_string());
+  std::ofstream(nfo, std::ios::trunc) << "<movie><title>Skipped Probe</title></movie>\n";
+  fs::last_write_time(nfo, fs::last_write_time(nfo) + std::chrono::seconds(5));
+
+  core::ScanOptions skip;
+  skip.skip_asset_discovery = true;
+  skip.skip_ffprobe = true;
+  const core::ScanId scan = scan_library(skip);
+  EXPECT_EQ(counters(scan).movies_updated, 1);
+  const auto [after, assets_after] = read_movie();
+  EXPECT_EQ(after.metadata.title, "Skipped Probe");
+  EXPECT_EQ(after.streams, before.streams);
+  EXPECT_EQ(assets_after, assets_before);
+  EXPECT_FALSE(assets_after.empty());
+}

@@ -175,3 +175,17 @@ TEST(AssetMimeTypes, ByExtension) {
   EXPECT_EQ(store::mime_type_for_extension(""), std::nullopt);
   EXPECT_EQ(store::mime_type_for_extension("exe"), std::nullopt);
 }
+
+TEST_F(MovieStoreTest, AnUpdateCanKeepTheStoredStreams) {
+  core::Movie movie = matrix(library_);
+  movie.id = c_.movies.insert(movie, core::Clock::now());
+  const auto streams = movie.streams;
+  movie.streams.reset();
+  movie.metadata.title = "Renamed";
+  EXPECT_TRUE(c_.movies.update(movie, core::Clock::now(), /*keep_streams=*/true));
+  auto stored = c_.movies.get(movie.id);
+  EXPECT_EQ(stored->metadata.title, "Renamed");
+  EXPECT_EQ(stored->streams, streams);
+  EXPECT_TRUE(c_.movies.update(movie, core::Clock::now()));
+  EXPECT_FALSE(c_.movies.get(movie.id)->streams);
+}
