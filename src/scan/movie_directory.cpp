@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -110,6 +111,12 @@ void discover_assets(MovieDirectoryResult& result, const fs::path& absolute,
   result.assets_discovered = true;
 }
 
+// Files of a directory that is no movie are no assets (make-library's "no-video" rule).
+void forget_assets(MovieDirectoryResult& result) {
+  result.assets.clear();
+  result.assets_discovered = false;
+}
+
 }  // namespace
 
 std::string_view to_string(MovieErrorKind kind) noexcept {
@@ -170,8 +177,21 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
     }
   }
 
+  // Assets are listed before deciding "unchanged": a new poster alone must reach the database
+  // (a watcher's rescan of the directory is for exactly that).
+  if (!options.skip_asset_discovery) discover_assets(result, absolute, files);
+  const auto same_assets = [&] {
+    if (!result.assets_discovered) return true;
+    if (result.assets.size() != stored->assets.size()) return false;
+    std::vector<std::pair<std::string, core::FileStamp>> found;
+    for (const auto& asset : result.assets) found.emplace_back(asset.source_path, asset.stamp);
+    std::sort(found.begin(), found.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return found == stored->assets;
+  };
   if (stored && stored->video_path == video_path && stored->stamp == *stamp &&
-      stored->nfo_path == nfo_path && stored->nfo_mtime_ns == nfo_mtime_ns) {
+      stored->nfo_path == nfo_path && stored->nfo_mtime_ns == nfo_mtime_ns && same_assets()) {
+    forget_assets(result);
     result.unchanged = true;
     result.counters.movies_found = 1;
     if (stored->nfo_error && nfo_path) {
@@ -182,6 +202,7 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
 
   if (stamp->size == 0) {
     add_error(result, video_path, MovieErrorKind::zero_byte, "the video file is empty");
+    forget_assets(result);
     return result;
   }
 
@@ -207,6 +228,7 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
     } catch (const std::exception& e) {
       // A stored movie stays as it was: the file may be mid-copy.
       add_error(result, join(directory, probed), MovieErrorKind::not_video, e.what());
+      forget_assets(result);
       return result;
     }
   }
@@ -222,8 +244,6 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
     }
   }
   movie.metadata = to_metadata(nfo, files, name);
-
-  if (!options.skip_asset_discovery) discover_assets(result, absolute, files);
 
   result.counters.movies_found = 1;
   (stored ? result.counters.movies_updated : result.counters.movies_new) = 1;

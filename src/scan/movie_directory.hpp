@@ -7,9 +7,9 @@
 // one call, so a directory-scan job can commit it with its completion (seed 002: counters and
 // results in one transaction, never counted twice).
 //
-// Incremental: a directory whose main video (same path, size and mtime) and .nfo (same path
-// and mtime) equal the stored movie's is not read again; it counts as found only. Changes to
-// assets alone (a new poster) are therefore seen only when the video or .nfo changes too.
+// Incremental: a directory whose main video (same path, size and mtime), .nfo (same path and
+// mtime) and asset files (same paths, sizes and mtimes) equal the stored movie's is not read
+// again (no nfo parse, no probe); it counts as found only. Any difference re-reads it whole.
 //
 // Thread-safety: scan_movie_directory and cache_movie_assets run on worker threads, many
 // directories at once; each result belongs to one thread at a time.

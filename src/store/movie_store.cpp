@@ -176,7 +176,8 @@ IndexedMovie read_indexed(const sqlite::Statement& s) {
                       {s.column_int64(2), s.column_int64(3)},
                       s.column_optional_string(4),
                       s.column_optional_int64(5),
-                      s.column_optional_string(6)};
+                      s.column_optional_string(6),
+                      {}};
 }
 
 constexpr const char* kSelectIndexed =
@@ -189,7 +190,22 @@ MovieIndex MovieStore::load_index(core::LibraryId library) {
   sqlite::Statement s(db_, kSelectIndexed);
   s.bind(1, library);
   MovieIndex index;
-  while (s.step()) index.emplace(s.column_string(7), read_indexed(s));
+  std::unordered_map<core::MovieId, IndexedMovie*> by_id;
+  while (s.step()) {
+    auto [it, inserted] = index.emplace(s.column_string(7), read_indexed(s));
+    by_id.emplace(it->second.id, &it->second);
+  }
+  sqlite::Statement assets(db_,
+                           "SELECT i.owner_id, i.source_path, i.size, i.mtime_ns FROM item_assets i "
+                           "JOIN movies m ON m.id = i.owner_id AND i.owner_kind = 'movie' "
+                           "WHERE m.library_id = ? ORDER BY i.owner_id, i.source_path");
+  assets.bind(1, library);
+  while (assets.step()) {
+    const auto found = by_id.find(assets.column_int64(0));
+    if (found == by_id.end()) continue;
+    found->second->assets.emplace_back(assets.column_string(1),
+                                       core::FileStamp{assets.column_int64(2), assets.column_int64(3)});
+  }
   return index;
 }
 
@@ -198,7 +214,16 @@ std::optional<IndexedMovie> MovieStore::find_indexed(core::LibraryId library,
   sqlite::Statement s(db_, std::string(kSelectIndexed) + " AND directory = ?");
   s.bind(1, library).bind(2, directory);
   if (!s.step()) return std::nullopt;
-  return read_indexed(s);
+  IndexedMovie movie = read_indexed(s);
+  sqlite::Statement assets(db_,
+                           "SELECT source_path, size, mtime_ns FROM item_assets "
+                           "WHERE owner_kind = 'movie' AND owner_id = ? ORDER BY source_path");
+  assets.bind(1, movie.id);
+  while (assets.step()) {
+    movie.assets.emplace_back(assets.column_string(0),
+                              core::FileStamp{assets.column_int64(1), assets.column_int64(2)});
+  }
+  return movie;
 }
 
 core::MovieId MovieStore::insert(const core::Movie& movie, core::TimePoint now) {

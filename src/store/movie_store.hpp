@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace scanhub::store {
@@ -23,6 +24,9 @@ struct IndexedMovie {
   std::optional<std::string> nfo_path;
   std::optional<std::int64_t> nfo_mtime_ns;
   std::optional<std::string> nfo_error;  ///< reported again for an unchanged directory
+  /// The movie's stored local assets as (source path, stamp), sorted by path: a directory
+  /// whose assets were added, removed or rewritten is not unchanged.
+  std::vector<std::pair<std::string, core::FileStamp>> assets;
 };
 
 /// directory (relative to the library root) -> stored movie.

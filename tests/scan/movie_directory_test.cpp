@@ -455,3 +455,44 @@ TEST_F(MovieDirectoryScan, ASkipFFprobeRescanKeepsStreamsAndAssetsOfAnUnchangedV
   EXPECT_EQ(assets_after, assets_before);
   EXPECT_FALSE(assets_after.empty());
 }
+
+TEST_F(MovieDirectoryScan, AnAddedOrRemovedAssetAloneUpdatesItsMovie) {
+  const core::ScanId first = scan_library();
+  scan::AssetCache cache(dir_ / "cache", {.sync = false});
+  cache_assets(cache, first);
+  // A movie with at least one asset loses its first one and gains a keyart.
+  const json::object* changed = nullptr;
+  for (const auto& value : movies()) {
+    if (!value.at("assets").as_array().empty() && value.at("video").as_string().ends_with(".mkv")) {
+      changed = &value.as_object();
+      break;
+    }
+  }
+  ASSERT_NE(changed, nullptr);
+  const std::string directory(changed->at("directory").as_string());
+  const std::string removed(changed->at("assets").as_array().front().at("path").as_string());
+  fs::remove(root_ / removed);
+  std::ofstream(root_ / directory / "keyart.png") << "not really a png, but an asset all the same";
+
+  const core::ScanId second = scan_library();
+  const core::ScanCounters n = counters(second);
+  EXPECT_EQ(n.movies_found, total("movies"));
+  EXPECT_EQ(n.movies_updated, 1);
+  EXPECT_EQ(n.assets_queued, 1) << "only the new file needs caching";
+  const auto assets = store_->read([&](store::Connection& c) {
+    return c.assets.list_for_owner(core::AssetOwnerKind::movie,
+                                   c.movies.find_indexed(library_, directory)->id);
+  });
+  ASSERT_EQ(assets.size(), changed->at("assets").as_array().size());
+  for (const auto& asset : assets) {
+    EXPECT_NE(asset.source_path, removed);
+    if (asset.source_path == directory + "/keyart.png") {
+      EXPECT_EQ(asset.kind, core::AssetKind::keyart);
+      EXPECT_FALSE(asset.sha256);
+    } else {
+      EXPECT_TRUE(asset.sha256) << asset.source_path;
+    }
+  }
+  // And the next scan finds it unchanged again.
+  EXPECT_EQ(counters(scan_library()).movies_updated, 0);
+}
