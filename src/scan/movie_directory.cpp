@@ -190,7 +190,8 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
     return found == stored->assets;
   };
   if (stored && stored->video_path == video_path && stored->stamp == *stamp &&
-      stored->nfo_path == nfo_path && stored->nfo_mtime_ns == nfo_mtime_ns && same_assets()) {
+      stored->nfo_path == nfo_path && stored->nfo_mtime_ns == nfo_mtime_ns && same_assets() &&
+      (stored->has_streams || options.skip_ffprobe)) {
     forget_assets(result);
     result.unchanged = true;
     result.counters.movies_found = 1;

@@ -9,7 +9,8 @@
 //
 // Incremental: a directory whose main video (same path, size and mtime), .nfo (same path and
 // mtime) and asset files (same paths, sizes and mtimes) equal the stored movie's is not read
-// again (no nfo parse, no probe); it counts as found only. Any difference re-reads it whole.
+// again (no nfo parse, no probe); it counts as found only. Any difference re-reads it whole, as
+// does a scan that probes a movie stored without streams (by a scan with skipFFprobe).
 //
 // Thread-safety: scan_movie_directory and cache_movie_assets run on worker threads, many
 // directories at once; each result belongs to one thread at a time.

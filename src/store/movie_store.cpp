@@ -170,19 +170,21 @@ core::Movie read_movie(const sqlite::Statement& s) {
 }
 
 IndexedMovie read_indexed(const sqlite::Statement& s) {
-  // Columns: id, video_path, size, mtime_ns, nfo_path, nfo_mtime_ns, nfo_error.
+  // Columns: id, video_path, size, mtime_ns, nfo_path, nfo_mtime_ns, nfo_error, directory,
+  // has_streams.
   return IndexedMovie{s.column_int64(0),
                       s.column_string(1),
                       {s.column_int64(2), s.column_int64(3)},
                       s.column_optional_string(4),
                       s.column_optional_int64(5),
                       s.column_optional_string(6),
+                      s.column_int64(8) != 0,
                       {}};
 }
 
 constexpr const char* kSelectIndexed =
-    "SELECT id, video_path, size, mtime_ns, nfo_path, nfo_mtime_ns, nfo_error, directory "
-    "FROM movies WHERE library_id = ?";
+    "SELECT id, video_path, size, mtime_ns, nfo_path, nfo_mtime_ns, nfo_error, directory, "
+    "container IS NOT NULL FROM movies WHERE library_id = ?";
 
 }  // namespace
 

@@ -24,6 +24,7 @@ struct IndexedMovie {
   std::optional<std::string> nfo_path;
   std::optional<std::int64_t> nfo_mtime_ns;
   std::optional<std::string> nfo_error;  ///< reported again for an unchanged directory
+  bool has_streams = false;  ///< false when stored by a scan with skipFFprobe
   /// The movie's stored local assets as (source path, stamp), sorted by path: a directory
   /// whose assets were added, removed or rewritten is not unchanged.
   std::vector<std::pair<std::string, core::FileStamp>> assets;

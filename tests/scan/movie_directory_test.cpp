@@ -404,6 +404,14 @@ TEST_F(MovieDirectoryScan, SkipOptionsAndInlineCaching) {
   }
   const auto movie = store_->read([&](store::Connection& c) { return c.movies.get(index->id); });
   ASSERT_TRUE(movie && movie->streams);
+
+  // A scan that probes reads again every movie stored without streams; the text file named
+  // .mkv is found out then, and its row stays (bad input loses nothing) with an error.
+  const core::ScanId probed = scan_library();
+  EXPECT_EQ(counters(probed).movies_found, total("movies"));
+  EXPECT_EQ(counters(probed).movies_updated, total("movies") - 1);
+  EXPECT_EQ(counters(probed).errors_count, total("errors"));
+  EXPECT_EQ(stored_errors(probed), manifest_errors());
 }
 
 TEST_F(MovieDirectoryScan, AVideoRemovedFromADirectoryRemovesItsMovieAndAssets) {

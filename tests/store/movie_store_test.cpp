@@ -96,6 +96,8 @@ TEST_F(MovieStoreTest, AMovieReadsBackAsWritten) {
   ASSERT_EQ(index.size(), 2u);
   EXPECT_EQ(index.at("The Matrix (1999)").stamp, movie.stamp);
   EXPECT_EQ(index.at("The Matrix (1999)").nfo_mtime_ns, movie.nfo_mtime_ns);
+  EXPECT_TRUE(index.at("The Matrix (1999)").has_streams);
+  EXPECT_FALSE(index.at("Other (2000)").has_streams);
   EXPECT_EQ(c_.movies.find_indexed(library_, "Other (2000)")->id, probed_nothing.id);
   EXPECT_FALSE(c_.movies.find_indexed(library_, "Missing (2001)"));
   EXPECT_EQ(c_.movies.count(library_), 2);
