@@ -25,6 +25,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,14 @@ enum class MovieErrorKind {
 
 /// "broken-nfo", "not-video", "zero-byte", "no-video", "unreadable", "cache-failed".
 std::string_view to_string(MovieErrorKind kind) noexcept;
+
+/// Thrown by scan_movie_directory when the scan's cancellation flag cut its work short; the
+/// result would be incomplete, so there is none (a job attempt ends without completing).
+class ScanCancelled : public std::runtime_error {
+ public:
+  explicit ScanCancelled(const std::string& directory)
+      : std::runtime_error("scan cancelled while reading " + directory) {}
+};
 
 struct MovieScanError {
   std::string path;  ///< relative to the library root (the directory itself for no-video)
@@ -98,7 +107,8 @@ struct MovieDirectoryResult {
 /// stored movie when its video is unchanged; an unreadable video is not noticed) and
 /// options.skip_asset_discovery (stored assets are left alone). `limits` bound the probe (its
 /// `cancelled` flag is the scan's). Never throws for bad input: every problem is an entry in
-/// `errors`; throws only std::bad_alloc.
+/// `errors`; throws ScanCancelled when `*limits.cancelled` stopped the probe, and
+/// std::bad_alloc.
 MovieDirectoryResult scan_movie_directory(const std::filesystem::path& library_root,
                                           core::LibraryId library, const std::string& directory,
                                           const store::IndexedMovie* stored,

@@ -23,6 +23,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <atomic>
 #include <thread>
 
 extern char** environ;
@@ -503,4 +504,17 @@ TEST_F(MovieDirectoryScan, AnAddedOrRemovedAssetAloneUpdatesItsMovie) {
   }
   // And the next scan finds it unchanged again.
   EXPECT_EQ(counters(scan_library()).movies_updated, 0);
+}
+
+TEST_F(MovieDirectoryScan, ACancelledProbeIsNoErrorOfTheFile) {
+  const std::string directory(movies().front().at("directory").as_string());
+  std::atomic<bool> cancelled{true};
+  av::ProbeLimits limits;
+  limits.cancelled = &cancelled;
+  EXPECT_THROW(scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits),
+               scan::ScanCancelled);
+  cancelled = false;
+  const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits);
+  EXPECT_TRUE(result.movie);
+  EXPECT_TRUE(result.errors.empty());
 }
