@@ -6,7 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <string_view>
 #include <unordered_set>
 
 namespace scanhub::scan {
@@ -15,6 +18,8 @@ struct ScanService::Running {
   core::ScanId id = 0;
   std::vector<core::Library> libraries;
   core::ScanOptions options;
+  std::vector<std::string> directories;  // the scope of an incremental scan (scoped only)
+  bool scoped = false;
   std::atomic<bool> cancelled{false};
   bool ended = false;  // guarded by ScanService::mutex_
   std::thread thread;
@@ -57,6 +62,109 @@ bool under_prefix(const std::string& path, const std::vector<std::string>& prefi
   });
 }
 
+std::string join_path(const std::string& directory, const std::string& relative) {
+  if (directory.empty()) return relative;
+  return relative.empty() ? directory : directory + "/" + relative;
+}
+
+// True when `path` is one of `directories` or below one ("" holds everything).
+bool in_scope(const std::string& path, const std::vector<std::string>& directories) {
+  return std::any_of(directories.begin(), directories.end(), [&](const std::string& d) {
+    return d.empty() || (path.size() > d.size() && path.compare(0, d.size(), d) == 0 &&
+                         path[d.size()] == '/');
+  });
+}
+
+// Checks and folds a scoped scan's directories: nested entries go into their ancestor, so no
+// directory is walked (and counted) twice.
+std::vector<std::string> fold_scope(std::vector<std::string> directories) {
+  for (std::string& d : directories) {
+    while (!d.empty() && d.back() == '/') d.pop_back();
+    if (!d.empty() && d.front() == '/') throw std::invalid_argument("scan directory is absolute: " + d);
+    for (std::size_t begin = 0; !d.empty() && begin <= d.size();) {
+      const std::size_t end = std::min(d.find('/', begin), d.size());
+      const std::string_view part(d.data() + begin, end - begin);
+      if (part.empty() || part == "." || part == "..") {
+        throw std::invalid_argument("scan directory must be relative to its library: " + d);
+      }
+      begin = end + 1;
+    }
+  }
+  std::sort(directories.begin(), directories.end());
+  directories.erase(std::unique(directories.begin(), directories.end()), directories.end());
+  std::vector<std::string> folded;
+  for (std::string& d : directories) {
+    // Sorted order puts an ancestor before its descendants ('/' sorts before letters, and a
+    // sibling like "a b" between "a" and "a/x" is no ancestor of "a/x").
+    if (!std::any_of(folded.begin(), folded.end(), [&](const std::string& kept) {
+          return kept.empty() || (d.size() > kept.size() && d.compare(0, kept.size(), kept) == 0 &&
+                                  d[kept.size()] == '/');
+        })) {
+      folded.push_back(std::move(d));
+    }
+  }
+  return folded;
+}
+
+// True when the full walk would never reach `directory`: a hidden or non-UTF-8 component, or a
+// `.scanignore` in an ancestor (one in `directory` itself is the walk's own rule).
+bool excluded_by_walk_rules(const std::string& root, const std::string& directory) {
+  std::string ancestor;
+  for (std::size_t begin = 0; begin < directory.size();) {
+    const std::size_t end = std::min(directory.find('/', begin), directory.size());
+    const std::string part = directory.substr(begin, end - begin);
+    if (part.front() == '.' || !core::is_valid_utf8(part)) return true;
+    std::error_code ec;
+    if (std::filesystem::exists(join_path(root, ancestor) + "/.scanignore", ec)) return true;
+    ancestor = join_path(ancestor, part);
+    begin = end + 1;
+  }
+  return false;
+}
+
+// The discovery walk of a scoped scan: each directory's subtree, with paths relative to the
+// library root. A directory that is gone holds nothing; one that cannot be read is an error
+// whose stored tracks are kept. Throws like walk_library when the library root is unusable.
+void walk_scope(const std::string& root, const std::vector<std::string>& directories,
+                const std::atomic<bool>& cancelled, const WalkCallbacks& callbacks) {
+  for (const std::string& directory : directories) {
+    if (directory.empty()) {
+      walk_library(root, cancelled, callbacks);
+      continue;
+    }
+    struct stat st {};
+    if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      // The library itself is gone (unmounted?): nothing under it may be removed.
+      throw std::filesystem::filesystem_error("cannot open library", root,
+                                              std::make_error_code(std::errc::no_such_file_or_directory));
+    }
+    if (excluded_by_walk_rules(root, directory)) continue;
+    WalkCallbacks scoped;
+    scoped.on_enter = [&](const std::string& relative) {
+      if (callbacks.on_enter) callbacks.on_enter(join_path(directory, relative));
+    };
+    scoped.on_directory = [&](DirectoryWork&& work) {
+      work.directory = join_path(directory, work.directory);
+      if (callbacks.on_directory) callbacks.on_directory(std::move(work));
+    };
+    scoped.on_error = [&](WalkError&& error) {
+      error.path = join_path(directory, error.path);
+      if (callbacks.on_error) callbacks.on_error(std::move(error));
+    };
+    try {
+      walk_library(root + "/" + directory, cancelled, scoped);
+    } catch (const std::filesystem::filesystem_error& e) {
+      const std::error_code code = e.code();
+      if (code == std::errc::no_such_file_or_directory || code == std::errc::not_a_directory) {
+        continue;  // removed (or replaced by a file) since the event: its tracks are gone
+      }
+      if (callbacks.on_error) {
+        callbacks.on_error({directory, std::string("cannot open directory: ") + code.message(), true});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ScanService::ScanService(store::Store& store, progress::ProgressTracker& tracker,
@@ -92,8 +200,14 @@ std::vector<core::ScanId> ScanService::fail_interrupted_scans() {
 
 ScanService::Started ScanService::start(const std::vector<core::Library>& libraries,
                                         core::ScanTrigger trigger,
-                                        const core::ScanOptions& options) {
+                                        const core::ScanOptions& options,
+                                        const std::vector<std::string>& directories) {
   if (libraries.empty()) throw std::invalid_argument("no library to scan");
+  const bool scoped = !directories.empty();
+  if (scoped && libraries.size() != 1) {
+    throw std::invalid_argument("an incremental scan of directories takes exactly one library");
+  }
+  std::vector<std::string> scope = scoped ? fold_scope(directories) : std::vector<std::string>{};
   std::lock_guard lock(mutex_);
   reap_finished();
   for (const auto& [id, running] : running_) {
@@ -104,7 +218,8 @@ ScanService::Started ScanService::start(const std::vector<core::Library>& librar
                                [&](const core::Library& l) { return l.id == library.id; });
     }
     if (overlap == 0) continue;
-    if (overlap == libraries.size() && overlap == running->libraries.size()) {
+    if (overlap == libraries.size() && overlap == running->libraries.size() && !scoped &&
+        !running->scoped) {
       return {id, true};
     }
     throw ScanConflict("scan " + std::to_string(id) + " is already scanning some of these libraries");
@@ -123,6 +238,8 @@ ScanService::Started ScanService::start(const std::vector<core::Library>& librar
   running->id = scan.id;
   running->libraries = libraries;
   running->options = options;
+  running->directories = std::move(scope);
+  running->scoped = scoped;
   running_[scan.id] = running;
   tracker_.start(scan);
   running->thread = std::thread([this, running] { run(*running); });
@@ -211,7 +328,11 @@ void ScanService::run(Running& running) {
         walk_errors.push_back({display_path(error.path), error.reason});
       };
       try {
-        walk_library(library.path, running.cancelled, callbacks);
+        if (running.scoped) {
+          walk_scope(library.path, running.directories, running.cancelled, callbacks);
+        } else {
+          walk_library(library.path, running.cancelled, callbacks);
+        }
       } catch (const std::filesystem::filesystem_error& e) {
         state.available = false;
         walk_errors.push_back({library.path, std::string("library unavailable, its tracks are kept: ") +
@@ -330,12 +451,13 @@ void ScanService::run(Running& running) {
     if (running.cancelled) throw core::ScanStatus::cancelled;
 
     // Removal: stored tracks not seen are gone, unless the walk could not tell (partial scan,
-    // unavailable library, unreadable directory).
+    // unavailable library, unreadable directory). A scoped scan judges only its own directories.
     core::ScanCounters removed;
     std::vector<core::TrackId> gone;
     for (const auto& state : libraries) {
       if (partial || !state.available) continue;
       for (const auto& [path, track] : state.index) {
+        if (running.scoped && !in_scope(path, running.directories)) continue;
         if (!state.seen.contains(track.id) && !under_prefix(path, state.kept_prefixes)) {
           gone.push_back(track.id);
         }
@@ -347,7 +469,8 @@ void ScanService::run(Running& running) {
       for (core::TrackId track : gone) c.tracks.remove(track);
       c.scans.add_counters(id, removed, "Completed", std::nullopt);
       for (const auto& state : libraries) {
-        if (state.available) c.libraries.set_last_scan(state.library.id, finished_at);
+        // A scoped scan saw part of the library: the library as a whole was not scanned.
+        if (state.available && !running.scoped) c.libraries.set_last_scan(state.library.id, finished_at);
       }
     });
     tracker_.update(id, [&](core::ScanSnapshot& s) { s.counters += removed; });

@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -59,8 +60,18 @@ class ScanService {
   /// Starts scanning `libraries` (music) in the background and returns once the scan exists in
   /// the database. Throws std::invalid_argument for an empty list, ScanConflict when some of the
   /// libraries are being scanned by another scan, sqlite::Error when the database fails.
+  ///
+  /// `directories` (issue 4, the file-system watcher): when not empty, an incremental scan of
+  /// just these directories of the ONE library given, each '/'-separated and relative to its
+  /// root ("" = the root), each with everything below it. Only they are walked; tracks under
+  /// them whose files are gone are removed; nothing outside them is touched. A directory that is
+  /// gone, hidden, or under a `.scanignore` holds nothing. Nested entries are folded into their
+  /// ancestor. Throws std::invalid_argument for more than one library or a path that is
+  /// absolute or has "", "." or ".." components. A scoped scan never joins a running scan
+  /// (already_running): any overlap with one throws ScanConflict.
   Started start(const std::vector<core::Library>& libraries, core::ScanTrigger trigger,
-                const core::ScanOptions& options = {});
+                const core::ScanOptions& options = {},
+                const std::vector<std::string>& directories = {});
 
   /// Asks scan `id` to stop; it ends as `cancelled` soon after. False when it is not running.
   bool cancel(core::ScanId id);
