@@ -15,6 +15,7 @@
 #include <taglib/oggflacfile.h>
 #include <taglib/opusfile.h>
 #include <taglib/tdebuglistener.h>
+#include <taglib/tfilestream.h>
 #include <taglib/tpropertymap.h>
 #include <taglib/vorbisfile.h>
 #include <taglib/wavfile.h>
@@ -102,7 +103,10 @@ TagLibReader::TagLibReader() {
 }
 
 core::TrackMetadata TagLibReader::read(const std::filesystem::path& path) const {
-  TagLib::FileRef ref(path.c_str(), true, TagLib::AudioProperties::Average);
+  // Read-only: TagLib opens files for writing by default, and closing such a file is an
+  // inotify IN_CLOSE_WRITE, so every read would look like a change to the watcher.
+  TagLib::FileStream stream(path.c_str(), /*openReadOnly=*/true);
+  TagLib::FileRef ref(&stream, true, TagLib::AudioProperties::Average);
   if (ref.isNull() || !ref.file()->isValid()) throw ReadError("not a recognized audio file");
   TagLib::File* file = ref.file();
   const TagLib::AudioProperties* properties = file->audioProperties();
