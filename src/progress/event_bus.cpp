@@ -16,9 +16,17 @@ EventBus::ListenerId EventBus::subscribe(Listener listener) {
   return id;
 }
 
+EventBus::ListenerId EventBus::subscribe_jobs(JobListener listener) {
+  std::lock_guard lock(mutex_);
+  const ListenerId id = next_id_++;
+  job_listeners_.emplace_back(id, std::move(listener));
+  return id;
+}
+
 void EventBus::unsubscribe(ListenerId id) {
   std::lock_guard lock(mutex_);
   std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
+  std::erase_if(job_listeners_, [id](const auto& entry) { return entry.first == id; });
 }
 
 void EventBus::publish(const Event& event) {
@@ -31,6 +39,18 @@ void EventBus::publish(const Event& event) {
     } catch (const std::exception& e) {
       // One broken listener must not starve the others of lifecycle events.
       spdlog::error("progress: listener {} threw: {}", id, e.what());
+    }
+  }
+}
+
+void EventBus::publish(const JobEvent& event) {
+  std::lock_guard lock(mutex_);
+  const auto listeners = job_listeners_;  // a listener may unsubscribe while we iterate
+  for (const auto& [id, listener] : listeners) {
+    try {
+      listener(event);
+    } catch (const std::exception& e) {
+      spdlog::error("progress: job listener {} threw: {}", id, e.what());
     }
   }
 }
