@@ -30,20 +30,46 @@ JobProgressHub::~JobProgressHub() { detach(); }
 
 void JobProgressHub::attach(signalr::HubContext& clients) {
   clients_ = &clients;
-  listener_ = tracker_.bus().subscribe([this](const progress::Event& event) {
-    for (auto& [group, m] : job_progress_hub_messages(event, core::Clock::now())) {
+  auto send = [this](std::vector<AddressedMessage> messages) {
+    for (auto& [group, m] : messages) {
       if (group.empty()) {
         clients_->send_all(m.target, std::move(m.arguments), {m.conflation_key});
       } else {
         clients_->send_group(group, m.target, std::move(m.arguments), {m.conflation_key});
       }
     }
+  };
+  listener_ = tracker_.bus().subscribe([send](const progress::Event& event) {
+    send(job_progress_hub_messages(event, core::Clock::now()));
+  });
+  job_listener_ = tracker_.bus().subscribe_jobs([send](const progress::JobEvent& event) {
+    send(job_progress_hub_messages(event, core::Clock::now()));
   });
 }
 
 void JobProgressHub::detach() {
   if (listener_) tracker_.bus().unsubscribe(*listener_);
+  if (job_listener_) tracker_.bus().unsubscribe(*job_listener_);
   listener_.reset();
+  job_listener_.reset();
+}
+
+std::optional<core::Job> JobProgressHub::find_queue_job(core::JobId id) {
+  return store_.read([&](store::Connection& c) { return c.jobs.get(id); });
+}
+
+void JobProgressHub::subscribe_to_queue_job(const signalr::CallerContext& caller, core::JobId id) {
+  // Read and join under the bus lock: a change that committed before the read is in the
+  // snapshot, and its event (published after its commit, under this lock) comes after it; so
+  // a subscriber misses nothing and never sees progress go backwards.
+  tracker_.bus().run_exclusive([&] {
+    clients_->add_to_group(caller.connection_id, job_group(progress::hub_job_id(id)));
+    const auto job = find_queue_job(id);
+    if (!job) return;
+    for (auto& m : job_progress_snapshot(*job, core::Clock::now())) {
+      clients_->send_connection(caller.connection_id, m.target, std::move(m.arguments));
+    }
+  });
 }
 
 std::optional<core::ScanSnapshot> JobProgressHub::find_job(std::string_view job_id) {
@@ -59,6 +85,10 @@ void JobProgressHub::send_error(const signalr::CallerContext& caller, std::strin
 }
 
 void JobProgressHub::subscribe_to_job(const signalr::CallerContext& caller, const std::string& job_id) {
+  if (const auto queue_id = progress::parse_hub_job_id(job_id)) {
+    subscribe_to_queue_job(caller, *queue_id);
+    return;
+  }
   const std::string group = job_group(job_id);
   const auto id = core::parse_id(job_id);
   if (!id) {
@@ -110,6 +140,14 @@ boost::json::value JobProgressHub::dispatch(const signalr::CallerContext& caller
   }
   if (same_method(target, "GetJobProgress")) {
     const std::string job_id = id_argument(arguments, "GetJobProgress", "jobId");
+    if (const auto queue_id = progress::parse_hub_job_id(job_id)) {
+      const auto job = find_queue_job(*queue_id);
+      if (!job) {
+        send_error(caller, "NOT_FOUND", "Job " + job_id + " not found");
+        return nullptr;
+      }
+      return job_progress_update(*job, core::Clock::now());
+    }
     const auto scan = find_job(job_id);
     if (!scan) {
       send_error(caller, "NOT_FOUND", "Job " + job_id + " not found");

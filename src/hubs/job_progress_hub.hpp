@@ -1,12 +1,14 @@
 #pragma once
 // Seed 004's JobProgressHub at /hubs/job-progress, as an adapter over the progress core. A
-// scan is a job here (hubs/job_progress_payloads.hpp: jobId = scan id, stages = phases).
+// scan is a job here (hubs/job_progress_payloads.hpp: jobId = scan id, stages = phases), and
+// so is a queue job, external jobs reported over HTTP among them (jobId "job-{id}": their
+// lifecycle events from the bus, EventBus::subscribe_jobs; their snapshot from the store).
 //
 // Methods (names case-insensitive, as in ASP.NET Core; ids are strings, numbers accepted):
 //   SubscribeToJob(jobId)        join group job-{jobId}; the job's current JobProgressUpdate
 //                                (and, for an ended job, JobCompleted/JobFailed) is sent first.
 //                                Any id may be joined (nothing is ever sent for an id that is
-//                                not a scan).
+//                                neither a scan nor "job-{queue job id}").
 //   UnsubscribeFromJob(jobId)    leave the group
 //   SubscribeToVideo(videoId)    join group video-{videoId}
 //   UnsubscribeFromVideo(videoId) leave it
@@ -54,6 +56,8 @@ class JobProgressHub : public signalr::Hub {
 
  private:
   std::optional<core::ScanSnapshot> find_job(std::string_view job_id);
+  std::optional<core::Job> find_queue_job(core::JobId id);
+  void subscribe_to_queue_job(const signalr::CallerContext& caller, core::JobId id);
   void subscribe_to_job(const signalr::CallerContext& caller, const std::string& job_id);
   boost::json::value dispatch(const signalr::CallerContext& caller, std::string_view target,
                               const boost::json::array& arguments);
@@ -63,6 +67,7 @@ class JobProgressHub : public signalr::Hub {
   progress::ProgressTracker& tracker_;
   store::Store& store_;
   std::optional<progress::EventBus::ListenerId> listener_;
+  std::optional<progress::EventBus::ListenerId> job_listener_;
 };
 
 }  // namespace scanhub::hubs

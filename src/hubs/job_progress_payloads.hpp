@@ -16,10 +16,21 @@
 // reached. It never decreases within a job.
 // A cancelled scan ends with JobProgressUpdate (status "Cancelled") and JobFailed (error
 // "Job cancelled"), so a client waiting for JobCompleted or JobFailed always gets an end.
+//
+// Queue jobs (progress/job_events.hpp; external jobs reported over HTTP among them) are jobs
+// here too, with jobId "job-{id}" (so group "job-job-{id}") since decimal ids name scans:
+// jobType = the external program's jobType (else the queue type), videoId = the external
+// job's videoId (else null), status "Pending" | "Running" | "Completed" | "Failed" |
+// "Cancelled", progress = seed 003's percentage floored to an integer 0-100 (100 once
+// completed), currentStage = seed 003's progress message, statusMessage = its detail (the
+// message when there is no detail), errorMessage = last_error, metadata = {current, total,
+// percentage, message, detail, attempts, maxAttempts, type, queueJobId}.
 
+#include "core/job.hpp"
 #include "core/scan.hpp"
 #include "hubs/progress_payloads.hpp"
 #include "progress/events.hpp"
+#include "progress/job_events.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -65,6 +76,33 @@ struct AddressedMessage {
 ///                    BroadcastNotification "JobCompleted" | "JobFailed" | "JobCancelled" to all
 std::vector<AddressedMessage> job_progress_hub_messages(const progress::Event& event,
                                                         core::TimePoint now);
+
+/// Queue jobs (see above).
+std::string_view job_status(core::JobStatus status) noexcept;
+int job_progress_percent(const core::Job& job) noexcept;
+boost::json::object job_progress_update(const core::Job& job, core::TimePoint now);
+/// JobCompleted: completedAt = finished_at; message = the final progress message, or
+/// "Job completed successfully".
+boost::json::object job_completed(const core::Job& job);
+/// JobFailed: error = last_error (or `error`), failedAt = finished_at (now when unknown).
+boost::json::object job_failed(const core::Job& job, core::TimePoint now);
+
+/// What JobProgressHub sends for a queue job `event`, in order:
+///   JobCreated, JobStarted  JobProgressUpdate to job-job-{id}; JobStarted of an external job
+///                           also BroadcastNotification "JobStarted" to all
+///   JobProgressed           JobProgressUpdate, conflation key "job-progress:job-{id}"
+///   JobCompleted            JobProgressUpdate, JobCompleted; external: BroadcastNotification
+///   JobFailed               JobProgressUpdate (status "Pending" while it will be retried, with
+///                           errorMessage); for good: then JobFailed, and for an external job
+///                           BroadcastNotification "JobFailed"
+///   JobsCancelled           JobFailed (error "Job cancelled") to each job-job-{id}
+///   QueueStatsChanged       nothing (seed 004 has no queue event)
+std::vector<AddressedMessage> job_progress_hub_messages(const progress::JobEvent& event,
+                                                        core::TimePoint now);
+
+/// What a subscriber to queue job `job` receives first: its JobProgressUpdate; for an ended
+/// job also JobCompleted or JobFailed.
+std::vector<HubMessage> job_progress_snapshot(const core::Job& job, core::TimePoint now);
 
 /// What a subscriber to `scan` receives first: its JobProgressUpdate; for an ended scan also
 /// JobCompleted or JobFailed.
