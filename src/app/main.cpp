@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--db", serve_options.database, "SQLite database file")->capture_default_str();
   serve->add_flag("--scan-on-start", serve_options.scan_on_start, "Scan every library once serving");
+  serve->add_flag("--watch,!--no-watch", serve_options.watch,
+                  "Watch the libraries (inotify) and scan changed directories")
+      ->capture_default_str();
   serve->add_option("--threads", serve_options.threads, "Network threads")->capture_default_str();
   serve->add_option("--workers", serve_options.workers, "Tag-reading threads (0 = one per core)");
   serve->add_option("--progress-interval", serve_options.progress_interval_ms,

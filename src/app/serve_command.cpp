@@ -10,6 +10,7 @@
 #include "hubs/job_progress_hub.hpp"
 #include "hubs/progress_hub.hpp"
 #include "media/tag_reader.hpp"
+#include "scan/library_watcher.hpp"
 #include "signalr/hub_host.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +19,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 namespace scanhub::app {
@@ -81,9 +83,35 @@ int run_serve_command(const ServeCommandOptions& options) {
     return 1;
   }
 
+  // Watches are in place before the server is announced, so a change made once it is cannot
+  // be missed. Failing to watch a library is a warning: serving goes on without it.
+  std::optional<scan::LibraryWatcher> watcher;
+  std::size_t watched_directories = 0;
+  if (options.watch) {
+    try {
+      watcher.emplace(scans);
+      auto all = store->read([](store::Connection& c) { return c.libraries.list(); });
+      for (const auto& library : all) {
+        if (library.type != core::LibraryType::music) continue;
+        try {
+          watcher->watch(library);
+        } catch (const std::exception& e) {
+          spdlog::warn("not watching library {}: {}", library.path, e.what());
+        }
+      }
+      for (const auto& status : watcher->status()) watched_directories += status.watched_directories;
+    } catch (const std::exception& e) {
+      spdlog::warn("file-system watcher unavailable: {}", e.what());
+      watcher.reset();
+    }
+  }
+
   const std::string host = options.address == "0.0.0.0" ? "localhost" : options.address;
   std::printf("scanhub: serving http://%s:%u/ (hub /hubs/progress, %zu librar%s)\n", host.c_str(),
               static_cast<unsigned>(server.port()), libraries.size(), libraries.size() == 1 ? "y" : "ies");
+  if (watcher) {
+    std::printf("scanhub: watching %zu directories for changes\n", watched_directories);
+  }
   if (options.scan_on_start && !libraries.empty()) {
     try {
       const auto started = scans.start(libraries, core::ScanTrigger::manual);
@@ -107,6 +135,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   for (unsigned i = 1; i < std::max(1u, options.threads); ++i) threads.emplace_back([&] { io.run(); });
   io.run();
   for (auto& thread : threads) thread.join();
+  watcher.reset();  // no new scans while stopping
   // Scans may still run and publish until `scans` is destroyed; the hubs must not see that.
   progress_hub->detach();
   indexer_hub->detach();

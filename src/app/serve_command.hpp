@@ -16,6 +16,9 @@ struct ServeCommandOptions {
   std::vector<std::string> libraries;  ///< registered as music libraries at start
   std::string database;
   bool scan_on_start = false;  ///< scan every library once the server listens
+  /// Watch every music library with inotify and scan changed directories (issue 4; the
+  /// scans' trigger is seed 001's FileSystemEvent). `--no-watch` turns it off.
+  bool watch = true;
   unsigned threads = 2;        ///< network threads
   unsigned workers = 0;        ///< tag-reading threads; 0 = one per core
   unsigned progress_interval_ms = 100;
