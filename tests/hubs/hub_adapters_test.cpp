@@ -185,4 +185,49 @@ TEST_F(IndexerHubTest, StartLibraryScanOfAnUnknownLibraryIsAnError) {
   EXPECT_FALSE(invoke(hub, "GetActiveScans", {1}).has_value());
 }
 
+TEST_F(JobProgressHubTest, QueueJobsAreJobsNamedJobDashId) {
+  hubs::JobProgressHub hub(tracker, store);
+  hub.attach(context);
+  core::NewJob external;
+  external.type = "external";
+  external.payload = R"({"jobType":"Transcription","videoId":"video-456","payload":null})";
+  core::JobId id = 0;
+  store.write_sync([&](store::Connection& c) {
+    id = c.jobs.enqueue(std::span(&external, 1), core::Clock::now()).front();
+  });
+  const std::string hub_id = "job-" + std::to_string(id);
+
+  // Subscribing joins job-job-{id} and sends the stored state first.
+  ASSERT_TRUE(invoke(hub, "SubscribeToJob", {hub_id}).has_value());
+  auto calls = context.take();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].kind + " " + calls[0].target, "join job-" + hub_id);
+  EXPECT_EQ(calls[1].target, "JobProgressUpdate");
+  EXPECT_EQ(std::string(calls[1].arguments[0].at("jobId").as_string()), hub_id);
+  EXPECT_EQ(calls[1].arguments[0].at("status"), "Pending");
+  EXPECT_EQ(calls[1].arguments[0].at("jobType"), "Transcription");
+  EXPECT_EQ(calls[1].arguments[0].at("videoId"), "video-456");
+
+  // A job event on the bus reaches the group; progress carries a conflation key.
+  core::Job job = *store.read([&](store::Connection& c) { return c.jobs.get(id); });
+  job.status = core::JobStatus::processing;
+  bus.publish(progress::JobEvent{progress::JobProgressed{job, {1, 4, 25.0, "Transcribing", ""}}});
+  calls = context.take();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].kind + " " + calls[0].address, "group job-" + hub_id);
+  EXPECT_EQ(calls[0].conflation_key, "job-progress:" + hub_id);
+  EXPECT_EQ(calls[0].arguments[0].at("progress"), 25);
+  EXPECT_EQ(calls[0].arguments[0].at("currentStage"), "Transcribing");
+
+  EXPECT_EQ(invoke(hub, "GetJobProgress", {hub_id}).value().at("status"), "Pending");
+  EXPECT_TRUE(invoke(hub, "GetJobProgress", {"job-999999"}).value().is_null());
+  calls = context.take();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].target, "Error");
+
+  hub.detach();
+  bus.publish(progress::JobEvent{progress::JobCompleted{job}});
+  EXPECT_TRUE(context.take().empty()) << "nothing after detach";
+}
+
 }  // namespace

@@ -136,4 +136,66 @@ TEST(JobProgressPayloads, GroupNames) {
   EXPECT_EQ(hubs::video_group("abc"), "video-abc");
 }
 
+core::Job queue_job(core::JobStatus status) {
+  core::Job job;
+  job.id = 123;
+  job.type = "external";
+  job.payload = R"({"jobType":"EmbeddingGeneration","videoId":null,"payload":{}})";
+  job.status = status;
+  job.attempts = 1;
+  job.max_attempts = 3;
+  job.progress = core::JobProgress{3, 5, 60.9, "Enriching metadata", "Fetching from TMDB"};
+  if (core::is_terminal(status)) job.finished_at = *core::parse_iso8601("2025-10-04T12:00:04Z");
+  return job;
+}
+
+TEST(QueueJobPayloads, JobProgressUpdateInSeed004sShape) {
+  const auto o = hubs::job_progress_update(queue_job(core::JobStatus::processing), kNow);
+  EXPECT_EQ(o.at("jobId"), "job-123");
+  EXPECT_TRUE(o.at("videoId").is_null());
+  EXPECT_EQ(o.at("jobType"), "EmbeddingGeneration");
+  EXPECT_EQ(o.at("status"), "Running");
+  EXPECT_EQ(o.at("progress"), 60);  // floored
+  EXPECT_EQ(o.at("currentStage"), "Enriching metadata");
+  EXPECT_EQ(o.at("statusMessage"), "Fetching from TMDB");
+  EXPECT_TRUE(o.at("errorMessage").is_null());
+  EXPECT_EQ(std::string(o.at("updatedAt").as_string()), core::format_iso8601(kNow));
+  EXPECT_EQ(o.at("metadata").at("maxAttempts"), 3);
+  EXPECT_EQ(hubs::job_progress_update(queue_job(core::JobStatus::completed), kNow).at("progress"), 100);
+  EXPECT_EQ(hubs::job_progress_update(queue_job(core::JobStatus::pending), kNow).at("status"), "Pending");
+}
+
+TEST(QueueJobPayloads, EventsMapToGroupMessagesInOrder) {
+  auto targets = [](const std::vector<hubs::AddressedMessage>& messages) {
+    std::vector<std::string> out;
+    for (const auto& m : messages) out.push_back((m.group.empty() ? "all " : m.group + " ") + m.message.target);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  const auto done = queue_job(core::JobStatus::completed);
+  EXPECT_EQ(targets(hubs::job_progress_hub_messages(progress::JobEvent{progress::JobCompleted{done}}, kNow)),
+            (V{"job-job-123 JobProgressUpdate", "job-job-123 JobCompleted", "all BroadcastNotification"}));
+
+  auto failed = queue_job(core::JobStatus::pending);
+  failed.last_error = "model not loaded";
+  const progress::JobFailed retry{failed, 1, 3, true, kNow, "model not loaded"};
+  const auto retry_messages = hubs::job_progress_hub_messages(progress::JobEvent{retry}, kNow);
+  EXPECT_EQ(targets(retry_messages), (V{"job-job-123 JobProgressUpdate"})) << "no end while it will be retried";
+  EXPECT_EQ(retry_messages[0].message.arguments[0].at("errorMessage"), "model not loaded");
+
+  failed.status = core::JobStatus::failed;
+  failed.finished_at = kNow;
+  const progress::JobFailed final_failure{failed, 3, 3, false, {}, "model not loaded"};
+  const auto end = hubs::job_progress_hub_messages(progress::JobEvent{final_failure}, kNow);
+  EXPECT_EQ(targets(end), (V{"job-job-123 JobProgressUpdate", "job-job-123 JobFailed", "all BroadcastNotification"}));
+  EXPECT_EQ(end[1].message.arguments[0].at("error"), "model not loaded");
+
+  auto internal = queue_job(core::JobStatus::completed);
+  internal.type = "directory-scan";
+  EXPECT_EQ(targets(hubs::job_progress_hub_messages(progress::JobEvent{progress::JobCompleted{internal}}, kNow)),
+            (V{"job-job-123 JobProgressUpdate", "job-job-123 JobCompleted"}))
+      << "queue-internal jobs are not announced to all";
+  EXPECT_TRUE(hubs::job_progress_hub_messages(progress::JobEvent{progress::QueueStatsChanged{}}, kNow).empty());
+}
+
 }  // namespace
