@@ -319,6 +319,63 @@ TEST_F(WatcherTest, AddedChangedAndRemovedFilesReachTheDatabase) {
   EXPECT_EQ(scan.counters.tracks_new, 1);
 }
 
+TEST_F(WatcherTest, ARenamedAlbumMovesItsTracksAndStaysWatched) {
+  scan::LibraryWatcher watcher(harness_.service, kFast);
+  watcher.watch(library_);
+  const std::size_t watched = watcher.status()[0].watched_directories;
+  const std::string album = album_of(0);
+  const std::string renamed = album + " (Remaster)";
+  std::size_t in_album = 0;
+  for (const auto& t : manifest_.tracks) in_album += fs::path(t.path).parent_path() == album;
+  fs::rename(file(album), file(renamed));
+  const std::string moved = renamed + "/" + fs::path(track_path(0)).filename().string();
+  ASSERT_TRUE(eventually([&] {
+    const auto t = tracks_by_path();
+    return t.contains(moved) && !t.contains(track_path(0));
+  }));
+  ASSERT_TRUE(settled(watcher));
+  core::ScanCounters sum;
+  for (const auto& s : watcher_scans()) sum += s.counters;
+  EXPECT_EQ(sum.tracks_removed, static_cast<std::int64_t>(in_album));
+  EXPECT_EQ(sum.tracks_new, static_cast<std::int64_t>(in_album));
+  EXPECT_EQ(watcher.status()[0].watched_directories, watched);  // the old watch went, the new came
+
+  // The renamed album's watch reports its own changes.
+  fs::remove(file(moved));
+  EXPECT_TRUE(eventually([&] { return !tracks_by_path().contains(moved); }));
+}
+
+TEST_F(WatcherTest, AScanignoreHidesAnAlbumAndItsRemovalBringsItBack) {
+  scan::LibraryWatcher watcher(harness_.service, kFast);
+  watcher.watch(library_);
+  const std::string album = album_of(0);
+  std::size_t in_album = 0;
+  for (const auto& t : manifest_.tracks) in_album += fs::path(t.path).parent_path() == album;
+  std::ofstream(file(album + "/.scanignore")).put('\n');
+  ASSERT_TRUE(eventually([&] { return tracks_by_path().size() == 24 - in_album; }));
+  ASSERT_TRUE(settled(watcher));
+  // Ignored: its files changing starts nothing.
+  const std::size_t scans = watcher.status()[0].scans_started;
+  fs::remove(file(track_path(0)));
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(watcher.status()[0].scans_started, scans);
+
+  fs::remove(file(album + "/.scanignore"));
+  ASSERT_TRUE(eventually([&] { return tracks_by_path().size() == 24 - 1; }));
+  EXPECT_FALSE(tracks_by_path().contains(track_path(0)));
+}
+
+TEST_F(WatcherTest, AnUnwatchedLibraryStartsNoScan) {
+  scan::LibraryWatcher watcher(harness_.service, kFast);
+  watcher.watch(library_);
+  EXPECT_TRUE(watcher.unwatch(library_.id));
+  EXPECT_FALSE(watcher.unwatch(library_.id));
+  fs::remove(file(track_path(0)));
+  std::this_thread::sleep_for(600ms);
+  EXPECT_TRUE(watcher.status().empty());
+  EXPECT_TRUE(watcher_scans().empty());
+}
+
 TEST_F(WatcherTest, HiddenDirectoriesAndOtherFilesStartNoScan) {
   scan::LibraryWatcher watcher(harness_.service, kFast);
   watcher.watch(library_);
