@@ -138,6 +138,7 @@ struct LibraryWatcher::Watched {
   std::unordered_map<int, std::string> paths;   // watch descriptor -> directory (relative)
   std::unordered_set<int> ignored;              // watched only for their .scanignore going away
   std::size_t unwatched = 0;
+  int last_error = 0;  // errno of the last watch that could not be added
   bool limit_reported = false;
   std::uint64_t scans_started = 0;
   std::uint64_t overflows = 0;
@@ -190,9 +191,9 @@ void LibraryWatcher::watch(const core::Library& library) {
   Watched& w = *it->second;
   add_tree(w, "");
   if (w.paths.empty()) {
+    const int e = w.last_error != 0 ? w.last_error : ENOENT;
     libraries_.erase(it);
-    throw std::system_error(std::make_error_code(std::errc::no_such_file_or_directory),
-                            "cannot watch " + library.path);
+    throw std::system_error(e, std::generic_category(), "cannot watch " + library.path);
   }
   spdlog::info("watcher: library {} ({}): {} directories watched", library.id, library.path,
                w.paths.size());
@@ -247,6 +248,7 @@ void LibraryWatcher::add_tree(Watched& w, const std::string& relative, int depth
   }
   if (wd < 0) {
     const int e = errno;
+    w.last_error = e;
     if (e == ENOSPC) {
       ++w.unwatched;
       if (!w.limit_reported) {

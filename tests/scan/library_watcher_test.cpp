@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -414,6 +415,16 @@ TEST_F(WatcherTest, TheWatchLimitDegradesWithoutFailing) {
   ASSERT_EQ(status.size(), 1u);
   EXPECT_EQ(status[0].watched_directories, 2u);
   EXPECT_GE(status[0].unwatched_directories, 1u);
+  // A library whose root finds the limit reached cannot be watched, and says why.
+  core::Library second = library_;
+  second.id = library_.id + 1;
+  try {
+    watcher.watch(second);
+    ADD_FAILURE() << "watched past the limit";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), ENOSPC) << e.what();
+  }
+  EXPECT_EQ(watcher.status().size(), 1u);
   // The root is watched: a change there still triggers a scan.
   const std::string ext = fs::path(track_path(0)).extension().string();
   fs::copy_file(file(track_path(0)), file("At the root" + ext));
