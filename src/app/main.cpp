@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   double client_timeout_s = seconds_of(hub.client_timeout);
   double handshake_timeout_s = seconds_of(hub.handshake_timeout);
   double reconnect_grace_s = seconds_of(hub.reconnect_grace_period);
+  double send_timeout_s = seconds_of(hub.transport_send_timeout);
   const std::string kHubGroup = "SignalR hubs";
   serve->add_option("--keep-alive-interval", keep_alive_s,
                     "Seconds without a message to a client before a Ping (KeepAliveInterval)")
@@ -102,6 +103,10 @@ int main(int argc, char** argv) {
   serve->add_flag("--stateful-reconnect,!--no-stateful-reconnect", hub.allow_stateful_reconnect,
                   "Offer stateful reconnect to clients that ask (AllowStatefulReconnects)")
       ->capture_default_str()->group(kHubGroup);
+  serve->add_option("--transport-send-timeout", send_timeout_s,
+                    "Seconds a write to a client may take before it is closed as too slow "
+                    "(TransportSendTimeout)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
   serve->add_option("--reconnect-grace", reconnect_grace_s,
                     "Seconds a stateful connection is kept for its client to reconnect")
       ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
@@ -115,6 +120,7 @@ int main(int argc, char** argv) {
   hub.client_timeout = milliseconds_of(client_timeout_s);
   hub.handshake_timeout = milliseconds_of(handshake_timeout_s);
   hub.reconnect_grace_period = milliseconds_of(reconnect_grace_s);
+  hub.transport_send_timeout = milliseconds_of(send_timeout_s);
   if (*serve && hub.client_timeout <= hub.keep_alive_interval) {
     // As ASP.NET Core advises (ClientTimeoutInterval twice KeepAliveInterval): a client pinging
     // at the keep-alive rate must not time out between two pings.

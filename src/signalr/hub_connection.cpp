@@ -406,7 +406,7 @@ void HubConnection::maybe_write() {
     }
   }
   writing_ = true;
-  last_send_ = Clock::now();
+  last_send_ = write_started_ = Clock::now();
   transport_->send(in_flight_);
 }
 
@@ -573,6 +573,9 @@ void HubConnection::arm_timer() {
     case State::kOpen:
       when = last_send_ + options.keep_alive_interval;
       if (!receive_suspended_) when = std::min(when, last_receive_ + options.client_timeout);
+      // Not re-armed per write (that would cost a timer operation per message): a write
+      // started after this checks in at the keep-alive tick or this deadline, whichever is first.
+      when = std::min(when, last_send_ + options.transport_send_timeout);
       break;
     default:
       return;
@@ -611,6 +614,15 @@ void HubConnection::on_timer() {
       }
       break;
     case State::kOpen:
+      if (writing_ && now >= write_started_ + options.transport_send_timeout) {
+        // ASP.NET Core's TransportSendTimeout: the client took nothing for this long.
+        endpoint_.counters().slow_connections_closed.fetch_add(1, kRelaxed);
+        spdlog::warn("signalr: {} closing {}: a write did not complete in {} ms", endpoint_.path(),
+                     id(), options.transport_send_timeout.count());
+        close_with("Connection closed: the client did not keep up with the messages sent to it.",
+                   true, /*keep_queued=*/false, "send timeout");
+        return;
+      }
       if (!receive_suspended_ && now >= last_receive_ + options.client_timeout) {
         close_with("Server timeout elapsed without receiving a message from the client.", false,
                    false, "client timeout");

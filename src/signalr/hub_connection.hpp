@@ -161,6 +161,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
 
   Clock::time_point last_receive_{};
   Clock::time_point last_send_{};
+  Clock::time_point write_started_{};  // of the write in flight (writing_)
   Clock::time_point deadline_{};  // handshake, close or grace deadline, by state
 };
 

@@ -17,6 +17,10 @@ struct HubOptions {
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(15)};
   /// A negotiated connection id must be claimed by a transport within this time.
   std::chrono::milliseconds negotiate_timeout{std::chrono::seconds(30)};
+  /// A write to a client that has not completed after this long closes the connection as a
+  /// slow consumer (ASP.NET Core's TransportSendTimeout, 10 s): a client that stopped reading
+  /// is let go even when conflation keeps its outbox small.
+  std::chrono::milliseconds transport_send_timeout{std::chrono::seconds(10)};
   /// After the server starts closing a connection (Close message, then close frame), the
   /// socket is aborted when the peer has not finished the close within this time.
   std::chrono::milliseconds close_timeout{std::chrono::seconds(5)};

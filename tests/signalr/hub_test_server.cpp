@@ -6,7 +6,7 @@
 // Flags: --port N (0) --address A (127.0.0.1) --threads N (2) --keep-alive-ms --client-timeout-ms
 //        --handshake-timeout-ms --close-timeout-ms --max-message-size --outbox-max-messages
 //        --max-pending-invocations --body-limit --long-poll-timeout-ms --cors-origin ORIGIN (repeatable)
-//        --reconnect-grace-ms --stateful-buffer-bytes --no-stateful-reconnect
+//        --reconnect-grace-ms --stateful-buffer-bytes --no-stateful-reconnect --send-timeout-ms
 //        --web-root DIR --no-stdin --log-level LEVEL (warn)
 #include "http/json_response.hpp"
 #include "http/router.hpp"
@@ -76,6 +76,7 @@ Flags parse_flags(int argc, char** argv) {
     else if (name == "--reconnect-grace-ms") flags.hub.reconnect_grace_period = ms();
     else if (name == "--stateful-buffer-bytes") flags.hub.stateful_reconnect_buffer_size = std::stoul(value());
     else if (name == "--no-stateful-reconnect") flags.hub.allow_stateful_reconnect = false;
+    else if (name == "--send-timeout-ms") flags.hub.transport_send_timeout = ms();
     else if (name == "--cors-origin") flags.server.cors_origins.push_back(value());
     else if (name == "--web-root") flags.server.web_root = value();
     else if (name == "--no-stdin") flags.watch_stdin = false;
