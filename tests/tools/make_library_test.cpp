@@ -1,16 +1,11 @@
 // Tests for tools/make-library: runs it for 60 tracks into a temporary directory, then checks
 // its manifest against the files on disk, using ffprobe (not TagLib, which the tool writes
 // with) for tags, codec, sample rate, channels and duration.
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -22,10 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "run_command.hpp"
+
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
-
-extern char** environ;
 
 namespace {
 
@@ -36,47 +31,9 @@ constexpr int kTracks = 60;
 constexpr int kSeed = 3;
 constexpr double kDurationToleranceMs = 50.0;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// Runs argv without a shell (paths hold spaces, emoji and non-UTF-8 bytes); output goes to
-// files in `scratch`, so concurrent runs need no pipes.
-RunResult run(const std::vector<std::string>& argv, const fs::path& scratch) {
-  static std::atomic<int> counter{0};
-  const int id = counter++;
-  const fs::path out = scratch / ("out-" + std::to_string(id));
-  const fs::path err = scratch / ("err-" + std::to_string(id));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  RunResult result;
-  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  result.out = read_file(out);
-  result.err = read_file(err);
-  return result;
-}
+using scanhub::tests::read_file;
+using scanhub::tests::run;
+using scanhub::tests::RunResult;
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),

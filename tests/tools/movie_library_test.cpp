@@ -2,15 +2,10 @@
 // checks the manifest against the files on disk with tools independent of the generator:
 // ffprobe for stream details, sha256sum for asset hashes, pugixml for the .nfo files, and a
 // directory walk for the file set.
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -20,11 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "run_command.hpp"
+
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 #include <pugixml.hpp>
-
-extern char** environ;
 
 namespace {
 
@@ -34,47 +29,9 @@ namespace json = boost::json;
 constexpr int kMovies = 40;
 constexpr int kSeed = 5;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// Runs argv without a shell (paths hold spaces, '#', '%', ':' and non-ASCII letters); output
-// goes to files in `scratch`, so concurrent runs need no pipes.
-RunResult run(const std::vector<std::string>& argv, const fs::path& scratch) {
-  static std::atomic<int> counter{0};
-  const int id = counter++;
-  const fs::path out = scratch / ("out-" + std::to_string(id));
-  const fs::path err = scratch / ("err-" + std::to_string(id));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  RunResult result;
-  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  result.out = read_file(out);
-  result.err = read_file(err);
-  return result;
-}
+using scanhub::tests::read_file;
+using scanhub::tests::run;
+using scanhub::tests::RunResult;
 
 std::string str(const json::value& value) {
   return std::string(value.as_string());
