@@ -42,8 +42,11 @@ boost::json::object scan_json(const core::ScanSnapshot& scan) {
   o["moviesUpdated"] = c.movies_updated;
   o["assetsQueued"] = c.assets_queued;
   o["assetsCached"] = c.assets_cached;
+  o["assetsFailed"] = c.assets_failed;
   o["enrichmentQueued"] = c.enrichment_queued;
   o["enrichmentCompleted"] = c.enrichment_completed;
+  o["enrichmentSkipped"] = c.enrichment_skipped;
+  o["enrichmentFailed"] = c.enrichment_failed;
   o["errorsCount"] = c.errors_count;
   o["lastError"] = text_or_null(scan.last_error);
   o["failure"] = text_or_null(scan.failure);

@@ -126,6 +126,9 @@ ScanCounters& ScanCounters::operator+=(const ScanCounters& d) noexcept {
   enrichment_queued += d.enrichment_queued;
   enrichment_completed += d.enrichment_completed;
   errors_count += d.errors_count;
+  assets_failed += d.assets_failed;
+  enrichment_skipped += d.enrichment_skipped;
+  enrichment_failed += d.enrichment_failed;
   return *this;
 }
 
@@ -137,9 +140,10 @@ PhaseProgress phase_progress(const ScanSnapshot& scan) noexcept {
     case ScanStatus::scanning:
       return {c.directories_scanned, c.directories_total};
     case ScanStatus::caching:
-      return {c.assets_cached, c.assets_queued};
+      return {c.assets_cached + c.assets_failed, c.assets_queued};
     case ScanStatus::enriching:
-      return {c.enrichment_completed, c.enrichment_queued};
+      return {c.enrichment_completed + c.enrichment_skipped + c.enrichment_failed,
+              c.enrichment_queued};
     default:
       return {c.directories_scanned, c.directories_total};
   }

@@ -68,6 +68,13 @@ struct ScanCounters {
   std::int64_t enrichment_queued = 0;
   std::int64_t enrichment_completed = 0;
   std::int64_t errors_count = 0;
+  /// Units of work that ended without their result (migration 4): a cache-asset job that
+  /// failed for good, an enrichment job that failed for good or an item its enricher skipped
+  /// (e.g. a track shorter than the embedding model's minimum). A phase ends when
+  /// done + failed (+ skipped) reaches queued.
+  std::int64_t assets_failed = 0;
+  std::int64_t enrichment_skipped = 0;
+  std::int64_t enrichment_failed = 0;
 
   ScanCounters& operator+=(const ScanCounters& delta) noexcept;
   bool operator==(const ScanCounters&) const = default;

@@ -9,7 +9,8 @@ constexpr const char* kSelect =
     "tracks_found, tracks_new, tracks_updated, tracks_removed, movies_found, movies_new, "
     "movies_updated, assets_queued, assets_cached, enrichment_queued, enrichment_completed, "
     "errors_count, last_error, failure, current_operation, options, started_at, "
-    "discovery_completed_at, scanning_completed_at, caching_completed_at, completed_at "
+    "discovery_completed_at, scanning_completed_at, caching_completed_at, completed_at, "
+    "assets_failed, enrichment_skipped, enrichment_failed "
     "FROM scans ";
 
 std::optional<core::TimePoint> optional_time(const sqlite::Statement& s, int column) {
@@ -43,6 +44,9 @@ core::ScanSnapshot read_scan(const sqlite::Statement& s) {
   scan.times.scanning_completed_at = optional_time(s, 24);
   scan.times.caching_completed_at = optional_time(s, 25);
   scan.times.completed_at = optional_time(s, 26);
+  c.assets_failed = s.column_int64(27);
+  c.enrichment_skipped = s.column_int64(28);
+  c.enrichment_failed = s.column_int64(29);
   return scan;
 }
 
@@ -126,7 +130,8 @@ void ScanStore::add_counters(core::ScanId id, const core::ScanCounters& d,
         "assets_queued = assets_queued + ?, assets_cached = assets_cached + ?, "
         "enrichment_queued = enrichment_queued + ?, "
         "enrichment_completed = enrichment_completed + ?, errors_count = errors_count + ?, "
-        "current_operation = ?, last_error = COALESCE(?, last_error) WHERE id = ?");
+        "assets_failed = assets_failed + ?, enrichment_skipped = enrichment_skipped + ?, "
+        "enrichment_failed = enrichment_failed + ?, current_operation = ?, last_error = COALESCE(?, last_error) WHERE id = ?");
   }
   auto& s = *add_counters_;
   sqlite::Statement::Scope scope(s);
@@ -134,7 +139,8 @@ void ScanStore::add_counters(core::ScanId id, const core::ScanCounters& d,
                                  d.tracks_found,       d.tracks_new,          d.tracks_updated,
                                  d.tracks_removed,     d.movies_found,        d.movies_new,
                                  d.movies_updated,     d.assets_queued,       d.assets_cached,
-                                 d.enrichment_queued,  d.enrichment_completed, d.errors_count};
+                                 d.enrichment_queued,  d.enrichment_completed, d.errors_count,
+                                 d.assets_failed,      d.enrichment_skipped,  d.enrichment_failed};
   int index = 1;
   for (std::int64_t value : values) s.bind(index++, value);
   s.bind(index, current_operation);

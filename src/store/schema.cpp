@@ -13,7 +13,7 @@ namespace scanhub::store {
 namespace {
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<std::string_view, 3> kMigrations{
+constexpr std::array<std::string_view, 4> kMigrations{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     R"sql(
 CREATE TABLE libraries (
@@ -204,6 +204,15 @@ CREATE INDEX idx_item_assets_uncached ON item_assets(id) WHERE sha256 IS NULL;
 CREATE TRIGGER movies_delete_item_assets AFTER DELETE ON movies BEGIN
   DELETE FROM item_assets WHERE owner_kind = 'movie' AND owner_id = OLD.id;
 END;
+)sql",
+    // 4: the scan as a tree of jobs (issue 4 items 2 and 3). A phase ends when every unit of
+    // work it emitted is done, however it ended: a cache-asset or enrichment job that failed for
+    // good, or an item an enricher skipped, is counted here so that
+    // cached + failed = queued (and completed + skipped + failed = queued) closes the phase.
+    R"sql(
+ALTER TABLE scans ADD COLUMN assets_failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scans ADD COLUMN enrichment_skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scans ADD COLUMN enrichment_failed INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
