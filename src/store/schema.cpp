@@ -13,7 +13,7 @@ namespace scanhub::store {
 namespace {
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<std::string_view, 4> kMigrations{
+constexpr std::array<std::string_view, 5> kMigrations{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     R"sql(
 CREATE TABLE libraries (
@@ -213,6 +213,21 @@ END;
 ALTER TABLE scans ADD COLUMN assets_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE scans ADD COLUMN enrichment_skipped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE scans ADD COLUMN enrichment_failed INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 5: audio embeddings (issue 5 item 3; store/embedding_store.hpp). One vector per track and
+    // model: float32 little-endian, 4 x dimension bytes; version says which variant of the model
+    // made it (a newer version recomputes). Gone with its track.
+    R"sql(
+CREATE TABLE track_embeddings (
+  track_id    INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+  model       TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  dimension   INTEGER NOT NULL CHECK (dimension > 0),
+  vector      BLOB NOT NULL CHECK (length(vector) = 4 * dimension),
+  created_at  TEXT NOT NULL,
+  PRIMARY KEY (track_id, model)
+);
+CREATE INDEX idx_track_embeddings_model ON track_embeddings(model, version);
 )sql",
 };
 

@@ -7,6 +7,7 @@
 
 #include "lib/sqlite/database.hpp"
 #include "store/asset_store.hpp"
+#include "store/embedding_store.hpp"
 #include "store/job_store.hpp"
 #include "store/library_store.hpp"
 #include "store/movie_store.hpp"
@@ -36,6 +37,7 @@ struct Connection {
   SqliteJobStore jobs{db};
   MovieStore movies{db};
   AssetStore assets{db};
+  EmbeddingStore embeddings{db};
 };
 
 class Store {

@@ -1,0 +1,73 @@
+#pragma once
+// The audio-embedding enricher (issue 5 items 1 and 2; seed 000's "Embedding generation
+// phase", seed 001's EmbeddingJob): one job of type "audio-embedding" per track of a music
+// library that has no vector of the configured model and version (or an older one than the
+// track's file). Each job decodes the track in-process and computes the built-in mel-statistics
+// vector (embed/mel_statistics.hpp), or runs the configured external model's command
+// (embed/external_model.hpp), and stores the unit-length vector in the job's completion
+// transaction (store::EmbeddingStore::put).
+//
+// Seed 000's rules: a track whose container says it is shorter than 60 s or longer than 15 min
+// is skipped (EnrichmentResult::skipped, reason "too short: 12.3 s, under 60 s"), both limits
+// configurable, decided before decoding; a container without a duration is decided on the
+// decoded length. At most concurrency() jobs run at once: one per core for the built-in model,
+// seed 000's 10 for an external command. A silent track (no vector direction) is skipped too.
+//
+// Failures: a file that is gone, not media, or has no audio stream or no decoder is a
+// queue::PermanentJobError (another attempt cannot fix it); decoding errors, external command
+// failures (timeout, non-zero exit, malformed output) are std::runtime_error with the reason,
+// retried up to max_attempts. A cancelled job (stop token) throws within one packet or 50 ms.
+//
+// Thread-safety: as scan::Enricher; the built-in model keeps one MelStatistics per thread.
+//
+// Wiring (the lead's): construct with `embed::EmbeddingEnricher enricher(options)` and give it
+// to the scan pipeline's enricher registry; nothing here touches ScanService.
+
+#include "embed/external_model.hpp"
+#include "scan/enricher.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace scanhub::embed {
+
+inline constexpr std::string_view kAudioEmbeddingJobType = "audio-embedding";
+
+struct EmbeddingOptions {
+  std::chrono::milliseconds min_duration{60'000};   ///< seed 000: "case < 60" seconds
+  std::chrono::milliseconds max_duration{900'000};  ///< seed 000: "case > 60 * 15" seconds
+  /// nullopt: the built-in mel-statistics model. Otherwise this command's vectors, stored under
+  /// its model name and version.
+  std::optional<ExternalModelOptions> external;
+  /// Jobs at once; 0 means the default (cores for the built-in model, 10 for a command).
+  int concurrency = 0;
+};
+
+class EmbeddingEnricher : public scan::Enricher {
+ public:
+  /// Throws std::invalid_argument for an external model without a name or command, or limits
+  /// where min_duration > max_duration.
+  explicit EmbeddingEnricher(EmbeddingOptions options);
+
+  std::string job_type() const override { return std::string(kAudioEmbeddingJobType); }
+  bool applies_to(core::LibraryType type) const override { return type == core::LibraryType::music; }
+  int concurrency() const override { return concurrency_; }
+
+  std::vector<scan::EnrichmentItem> pending_items(store::Connection& connection,
+                                                  const core::Library& library,
+                                                  const core::ScanOptions& options) override;
+  scan::EnrichmentResult enrich(const scan::EnrichmentItem& item, std::stop_token stop) override;
+
+  /// The model and version its vectors are stored under.
+  const std::string& model() const noexcept { return model_; }
+  int version() const noexcept { return version_; }
+
+ private:
+  EmbeddingOptions options_;
+  std::string model_;
+  int version_ = 0;
+  int concurrency_ = 1;
+};
+
+}  // namespace scanhub::embed
