@@ -105,17 +105,6 @@ void add_routes(http::Router& router, Services s) {
                return http::json_response(Status::accepted, {{"scanId", std::to_string(id)}});
              });
 
-  router.add(http::Verb::get, "/api/libraries", [s](const http::Request&, const http::PathParams&) {
-    boost::json::array out;
-    s.store.read([&](store::Connection& c) {
-      for (const auto& library : c.libraries.list()) {
-        out.push_back(library_json(library, c.tracks.count(library.id)));
-      }
-      return 0;
-    });
-    return http::json_response(Status::ok, out);
-  });
-
   router.add(http::Verb::get, "/healthz", [](const http::Request&, const http::PathParams&) {
     return http::json_response(Status::ok, {{"status", "ok"}});
   });

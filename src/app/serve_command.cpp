@@ -1,6 +1,7 @@
 #include "app/serve_command.hpp"
 
 #include "api/job_routes.hpp"
+#include "api/library_routes.hpp"
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
 #include "app/setup.hpp"
@@ -61,6 +62,7 @@ int run_serve_command(const ServeCommandOptions& options) {
 
   http::Router router;
   api::add_routes(router, {*store, tracker, scans});
+  api::add_library_routes(router, {*store, tracker, scans});
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
   api::SignalRInfo signalr_info = api::signalr_capabilities();

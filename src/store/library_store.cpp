@@ -61,4 +61,11 @@ void LibraryStore::set_last_scan(core::LibraryId id, core::TimePoint time) {
   s.run();
 }
 
+std::optional<core::ScanId> LibraryStore::last_scan_id(core::LibraryId id) {
+  sqlite::Statement s(db_, "SELECT MAX(scan_id) FROM scan_libraries WHERE library_id = ?");
+  s.bind(1, id);
+  if (!s.step() || s.is_null(0)) return std::nullopt;
+  return s.column_int64(0);
+}
+
 }  // namespace scanhub::store

@@ -22,6 +22,8 @@ class LibraryStore {
   /// Deletes the library with its tracks and scans. False when there was none.
   bool remove(core::LibraryId id);
   void set_last_scan(core::LibraryId id, core::TimePoint time);
+  /// The id of the newest scan that covered library `id` (scan_libraries), or nullopt.
+  std::optional<core::ScanId> last_scan_id(core::LibraryId id);
 
  private:
   sqlite::Database& db_;
