@@ -1,0 +1,84 @@
+// Shared set-up for the dashboard tests (tests/browser/dashboard*.test.mjs): a generated music
+// library, a real `scanhub serve` on 127.0.0.1 serving its embedded page, the JSON API from
+// Node, and the browser's console errors that a test expects (a 4xx it provoked on purpose).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startServer, withTimeout } from '../../e2e/support/server_process.mjs';
+
+export const MS = 10000;
+
+/** make-library DIR --tracks N --seed S; returns {path, manifest}. */
+export function makeLibrary(path, { tracks = 200, seed = 5 } = {}) {
+  execFileSync(process.env.MAKE_LIBRARY, [path, '--tracks', String(tracks), '--seed', String(seed),
+                                          '--template-cache', process.env.TEMPLATE_CACHE]);
+  return { path, manifest: JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) };
+}
+
+/**
+ * `scanhub serve` on 127.0.0.1 with its database in `dir`, no file-system watcher, and each
+ * directory of a scan slowed by `delayMs` on one worker so a test can watch it run.
+ */
+export function serve(dir, { port = 0, delayMs = 250, args = [] } = {}) {
+  return startServer(process.env.SCANHUB_BIN, [
+    'serve', '--address', '127.0.0.1', '--port', String(port), '--db', join(dir, 'scanhub.db'), '--no-watch',
+    '--directory-delay-for-test', String(delayMs), '--workers', '1', ...args,
+  ], { portPattern: /serving http:\/\/[^:]+:(\d+)\// });
+}
+
+/** A port free right now on 127.0.0.1 (for a server that must come back on the same one). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** One JSON API call from Node: {status, body}. */
+export async function api(server, method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['content-type'] = 'application/json';
+  }
+  const response = await withTimeout(fetch(`${server.url}${path}`, init), MS, `${method} ${path}`);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Asserts the page logged no console error except those matching one of `expected` (regular
+ * expressions for errors the test provoked on purpose, e.g. Chromium's line for a 400 answer).
+ */
+export function assertNoConsoleErrors(problems, expected = []) {
+  const unexpected = problems.filter((p) => !expected.some((re) => re.test(p)));
+  assert.deepEqual(unexpected, [], 'no console errors on the page');
+}
+
+/** The attributes of the progressbar in phase card `phase` of the scan shown for `scanId`. */
+export function phaseBar(page, scanId, phase) {
+  return page.locator(`article.scan[data-scan-id="${scanId}"] li.phase[data-phase="${phase}"] [role=progressbar]`);
+}
+
+/** Reads aria-valuenow/aria-valuemax of a progressbar locator as numbers (NaN when absent). */
+export async function barValues(bar) {
+  const [now, max] = await Promise.all([bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-valuemax')]);
+  return { now: Number(now ?? NaN), max: Number(max ?? NaN) };
+}
+
+/** Polls `fn` (async, returns truthy when done) every 50 ms, for at most `ms`. */
+export async function until(fn, label, ms = MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
