@@ -1,0 +1,75 @@
+// The dashboard's entry point: wires the panels to two hub connections (/hubs/progress for
+// scans, /hubs/job-progress for jobs) and shows their state. After every (re)connect the page
+// asks for every active scan (GetActiveScans) and renders them all before subscribing, so a
+// reload or a reconnect never shows an empty bar (issue 6, item 4).
+import { $, api, throttle } from './dom.js';
+import { openHub } from './hub.js';
+import { JobsPanel } from './jobs.js';
+import { LibrariesPanel } from './libraries.js';
+import { ScansPanel } from './scans.js';
+
+const hubStates = { progress: 'connecting', jobs: 'connecting' };
+const STATE_TEXT = {
+  connected: 'Live',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  disconnected: 'Disconnected, retrying…',
+};
+const ORDER = ['disconnected', 'reconnecting', 'connecting', 'connected'];
+
+function showConnection() {
+  const worst = ORDER.find((s) => Object.values(hubStates).includes(s));
+  const el = $('#connection');
+  el.dataset.state = worst;
+  $('#connection-text').textContent = STATE_TEXT[worst];
+  document.body.classList.toggle('offline', worst !== 'connected');
+}
+
+const isConnected = (connection) => connection?.state === signalR.HubConnectionState.Connected;
+let progressHub = null;
+let jobHub = null;
+const requestedScan = new URLSearchParams(location.search).get('scan');
+let firstConnect = true;
+
+const libraries = new LibrariesPanel($('#libraries'), {
+  onScanStarted: async (scanId) => {
+    history.replaceState(null, '', `?scan=${encodeURIComponent(scanId)}`);
+    await scans.watch(scanId);
+  },
+});
+const scans = new ScansPanel($('#scan-list'), {
+  connectionFor: () => (isConnected(progressHub) ? progressHub : null),
+  onScanEnded: () => { libraries.refresh(); jobs.refresh(); },
+});
+const jobs = new JobsPanel($('#jobs'), { connectionFor: () => (isConnected(jobHub) ? jobHub : null) });
+
+// A scan started elsewhere (another tab, the watcher, `scanhub scan`) is announced to every
+// connection of /hubs/job-progress; look for new active scans then.
+const resyncScans = throttle(() => {
+  if (isConnected(progressHub)) scans.resync(progressHub).catch((err) => console.warn(err.message));
+  libraries.refresh();
+}, 1000);
+
+progressHub = openHub('/hubs/progress', {
+  handlers: scans.handlers(),
+  onState: (state) => { hubStates.progress = state; showConnection(); },
+  onConnected: async (connection) => {
+    await scans.resync(connection, requestedScan ? [requestedScan] : []);
+    if (firstConnect && scans.views.size === 0) {
+      // Nothing running: show the most recent scan's summary, so the page says what happened last.
+      const [latest] = await api('GET', '/api/scans');
+      if (latest) await scans.watch(latest.scanId);
+    }
+    firstConnect = false;
+    libraries.refresh();
+  },
+});
+jobHub = openHub('/hubs/job-progress', {
+  handlers: jobs.handlers(() => resyncScans()),
+  onState: (state) => { hubStates.jobs = state; showConnection(); },
+  onConnected: () => jobs.resubscribe(),
+});
+
+libraries.refresh();
+jobs.refresh();
+setInterval(() => { if (document.visibilityState === 'visible') libraries.refresh(); }, 10000);
