@@ -22,9 +22,12 @@ export function makeLibrary(path, { tracks = 200, seed = 5 } = {}) {
  * directory of a scan slowed by `delayMs` on one worker so a test can watch it run.
  */
 export function serve(dir, { port = 0, delayMs = 250, args = [] } = {}) {
+  // DASHBOARD_WEB_ROOT=web/ tries page edits without rebuilding scanhub; ctest leaves it unset,
+  // so the tests check the page embedded in the binary.
+  const webRoot = process.env.DASHBOARD_WEB_ROOT ? ['--web-root', process.env.DASHBOARD_WEB_ROOT] : [];
   return startServer(process.env.SCANHUB_BIN, [
     'serve', '--address', '127.0.0.1', '--port', String(port), '--db', join(dir, 'scanhub.db'), '--no-watch',
-    '--directory-delay-for-test', String(delayMs), '--workers', '1', ...args,
+    '--directory-delay-for-test', String(delayMs), '--workers', '1', ...webRoot, ...args,
   ], { portPattern: /serving http:\/\/[^:]+:(\d+)\// });
 }
 
