@@ -76,13 +76,17 @@ function emptyState(id) {
 
 /** One scan on the page. */
 class ScanView {
-  constructor(id, { onCancel, onDismiss }) {
+  constructor(id, { onCancel, onDismiss, announce }) {
     this.id = String(id);
+    this.announce = announce;
     this.state = emptyState(id);
     this.refresh = throttle(() => this.fetch(), 500);
 
     this.title = h('h3', { id: `scan-${this.id}-title` }, `Scan ${this.id}`);
-    this.headline = h('p', { className: 'headline', attrs: { 'aria-live': 'polite' } });
+    // Not a live region: it changes ten times a second. Phase changes are announced instead
+    // (ScansPanel.announce).
+    this.headline = h('p', { className: 'headline' });
+    this.announced = null;
     this.cancel = h('button', { type: 'button', className: 'danger', textContent: 'Cancel scan' });
     this.cancel.addEventListener('click', () => onCancel(this));
     this.dismiss = h('button', { type: 'button', className: 'secondary', textContent: 'Close', hidden: true });
@@ -229,6 +233,11 @@ class ScanView {
         `${eta != null ? ` · about ${formatSeconds(eta)} left in this phase` : ''}`;
     }
     this.headline.classList.toggle('error', s.status === 'failed');
+    if (this.announced !== s.status) {
+      this.announced = s.status;
+      const phase = PHASES.find((p) => p.key === s.status);
+      this.announce(phase ? `Scan ${this.id}: ${phase.title.toLowerCase()}` : `Scan ${this.id}: ${this.headline.textContent}`);
+    }
 
     const ready = (s.status === 'caching' || s.status === 'enriching');
     this.ready.hidden = !ready;
@@ -350,8 +359,30 @@ export class ScansPanel {
     this.onScanEnded = onScanEnded;
     this.views = new Map();
     this.empty = h('p', { className: 'muted empty' }, 'No scan is running. Start one from a library above.');
-    container.append(this.empty);
-    setInterval(() => { for (const view of this.views.values()) if (!view.ended) view.render(); }, 1000);
+    // One polite live region for the whole panel: phase changes and endings, not every count.
+    this.announcer = h('p', { id: 'scan-announcer', className: 'visually-hidden', attrs: { role: 'status' } });
+    container.append(this.empty, this.announcer);
+    setInterval(() => this.tick(), 1000);
+  }
+
+  /** Once a second: elapsed-time figures move on, and the tab's title shows the newest scan. */
+  tick() {
+    let title = 'scanhub';
+    for (const view of this.views.values()) {
+      if (view.ended) continue;
+      view.render();
+      const phase = PHASES.find((p) => p.key === view.state.status);
+      if (phase) {
+        const { done, total } = phase.progress(view.state);
+        title = `${total ? `${percent(done, total)}% ` : ''}${phase.title.toLowerCase()} · scanhub`;
+      }
+    }
+    document.title = title;
+  }
+
+  newView(id) {
+    return new ScanView(id, { onCancel: (v) => this.cancel(v), onDismiss: (v) => this.dismiss(v),
+      announce: (text) => { this.announcer.textContent = text; } });
   }
 
   /** Client methods of /hubs/progress. */
@@ -383,7 +414,7 @@ export class ScansPanel {
     id = String(id);
     let view = this.views.get(id);
     if (!view) {
-      view = new ScanView(id, { onCancel: (v) => this.cancel(v), onDismiss: (v) => this.dismiss(v) });
+      view = this.newView(id);
       this.views.set(id, view);
       this.container.prepend(view.el);
       this.empty.hidden = true;
@@ -422,7 +453,7 @@ export class ScansPanel {
   render(dto) {
     const id = String(dto.scanId);
     if (!this.views.has(id)) {
-      const view = new ScanView(id, { onCancel: (v) => this.cancel(v), onDismiss: (v) => this.dismiss(v) });
+      const view = this.newView(id);
       this.views.set(id, view);
       this.container.prepend(view.el);
       this.empty.hidden = true;
