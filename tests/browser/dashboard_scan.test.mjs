@@ -82,6 +82,9 @@ test('add a library with the keyboard, watch its scan live, reload mid-scan, see
   assert.match(await card.locator('.rate').textContent(), /dirs\/s|dirs\/min/);
   assert.equal(await phaseBar(page, scanId, 'discovering').getAttribute('aria-valuenow'),
                String(manifest.directoriesWithAudio), 'discovering is done with every directory found');
+  await until(async () => /^\d+% scanning · scanhub$/.test(await page.title()), 'the tab title shows the progress');
+  assert.equal(await page.locator('#scan-announcer').textContent(), `Scan ${scanId}: scanning`,
+               'the phase change is announced to screen readers');
   await saveScreenshot(page, 'dashboard-scanning');
 
   // Reload mid-scan: the scan is back at once (GetActiveScans), at least at its counts before.
