@@ -4,6 +4,7 @@
 #include "app/scan_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/setup.hpp"
+#include "app/similar_command.hpp"
 #include "http/cors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,17 @@ int main(int argc, char** argv) {
   scan->add_option("--db", scan_options.database, "SQLite database file")->capture_default_str();
   scan->add_flag("--json", scan_options.json, "Print progress events as newline-delimited JSON");
   scan->add_option("--workers", scan_options.workers, "Tag-reading threads (0 = one per core)");
+
+  scanhub::app::SimilarCommandOptions similar_options;
+  similar_options.database = scanhub::app::kDefaultDatabase;
+  auto* similar = cli.add_subcommand("similar", "List the tracks that sound most like one track");
+  similar->add_option("track", similar_options.track, "Track id or file of a scanned track")->required();
+  similar->add_option("--limit", similar_options.limit, "How many tracks")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  similar->add_option("--db", similar_options.database, "SQLite database file")->capture_default_str();
+  similar->add_option("--model", similar_options.model, "Embedding model (default mel-statistics)");
+  similar->add_option("--model-version", similar_options.model_version, "The model's version");
+  similar->add_flag("--json", similar_options.json, "Print JSON as GET /api/tracks/{id}/similar");
 
   scanhub::app::ServeCommandOptions serve_options;
   serve_options.database = scanhub::app::kDefaultDatabase;
@@ -133,5 +145,6 @@ int main(int argc, char** argv) {
 
   if (*scan) return scanhub::app::run_scan_command(scan_options);
   if (*serve) return scanhub::app::run_serve_command(serve_options);
+  if (*similar) return scanhub::app::run_similar_command(similar_options);
   return 0;
 }
