@@ -2,6 +2,7 @@
 
 #include "signalr/hub_endpoint.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include <fmt/format.h>
@@ -57,11 +58,7 @@ class CompletionState {
     if (done_.exchange(true)) return;  // only the first call counts
     auto connection = connection_.lock();
     if (!connection) return;  // closed meanwhile: nobody to tell
-    asio::post(connection->executor(),
-               [this_connection = connection, id = invocation_id_,
-                outcome = std::move(outcome)]() mutable {
-                 this_connection->on_completion_for_dispatch(id, std::move(outcome));
-               });
+    connection->post_completion(invocation_id_, std::move(outcome));
   }
 
   const std::string& target() const noexcept { return target_; }
@@ -89,47 +86,106 @@ HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::s
 
 HubConnection::~HubConnection() = default;
 
-void HubConnection::post_send(SharedRecord record, std::string conflation_key) {
+void HubConnection::post_send(SharedRecord record, std::string_view conflation_key) {
+  if (push_send(std::move(record), conflation_key)) {
+    asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+  }
+}
+
+bool HubConnection::push_send(SharedRecord record, std::string_view conflation_key) {
+  std::lock_guard lock(inbox_mutex_);
+  inbox_.push_back(PendingSend{std::move(record), std::string(conflation_key), {}});
+  if (drain_posted_) return false;  // the scheduled drain_inbox() will take this one too
+  drain_posted_ = true;
+  return true;
+}
+
+void HubConnection::dispatch_drain() {
+  // Inline when this thread runs the io_context and no other thread holds the strand: the
+  // fan-out then writes to each recipient in the delivering task, without a round trip through
+  // the scheduler's queue per recipient.
+  asio::dispatch(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void HubConnection::post_ordered(std::function<void()> task) {
   {
     std::lock_guard lock(inbox_mutex_);
-    inbox_.push_back(PendingSend{std::move(record), std::move(conflation_key)});
-    if (drain_posted_) return;  // the posted drain_inbox() will take this one too
-    drain_posted_ = true;
+    if (drain_posted_) {
+      // Sends are waiting for a drain (maybe dispatched later by a fan-out): go behind them.
+      inbox_.push_back(PendingSend{{}, {}, std::move(task)});
+      return;
+    }
   }
-  asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+  // The inbox is empty: a later send's drain queues on the strand behind this post.
+  asio::post(strand_, std::move(task));
 }
 
 void HubConnection::drain_inbox() {
-  std::vector<PendingSend> sends;
   {
     std::lock_guard lock(inbox_mutex_);
-    sends.swap(inbox_);
+    draining_sends_.swap(inbox_);
     drain_posted_ = false;
+  }
+  auto& sends = draining_sends_;
+  if (sends.size() == 1 && sends.front().record && sends.front().conflation_key.empty() &&
+      write_now(sends.front().record)) {
+    sends.clear();
+    return;
   }
   // Corking, as uWebSockets does: everything that arrived since the last drain goes into the
   // outbox first and leaves in one gather-write, not one write (one syscall) per message.
   draining_ = true;
   for (auto& send : sends) {
-    if (state_ != State::kOpen && state_ != State::kSuspended) break;  // closed by an overflow
+    if (send.task) {
+      send.task();  // close, abort, completion: they check the state themselves
+      continue;
+    }
+    if (state_ != State::kOpen && state_ != State::kSuspended) continue;  // closed by an overflow
     enqueue(std::move(send.record), send.conflation_key);
   }
   draining_ = false;
+  sends.clear();
+  // A burst's capacity is not kept by an idle connection (there are tens of thousands).
+  if (sends.capacity() > 4) sends.shrink_to_fit();
   maybe_write();
 }
 
+bool HubConnection::write_now(const SharedRecord& record) {
+  // The outbox's rules hold trivially for one record into an empty outbox: nothing to conflate,
+  // within bounds. Stateful connections number and keep their records: the outbox's path.
+  if (writing_ || !transport_ || state_ != State::kOpen || stateful_ || resend_pending_ ||
+      !outbox_.empty()) {
+    return false;
+  }
+  in_flight_.push_back(record);
+  writing_ = true;
+  last_send_ = write_started_ = Clock::now();
+  transport_->send(in_flight_);
+  return true;
+}
+
 void HubConnection::post_close(std::string error, bool allow_reconnect) {
-  asio::post(strand_, [self = shared_from_this(), error = std::move(error), allow_reconnect] {
+  post_ordered([self = shared_from_this(), error = std::move(error), allow_reconnect] {
     self->close_with(error, allow_reconnect, /*keep_queued=*/true, "server shutdown");
   });
 }
 
 void HubConnection::post_abort() {
-  asio::post(strand_, [self = shared_from_this()] {
+  post_ordered([self = shared_from_this()] {
     if (self->state_ == State::kSuspended) {
       self->finalize();
     } else if (self->transport_) {
       self->transport_->abort();
     }
+  });
+}
+
+void HubConnection::post_completion(std::optional<std::string> invocation_id,
+                                    InvocationResult outcome) {
+  // std::function needs a copyable callable: the outcome travels in a shared_ptr.
+  auto result = std::make_shared<InvocationResult>(std::move(outcome));
+  post_ordered([self = shared_from_this(), id = std::move(invocation_id), result] {
+    self->on_completion_for_dispatch(id, std::move(*result));
   });
 }
 
@@ -372,8 +428,9 @@ void HubConnection::maybe_write() {
       return;  // wait for the client's Ack; the outbox conflates and bounds meanwhile
     }
     const std::size_t replayed_before = replay_.size();
-    in_flight_ = outbox_.take_batch(endpoint_.options().max_batch_bytes,
-                                    stateful_ ? &replay_ : nullptr);
+    in_flight_.clear();
+    outbox_.take_batch(endpoint_.options().max_batch_bytes, in_flight_,
+                       stateful_ ? &replay_ : nullptr);
     for (std::size_t i = replayed_before; i < replay_.size(); ++i) {
       replay_bytes_ += replay_[i]->size();
     }

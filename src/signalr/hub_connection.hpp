@@ -31,6 +31,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,12 +63,23 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// sender that found it open reads the protocol its records must be written in.
   WireProtocol protocol() const noexcept { return protocol_.load(std::memory_order_relaxed); }
 
-  // Any thread. Calls made from one thread arrive in call order (one inbox, drained in order on
-  // the strand; a burst costs one post per connection, not one per message).
-  void post_send(SharedRecord record, std::string conflation_key);
+  // Any thread. Sends, completions, closes and aborts made from one thread arrive in call order:
+  // all of them pass through one inbox, drained in order on the strand, so a burst costs one
+  // drain per connection, not one per message.
+  void post_send(SharedRecord record, std::string_view conflation_key);
+  /// The first half of post_send, for a fan-out to many connections (HubEndpoint::deliver):
+  /// appends to the inbox and returns true when the caller must call dispatch_drain() (no
+  /// drain is scheduled yet); the record still leaves in call order relative to every other
+  /// post_* call, whenever the drain runs.
+  bool push_send(SharedRecord record, std::string_view conflation_key);
+  /// Runs the drain that push_send asked for: at once when called on a network thread and the
+  /// strand is idle (asio::dispatch), else queued on the strand. Any thread.
+  void dispatch_drain();
   /// Sends Close (with `error` unless empty) after what is already queued, then closes.
   void post_close(std::string error, bool allow_reconnect);
   void post_abort();
+  /// A hub method's Completion (any thread): queued after the sends made before it.
+  void post_completion(std::optional<std::string> invocation_id, InvocationResult outcome);
 
   // Transport side, on the strand.
   void start(std::shared_ptr<Transport> transport);
@@ -109,7 +121,13 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// Ends the connection for good: leaves its groups, tells the hub.
   void finalize();
   void maybe_write();
+  /// Writes `record` at once when nothing is queued or in flight (the fan-out's common case at
+  /// a steady rate: no outbox entry, no batch); false when it must take the outbox's path.
+  bool write_now(const SharedRecord& record);
   void drain_inbox();
+  /// Runs `task` on the strand after everything already in the inbox (post_close, post_abort,
+  /// post_completion).
+  void post_ordered(std::function<void()> task);
   void fail_handshake(std::string_view reason);
   void close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
                   std::string_view log_reason);
@@ -132,14 +150,18 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   LengthPrefixedReader frames_;    // the MessagePack protocol after the handshake
   std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
   Outbox outbox_;
-  // Sends from other threads wait here for drain_inbox() on the strand (post_send).
+  // Sends and other work from other threads wait here for drain_inbox() on the strand.
   struct PendingSend {
-    SharedRecord record;
+    SharedRecord record;           // a send, or empty for a task
     std::string conflation_key;
+    std::function<void()> task;    // post_ordered
   };
   std::mutex inbox_mutex_;
   std::vector<PendingSend> inbox_;  // guarded by inbox_mutex_
   bool drain_posted_ = false;       // guarded by inbox_mutex_
+  // The inbox's other buffer, swapped in by drain_inbox (on the strand), so steady traffic
+  // allocates no vector per message.
+  std::vector<PendingSend> draining_sends_;
   std::vector<SharedRecord> in_flight_;
   bool writing_ = false;
   bool draining_ = false;          // drain_inbox() is filling the outbox: write once, after

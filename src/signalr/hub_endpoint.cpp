@@ -7,18 +7,29 @@
 #include "signalr/msgpack_hub_protocol.hpp"
 #include "signalr/random_token.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace scanhub::signalr {
+namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
 
 constexpr std::int64_t kMaxNegotiateVersion = 1;
+
+// Recipients per delivery task (HubEndpoint::deliver): small enough that both network threads
+// share a fan-out to thousands, large enough that the task's post is a small part of its work.
+constexpr std::size_t kDeliveryChunk = 128;
+
+using IoStrand = asio::strand<asio::io_context::executor_type>;
 
 HttpReply error_reply(unsigned status, std::string_view message) {
   json::object body;
@@ -212,8 +223,9 @@ void HubEndpoint::detach(const HubConnection& connection) {
     for (const auto& group : found->second.groups) {
       auto members = groups_.find(group);
       if (members == groups_.end()) continue;
-      members->second.erase(connection.id());
-      if (members->second.empty()) groups_.erase(members);
+      members->second.members.erase(connection.id());
+      members->second.snapshot.reset();
+      if (members->second.members.empty()) groups_.erase(members);
     }
     keep = std::move(found->second.connection);
     live_.erase(found);
@@ -245,14 +257,31 @@ std::size_t HubEndpoint::live_connections() const {
   return live_.size();
 }
 
-void HubEndpoint::deliver(const std::vector<ConnectionPtr>& recipients, std::string_view target,
+void HubEndpoint::deliver(Recipients recipients, std::string_view target,
                           const json::array& arguments, const SendOptions& options) {
-  if (recipients.empty()) return;
+  if (!recipients || recipients->empty()) return;
   // At most one serialization per protocol present among the recipients, made when the first
   // of them is met; one immutable buffer shared by every recipient's outbox.
   SharedRecord json_record;
   SharedRecord msgpack_record;
-  for (const auto& connection : recipients) {
+  // Every record enters its recipient's inbox here, in call order. The drains go out in chunks:
+  // one task per chunk on the io_context runs each recipient's drain on its strand, inline when
+  // the strand is idle, instead of one strand post (and scheduler round trip) per recipient.
+  // `recipients` keeps the chunk's connections alive until its task has run.
+  std::vector<HubConnection*> chunk;
+  const auto flush = [&chunk, &recipients] {
+    if (chunk.empty()) return;
+    const auto* strand = chunk.front()->executor().target<IoStrand>();
+    if (strand == nullptr) {  // not on an io_context strand: one post per recipient
+      for (HubConnection* connection : chunk) connection->dispatch_drain();
+    } else {
+      asio::post(strand->get_inner_executor(), [keep = recipients, chunk = std::move(chunk)] {
+        for (HubConnection* connection : chunk) connection->dispatch_drain();
+      });
+    }
+    chunk.clear();
+  };
+  for (const ConnectionPtr& connection : *recipients) {
     const bool msgpack = connection->protocol() == WireProtocol::kMessagePack;
     SharedRecord& record = msgpack ? msgpack_record : json_record;
     if (!record) {
@@ -260,46 +289,56 @@ void HubEndpoint::deliver(const std::vector<ConnectionPtr>& recipients, std::str
                                                        ? write_msgpack_invocation(target, arguments)
                                                        : write_invocation(target, arguments));
     }
-    connection->post_send(record, options.conflation_key);
+    if (!connection->push_send(record, options.conflation_key)) continue;  // drain pending
+    if (chunk.empty()) chunk.reserve(std::min(recipients->size(), kDeliveryChunk));
+    chunk.push_back(connection.get());
+    if (chunk.size() == kDeliveryChunk) flush();
   }
+  flush();
 }
 
 void HubEndpoint::send_all(std::string_view target, json::array arguments,
                            const SendOptions& options) {
-  std::vector<ConnectionPtr> recipients;
+  auto recipients = std::make_shared<std::vector<ConnectionPtr>>();
   {
     std::lock_guard lock(mutex_);
-    recipients.reserve(live_.size());
+    recipients->reserve(live_.size());
     for (const auto& [id, live] : live_) {
-      if (live.open) recipients.push_back(live.connection);
+      if (live.open) recipients->push_back(live.connection);
     }
   }
-  deliver(recipients, target, arguments, options);
+  deliver(std::move(recipients), target, arguments, options);
 }
 
 void HubEndpoint::send_group(std::string_view group, std::string_view target,
                              json::array arguments, const SendOptions& options) {
-  std::vector<ConnectionPtr> recipients;
+  Recipients recipients;
   {
     std::lock_guard lock(mutex_);
-    auto members = groups_.find(std::string(group));
-    if (members == groups_.end()) return;
-    recipients.reserve(members->second.size());
-    for (const auto& [id, connection] : members->second) recipients.push_back(connection);
+    auto found = groups_.find(std::string(group));
+    if (found == groups_.end()) return;
+    Group& members = found->second;
+    if (!members.snapshot) {
+      auto snapshot = std::make_shared<std::vector<ConnectionPtr>>();
+      snapshot->reserve(members.members.size());
+      for (const auto& [id, connection] : members.members) snapshot->push_back(connection);
+      members.snapshot = std::move(snapshot);
+    }
+    recipients = members.snapshot;
   }
-  deliver(recipients, target, arguments, options);
+  deliver(std::move(recipients), target, arguments, options);
 }
 
 void HubEndpoint::send_connection(std::string_view connection_id, std::string_view target,
                                   json::array arguments, const SendOptions& options) {
-  std::vector<ConnectionPtr> recipients;
+  Recipients recipients;
   {
     std::lock_guard lock(mutex_);
     auto found = live_.find(std::string(connection_id));
     if (found == live_.end() || !found->second.open) return;
-    recipients.push_back(found->second.connection);
+    recipients = std::make_shared<const std::vector<ConnectionPtr>>(1, found->second.connection);
   }
-  deliver(recipients, target, arguments, options);
+  deliver(std::move(recipients), target, arguments, options);
 }
 
 void HubEndpoint::add_to_group(std::string_view connection_id, std::string_view group) {
@@ -308,7 +347,10 @@ void HubEndpoint::add_to_group(std::string_view connection_id, std::string_view 
   if (found == live_.end()) return;
   std::string name(group);
   found->second.groups.insert(name);
-  groups_[std::move(name)].emplace(found->first, found->second.connection);
+  Group& members = groups_[std::move(name)];
+  if (members.members.emplace(found->first, found->second.connection).second) {
+    members.snapshot.reset();
+  }
 }
 
 void HubEndpoint::remove_from_group(std::string_view connection_id, std::string_view group) {
@@ -319,8 +361,8 @@ void HubEndpoint::remove_from_group(std::string_view connection_id, std::string_
   found->second.groups.erase(name);
   auto members = groups_.find(name);
   if (members == groups_.end()) return;
-  members->second.erase(found->first);
-  if (members->second.empty()) groups_.erase(members);
+  if (members->second.members.erase(found->first) > 0) members->second.snapshot.reset();
+  if (members->second.members.empty()) groups_.erase(members);
 }
 
 }  // namespace scanhub::signalr

@@ -7,7 +7,8 @@
 // Server-Sent Events, Long Polling) and HubProtocol.md. Threading: every public member is
 // callable from any thread; one mutex guards the maps, and no hub code or I/O runs under it.
 // Sends serialize the message once per hub protocol among the recipients, outside the lock,
-// then post the shared record to each recipient's strand in call order.
+// append the shared record to each recipient's inbox in call order, and run the recipients'
+// drains in chunks of 128 per io_context task (see deliver).
 
 #include "signalr/hub.hpp"
 #include "signalr/hub_counters.hpp"
@@ -126,7 +127,8 @@ class HubEndpoint final : public HubContext {
     std::unordered_set<std::string> groups;
   };
 
-  void deliver(const std::vector<ConnectionPtr>& recipients, std::string_view target,
+  using Recipients = std::shared_ptr<const std::vector<ConnectionPtr>>;
+  void deliver(Recipients recipients, std::string_view target,
                const boost::json::array& arguments, const SendOptions& options);
   void sweep_expired_locked(Clock::time_point now);
   void remember_closed_locked(std::string token, Clock::time_point now);
@@ -147,7 +149,14 @@ class HubEndpoint final : public HubContext {
   std::unordered_map<std::string, Clock::time_point> closed_tokens_;  // token -> when closed
   std::unordered_map<std::string, Live> live_;         // connection id -> connection
   std::unordered_map<std::string, ConnectionPtr> suspended_;  // token -> resumable connection
-  std::unordered_map<std::string, std::unordered_map<std::string, ConnectionPtr>> groups_;
+  struct Group {
+    std::unordered_map<std::string, ConnectionPtr> members;  // by connection id
+    // The members as send_group hands them to deliver: rebuilt by the first send after a
+    // change, shared by every send until the next one (no copy of thousands of pointers per
+    // message).
+    Recipients snapshot;
+  };
+  std::unordered_map<std::string, Group> groups_;
 };
 
 }  // namespace scanhub::signalr

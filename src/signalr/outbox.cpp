@@ -46,12 +46,19 @@ void Outbox::compact() {
 std::vector<SharedRecord> Outbox::take_batch(std::size_t max_bytes,
                                              ReplayBuffer* sequenced) {
   std::vector<SharedRecord> batch;
+  take_batch(max_bytes, batch, sequenced);
+  return batch;
+}
+
+void Outbox::take_batch(std::size_t max_bytes, std::vector<SharedRecord>& batch,
+                        ReplayBuffer* sequenced) {
+  const std::size_t first = batch.size();
   std::size_t total = 0;
   while (!entries_.empty()) {
     Entry& front = entries_.front();
     if (front.record) {
       const std::size_t size = front.record->size();
-      if (!batch.empty() && total + size > max_bytes) break;
+      if (batch.size() > first && total + size > max_bytes) break;
       total += size;
       bytes_ -= size;
       --live_;
@@ -64,7 +71,6 @@ std::vector<SharedRecord> Outbox::take_batch(std::size_t max_bytes,
   }
   // An idle connection keeps no block allocated (there are tens of thousands of them).
   if (entries_.empty()) entries_.shrink_to_fit();
-  return batch;
 }
 
 void Outbox::clear() noexcept {

@@ -50,6 +50,9 @@ class Outbox {
   /// `sequenced`, in order, when it is given.
   std::vector<SharedRecord> take_batch(std::size_t max_bytes,
                                        ReplayBuffer* sequenced = nullptr);
+  /// The same, appending to `batch` (whose capacity a connection keeps between writes).
+  void take_batch(std::size_t max_bytes, std::vector<SharedRecord>& batch,
+                  ReplayBuffer* sequenced = nullptr);
 
   /// Drops everything queued (used when closing).
   void clear() noexcept;
