@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
+#include <cstdint>
 
 namespace scanhub::embed {
 
@@ -53,25 +53,34 @@ std::vector<Neighbor> SimilarityIndex::nearest(std::span<const float> query, std
                                                std::optional<core::TrackId> exclude) const {
   if (query.size() != dimension_ || dimension_ == 0 || limit == 0 || ids_.empty()) return {};
   const std::size_t rows = ids_.size();
-  std::vector<float> scores(rows);
+  // The best `limit` rows so far in a heap whose top is the worst of them, so most rows cost
+  // one dot product and one comparison. Rows are in track id order, so comparing row numbers
+  // breaks ties by track id.
+  struct Candidate {
+    float score;
+    std::uint32_t row;
+  };
+  const auto better = [](const Candidate& x, const Candidate& y) {
+    return x.score > y.score || (x.score == y.score && x.row < y.row);
+  };
+  std::vector<Candidate> best;
+  best.reserve(std::min(limit, rows) + 1);
   const float* row = values_.data();
   for (std::size_t i = 0; i < rows; ++i, row += dimension_) {
-    scores[i] = dot_product(query.data(), row, dimension_);
+    const Candidate candidate{dot_product(query.data(), row, dimension_), static_cast<std::uint32_t>(i)};
+    if (best.size() == limit && !better(candidate, best.front())) continue;
+    if (exclude && ids_[i] == *exclude) continue;
+    best.push_back(candidate);
+    std::push_heap(best.begin(), best.end(), better);
+    if (best.size() > limit) {
+      std::pop_heap(best.begin(), best.end(), better);
+      best.pop_back();
+    }
   }
-  std::vector<std::uint32_t> order;
-  order.reserve(rows);
-  for (std::size_t i = 0; i < rows; ++i) {
-    if (!exclude || ids_[i] != *exclude) order.push_back(static_cast<std::uint32_t>(i));
-  }
-  const std::size_t count = std::min(limit, order.size());
-  // Rows are in track id order, so comparing row numbers breaks ties by track id.
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(),
-                    [&](std::uint32_t x, std::uint32_t y) {
-                      return scores[x] > scores[y] || (scores[x] == scores[y] && x < y);
-                    });
+  std::sort_heap(best.begin(), best.end(), better);
   std::vector<Neighbor> out;
-  out.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) out.push_back({ids_[order[i]], scores[order[i]]});
+  out.reserve(best.size());
+  for (const Candidate& c : best) out.push_back({ids_[c.row], c.score});
   return out;
 }
 
