@@ -13,7 +13,10 @@ std::shared_ptr<const SimilarityIndex> SimilarTracks::index() const {
 }
 
 std::shared_ptr<const SimilarityIndex> SimilarTracks::current_index() {
-  const auto stored = store_.read([&](store::Connection& c) { return c.embeddings.version_of(model_); });
+  const auto stored =
+      store_.read([&](store::Connection& c) { return c.embeddings.version_of(model_, version_); });
+  std::shared_ptr<const SimilarityIndex> old;
+  store::EmbeddingsVersion old_version;
   {
     std::lock_guard lock(mutex_);
     if (index_ && loaded_version_ == stored) return index_;
@@ -22,16 +25,39 @@ std::shared_ptr<const SimilarityIndex> SimilarTracks::current_index() {
   {
     std::lock_guard lock(mutex_);  // another thread may have reloaded meanwhile
     if (index_ && loaded_version_ == stored) return index_;
+    old = index_;
+    old_version = loaded_version_;
   }
   // Version and rows read in one read transaction, so they agree.
-  auto [version, matrix] = store_.read([&](store::Connection& c) {
-    sqlite::Transaction snapshot(c.db, sqlite::Transaction::Mode::deferred);
-    auto v = c.embeddings.version_of(model_);
-    auto m = c.embeddings.load_all(model_, version_);
-    snapshot.commit();
-    return std::pair(v, std::move(m));
-  });
-  auto index = std::make_shared<const SimilarityIndex>(std::move(matrix));
+  std::shared_ptr<const SimilarityIndex> index;
+  store::EmbeddingsVersion version;
+  if (old && stored.max_rowid > old_version.max_rowid && stored.rows >= old_version.rows) {
+    // Vectors were added or replaced (the enricher at work): apply only those, unless rows
+    // were removed too (the row count then disagrees), which needs the full load.
+    auto [v, changes] = store_.read([&](store::Connection& c) {
+      sqlite::Transaction snapshot(c.db, sqlite::Transaction::Mode::deferred);
+      auto current = c.embeddings.version_of(model_, version_);
+      auto rows = c.embeddings.load_since(model_, version_, old_version.max_rowid);
+      snapshot.commit();
+      return std::pair(current, std::move(rows));
+    });
+    auto updated = std::make_shared<const SimilarityIndex>(old->with_changes(changes));
+    if (static_cast<std::int64_t>(updated->size()) == v.rows) {
+      index = std::move(updated);
+      version = v;
+    }
+  }
+  if (!index) {
+    auto [v, matrix] = store_.read([&](store::Connection& c) {
+      sqlite::Transaction snapshot(c.db, sqlite::Transaction::Mode::deferred);
+      auto current = c.embeddings.version_of(model_, version_);
+      auto rows = c.embeddings.load_all(model_, version_);
+      snapshot.commit();
+      return std::pair(current, std::move(rows));
+    });
+    index = std::make_shared<const SimilarityIndex>(std::move(matrix));
+    version = v;
+  }
   std::lock_guard lock(mutex_);
   index_ = index;
   loaded_version_ = version;

@@ -1,8 +1,9 @@
 #pragma once
 // Similar-track search over one model's stored vectors (issue 5 item 3), shared by
 // `GET /api/tracks/{id}/similar` and `scanhub similar`. Keeps a SimilarityIndex of every vector
-// of the model in memory and reloads it when the stored vectors changed (a cheap count and
-// max-rowid query per search: the enricher may be writing new vectors while clients search).
+// of the model in memory and brings it up to date when the stored vectors changed (a count and
+// max-rowid query per search: the enricher may be writing vectors while clients search): added
+// or replaced vectors are read alone and applied to a copy of the index; a removal reloads all.
 //
 // Thread-safety: find() may be called from any number of threads; they share one index (a
 // reload is made by one of them while the others keep using the old one).

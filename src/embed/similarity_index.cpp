@@ -43,6 +43,24 @@ SimilarityIndex::SimilarityIndex(store::EmbeddingMatrix matrix)
   for (std::size_t i = 0; i < ids_.size(); ++i) row_of_.emplace(ids_[i], i);
 }
 
+SimilarityIndex SimilarityIndex::with_changes(const store::EmbeddingMatrix& changes) const {
+  SimilarityIndex copy(*this);
+  if (copy.dimension_ == 0) copy.dimension_ = changes.dimension;
+  if (changes.dimension != copy.dimension_) return copy;
+  for (std::size_t i = 0; i < changes.track_ids.size(); ++i) {
+    const float* row = changes.values.data() + i * changes.dimension;
+    const auto [it, added] = copy.row_of_.emplace(changes.track_ids[i], copy.ids_.size());
+    if (added) {
+      copy.ids_.push_back(changes.track_ids[i]);
+      copy.values_.insert(copy.values_.end(), row, row + copy.dimension_);
+    } else {
+      std::copy(row, row + copy.dimension_, copy.values_.begin() +
+                                               static_cast<std::ptrdiff_t>(it->second * copy.dimension_));
+    }
+  }
+  return copy;
+}
+
 std::optional<std::span<const float>> SimilarityIndex::vector_of(core::TrackId track) const {
   const auto it = row_of_.find(track);
   if (it == row_of_.end()) return std::nullopt;

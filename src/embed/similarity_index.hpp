@@ -29,6 +29,11 @@ class SimilarityIndex {
   /// Takes the rows of `matrix` (one vector per track, row-major, float32).
   explicit SimilarityIndex(store::EmbeddingMatrix matrix);
 
+  /// A copy with `changes` applied: a track already in the index gets its new vector, a new
+  /// track is appended (so ties among appended rows go by the order they were stored). Rows of
+  /// another dimension are left out.
+  SimilarityIndex with_changes(const store::EmbeddingMatrix& changes) const;
+
   std::size_t size() const noexcept { return ids_.size(); }
   std::size_t dimension() const noexcept { return dimension_; }
 

@@ -65,11 +65,10 @@ std::optional<std::vector<float>> EmbeddingStore::get(core::TrackId track, std::
   return vector;
 }
 
-EmbeddingMatrix EmbeddingStore::load_all(std::string_view model, int version) {
-  sqlite::Statement s(db_,
-                      "SELECT track_id, dimension, vector FROM track_embeddings "
-                      "WHERE model = ? AND version = ? ORDER BY track_id");
-  s.bind(1, model).bind(2, version);
+namespace {
+
+// Reads (track_id, dimension, vector) rows into a matrix.
+EmbeddingMatrix read_matrix(sqlite::Statement& s) {
   EmbeddingMatrix matrix;
   while (s.step()) {
     const auto dimension = static_cast<std::size_t>(s.column_int64(1));
@@ -87,10 +86,29 @@ EmbeddingMatrix EmbeddingStore::load_all(std::string_view model, int version) {
   return matrix;
 }
 
-EmbeddingsVersion EmbeddingStore::version_of(std::string_view model) {
+}  // namespace
+
+EmbeddingMatrix EmbeddingStore::load_all(std::string_view model, int version) {
   sqlite::Statement s(db_,
-                      "SELECT count(*), coalesce(max(rowid), 0) FROM track_embeddings WHERE model = ?");
-  s.bind(1, model);
+                      "SELECT track_id, dimension, vector FROM track_embeddings "
+                      "WHERE model = ? AND version = ? ORDER BY track_id");
+  s.bind(1, model).bind(2, version);
+  return read_matrix(s);
+}
+
+EmbeddingMatrix EmbeddingStore::load_since(std::string_view model, int version, std::int64_t after) {
+  sqlite::Statement s(db_,
+                      "SELECT track_id, dimension, vector FROM track_embeddings "
+                      "WHERE rowid > ? AND model = ? AND version = ? ORDER BY rowid");
+  s.bind(1, after).bind(2, model).bind(3, version);
+  return read_matrix(s);
+}
+
+EmbeddingsVersion EmbeddingStore::version_of(std::string_view model, int version) {
+  sqlite::Statement s(db_,
+                      "SELECT count(*), coalesce(max(rowid), 0) FROM track_embeddings "
+                      "WHERE model = ? AND version = ?");
+  s.bind(1, model).bind(2, version);
   s.step();
   return {s.column_int64(0), s.column_int64(1)};
 }

@@ -45,8 +45,9 @@ struct TrackSummary {
   std::optional<std::string> artist;
 };
 
-/// Changes whenever a vector of the model is added, replaced or removed (row count and the
-/// largest rowid): what a cached similarity index compares to know it is stale.
+/// Changes whenever a vector of the model and version is added, replaced or removed (row count
+/// and the largest rowid; a replaced row gets a new rowid): what a cached similarity index
+/// compares to know it is stale.
 struct EmbeddingsVersion {
   std::int64_t rows = 0;
   std::int64_t max_rowid = 0;
@@ -68,7 +69,10 @@ class EmbeddingStore {
   std::optional<std::vector<float>> get(core::TrackId track, std::string_view model);
   /// Every vector of `model` at `version` (one query).
   EmbeddingMatrix load_all(std::string_view model, int version);
-  EmbeddingsVersion version_of(std::string_view model);
+  /// The vectors of `model` at `version` stored or replaced after rowid `after` (what changed
+  /// since an EmbeddingsVersion's max_rowid), in rowid order.
+  EmbeddingMatrix load_since(std::string_view model, int version, std::int64_t after);
+  EmbeddingsVersion version_of(std::string_view model, int version);
   /// Tracks of `library` needing a vector of `model` at `version`, in id order (one query; the
   /// enricher's pending_items).
   std::vector<TrackToEmbed> tracks_needing(core::LibraryId library, std::string_view model,

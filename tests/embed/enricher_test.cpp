@@ -137,12 +137,12 @@ TEST_F(Embeddings, StoreKeepsVectorsPerModelAndDropsThemWithTheirTrack) {
     EXPECT_EQ(c.embeddings.find_track((audio_fixtures().dir / "b.flac").string()), ids.at("b.flac"));
     EXPECT_FALSE(c.embeddings.find_track("/elsewhere/b.flac"));
   });
-  const auto before = store_.read([](store::Connection& c) { return c.embeddings.version_of("m"); });
+  const auto before = store_.read([](store::Connection& c) { return c.embeddings.version_of("m", 1); });
   store_.write_sync([&](store::Connection& c) { c.tracks.remove(ids.at("a.flac")); });
   store_.read([&](store::Connection& c) {
     EXPECT_TRUE(c.embeddings.load_all("m", 1).track_ids.empty());
     EXPECT_FALSE(c.embeddings.get(ids.at("a.flac"), "other"));
-    EXPECT_NE(c.embeddings.version_of("m"), before);
+    EXPECT_NE(c.embeddings.version_of("m", 1), before);
   });
 }
 

@@ -84,6 +84,23 @@ TEST_F(SimilarRoutes, SeesVectorsStoredAfterTheFirstSearch) {
   EXPECT_EQ(body.at("similar").as_array()[0].at("trackId").as_int64(), bare_);
 }
 
+TEST_F(SimilarRoutes, SeesReplacedAndRemovedVectors) {
+  const auto first = [&] {
+    const auto body = json::parse(get("/api/tracks/" + std::to_string(a_) + "/similar").body());
+    const auto& similar = body.at("similar").as_array();
+    return similar.empty() ? core::TrackId{0} : similar[0].at("trackId").as_int64();
+  };
+  EXPECT_EQ(first(), b_);
+  store_.write_sync([&](store::Connection& c) {  // c now points where a does
+    c.embeddings.put(c_, "mel-statistics", 1, std::vector<float>{1, 0, 0}, core::Clock::now());
+  });
+  EXPECT_EQ(first(), c_);
+  EXPECT_EQ(similar_.index()->size(), 3u);
+  store_.write_sync([&](store::Connection& c) { c.tracks.remove(c_); });  // its vector goes too
+  EXPECT_EQ(first(), b_);
+  EXPECT_EQ(similar_.index()->size(), 2u);
+}
+
 TEST_F(SimilarRoutes, UnknownTracksAndTracksWithoutAVectorAre404) {
   for (const std::string& target : std::vector<std::string>{"/api/tracks/999/similar", "/api/tracks/x/similar",
                                    "/api/tracks/" + std::to_string(bare_) + "/similar"}) {
