@@ -20,7 +20,8 @@ int limit_param(const http::QueryParams& query) {
   const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), limit);
   if (ec != std::errc() || end != value->data() + value->size() || limit < 1 ||
       limit > kMaxSimilarLimit) {
-    throw std::invalid_argument("limit must be an integer from 1 to " + std::to_string(kMaxSimilarLimit));
+    throw std::invalid_argument("limit must be an integer from 1 to " +
+                                std::to_string(kMaxSimilarLimit));
   }
   return limit;
 }

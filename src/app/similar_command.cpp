@@ -41,10 +41,11 @@ int run_similar_command(const SimilarCommandOptions& options) {
                    options.track.c_str());
       return 1;
     }
-    const std::string model = options.model.empty() ? std::string(embed::kMelStatisticsModel) : options.model;
+    const std::string model =
+        options.model.empty() ? std::string(embed::kMelStatisticsModel) : options.model;
     const int version = options.model_version > 0 ? options.model_version
-                        : options.model.empty()    ? embed::kMelStatisticsVersion
-                                                   : 1;
+                        : options.model.empty()   ? embed::kMelStatisticsVersion
+                                                  : 1;
     embed::SimilarTracks similar(*store, model, version);
     const auto result = similar.find(*track, static_cast<std::size_t>(options.limit));
     if (!result) {
@@ -61,7 +62,8 @@ int run_similar_command(const SimilarCommandOptions& options) {
     });
     std::printf("Tracks similar to %lld %s (%s):\n", static_cast<long long>(*track),
                 self.empty() ? "" : self.front().path.c_str(), model.c_str());
-    if (result->similar.empty()) std::printf("  (no other track has a %s embedding yet)\n", model.c_str());
+    if (result->similar.empty())
+      std::printf("  (no other track has a %s embedding yet)\n", model.c_str());
     for (const auto& entry : result->similar) {
       const auto& t = entry.track;
       std::string name = t.artist.value_or("");

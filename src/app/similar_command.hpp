@@ -13,11 +13,11 @@
 namespace scanhub::app {
 
 struct SimilarCommandOptions {
-  std::string track;     ///< PATH_OR_ID
+  std::string track;  ///< PATH_OR_ID
   std::string database;
-  int limit = 10;        ///< 1..100
-  std::string model;     ///< empty: the built-in mel-statistics
-  int model_version = 0; ///< 0: the built-in model's version
+  int limit = 10;         ///< 1..100
+  std::string model;      ///< empty: the built-in mel-statistics
+  int model_version = 0;  ///< 0: the built-in model's version
   bool json = false;
 };
 

@@ -86,8 +86,9 @@ AudioDecoder::AudioDecoder(const std::filesystem::path& path) : path_(path) {
   // One thread: the enricher already runs one decode per core.
   impl_->codec->thread_count = 1;
   rc = avcodec_open2(impl_->codec.get(), decoder, nullptr);
-  if (rc < 0) av::throw_error(rc, "cannot open the " + std::string(decoder->name) +
-                                      " decoder for " + path.string());
+  if (rc < 0)
+    av::throw_error(
+        rc, "cannot open the " + std::string(decoder->name) + " decoder for " + path.string());
 }
 
 AudioDecoder::~AudioDecoder() = default;
@@ -99,7 +100,8 @@ std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples
   std::vector<float> out;
   if (impl.codec->sample_rate > 0 && duration_) {
     const auto expected = static_cast<std::size_t>(duration_->count()) *
-                          static_cast<std::size_t>(sample_rate) / 1000 + 4096;
+                              static_cast<std::size_t>(sample_rate) / 1000 +
+                          4096;
     out.reserve(std::min(expected, max_samples));
   }
 
@@ -110,8 +112,8 @@ std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples
       AVChannelLayout layout{};
       if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
         // Unknown speaker positions: assume the usual layout for the count, to downmix.
-        av_channel_layout_default(&layout, std::max(frame->ch_layout.nb_channels,
-                                                    impl.codec->ch_layout.nb_channels));
+        av_channel_layout_default(
+            &layout, std::max(frame->ch_layout.nb_channels, impl.codec->ch_layout.nb_channels));
       } else if (const int rc = av_channel_layout_copy(&layout, &frame->ch_layout); rc < 0) {
         av::throw_error(rc, "cannot decode " + path_.string());
       }
@@ -124,8 +126,8 @@ std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples
         // First frame, or the stream changed its parameters mid-way: a new resampler.
         SwrContext* swr = nullptr;
         int rc = swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_FLT, sample_rate, &layout,
-                                     static_cast<AVSampleFormat>(frame->format),
-                                     frame->sample_rate, 0, nullptr);
+                                     static_cast<AVSampleFormat>(frame->format), frame->sample_rate,
+                                     0, nullptr);
         if (rc >= 0) rc = swr_init(swr);
         if (rc < 0) {
           swr_free(&swr);
@@ -148,10 +150,9 @@ std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples
     const std::size_t old_size = out.size();
     out.resize(old_size + static_cast<std::size_t>(capacity));
     auto* destination = reinterpret_cast<std::uint8_t*>(out.data() + old_size);
-    const int converted =
-        swr_convert(impl.swr.get(), &destination, capacity,
-                    frame ? const_cast<const std::uint8_t**>(frame->extended_data) : nullptr,
-                    in_count);
+    const int converted = swr_convert(
+        impl.swr.get(), &destination, capacity,
+        frame ? const_cast<const std::uint8_t**>(frame->extended_data) : nullptr, in_count);
     if (converted < 0) {
       out.resize(old_size);
       av::throw_error(converted, "cannot resample " + path_.string());
@@ -180,11 +181,13 @@ std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples
   AVFormatContext* format = impl.format.get();
   AVPacket* packet = impl.packet.get();
   while (out.size() < max_samples) {
-    if (stop.stop_requested()) throw DecodeCancelled("decoding " + path_.string() + " was cancelled");
+    if (stop.stop_requested())
+      throw DecodeCancelled("decoding " + path_.string() + " was cancelled");
     const int rc = av_read_frame(format, packet);
     if (rc == AVERROR_EOF) break;
     if (rc < 0) {
-      if (stop.stop_requested()) throw DecodeCancelled("decoding " + path_.string() + " was cancelled");
+      if (stop.stop_requested())
+        throw DecodeCancelled("decoding " + path_.string() + " was cancelled");
       av::throw_error(rc, "cannot read " + path_.string());
     }
     if (packet->stream_index != impl.stream_index) {

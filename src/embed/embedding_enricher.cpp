@@ -41,17 +41,20 @@ MelStatistics& thread_mel_statistics() {
 
 EmbeddingEnricher::EmbeddingEnricher(EmbeddingOptions options) : options_(std::move(options)) {
   if (options_.min_duration > options_.max_duration) {
-    throw std::invalid_argument("the shortest track to embed (" + seconds_text(options_.min_duration) +
-                                ") is longer than the longest (" + seconds_text(options_.max_duration) + ")");
+    throw std::invalid_argument(
+        "the shortest track to embed (" + seconds_text(options_.min_duration) +
+        ") is longer than the longest (" + seconds_text(options_.max_duration) + ")");
   }
   if (options_.external) {
-    if (options_.external->model.empty()) throw std::invalid_argument("an external model needs a name");
+    if (options_.external->model.empty())
+      throw std::invalid_argument("an external model needs a name");
     if (options_.external->model == kMelStatisticsModel) {
       throw std::invalid_argument("the external model's name must differ from the built-in " +
                                   std::string(kMelStatisticsModel));
     }
     if (options_.external->command.empty()) {
-      throw std::invalid_argument("external model " + options_.external->model + " needs a command");
+      throw std::invalid_argument("external model " + options_.external->model +
+                                  " needs a command");
     }
     model_ = options_.external->model;
     version_ = options_.external->version;
@@ -64,9 +67,8 @@ EmbeddingEnricher::EmbeddingEnricher(EmbeddingOptions options) : options_(std::m
   if (options_.concurrency > 0) concurrency_ = options_.concurrency;
 }
 
-std::vector<scan::EnrichmentItem> EmbeddingEnricher::pending_items(store::Connection& connection,
-                                                                   const core::Library& library,
-                                                                   const core::ScanOptions& options) {
+std::vector<scan::EnrichmentItem> EmbeddingEnricher::pending_items(
+    store::Connection& connection, const core::Library& library, const core::ScanOptions& options) {
   // An audio embedding is not metadata: "metadata-only" scans leave it out.
   if (!options.enable_enrichment || options.enrichment_mode == "none" ||
       options.enrichment_mode == "metadata-only" || library.type != core::LibraryType::music) {
@@ -99,10 +101,12 @@ scan::EnrichmentResult EmbeddingEnricher::enrich(const scan::EnrichmentItem& ite
     return result;
   };
   const auto too_short = [&](std::chrono::milliseconds length) {
-    return skipped("too short: " + seconds_text(length) + ", under " + seconds_text(options_.min_duration));
+    return skipped("too short: " + seconds_text(length) + ", under " +
+                   seconds_text(options_.min_duration));
   };
   const auto too_long = [&](std::chrono::milliseconds length) {
-    return skipped("too long: " + seconds_text(length) + ", over " + seconds_text(options_.max_duration));
+    return skipped("too long: " + seconds_text(length) + ", over " +
+                   seconds_text(options_.max_duration));
   };
   if (const auto duration = decoder->duration()) {
     if (*duration < options_.min_duration) return too_short(*duration);
@@ -119,12 +123,14 @@ scan::EnrichmentResult EmbeddingEnricher::enrich(const scan::EnrichmentItem& ite
   } else {
     // One sample past the limit tells a too-long file whose container hid its duration.
     const auto limit_samples = static_cast<std::size_t>(options_.max_duration.count()) *
-                                   static_cast<std::size_t>(kSampleRate) / 1000 + 1;
+                                   static_cast<std::size_t>(kSampleRate) / 1000 +
+                               1;
     std::vector<float> samples;
     try {
       samples = decoder->decode(kSampleRate, limit_samples, stop);
     } catch (const av::Error& e) {
-      if (is_permanent(e.code()) && !stop.stop_requested()) throw queue::PermanentJobError(e.what());
+      if (is_permanent(e.code()) && !stop.stop_requested())
+        throw queue::PermanentJobError(e.what());
       throw;
     }
     decoder.reset();

@@ -51,7 +51,9 @@ class EmbeddingEnricher : public scan::Enricher {
   explicit EmbeddingEnricher(EmbeddingOptions options);
 
   std::string job_type() const override { return std::string(kAudioEmbeddingJobType); }
-  bool applies_to(core::LibraryType type) const override { return type == core::LibraryType::music; }
+  bool applies_to(core::LibraryType type) const override {
+    return type == core::LibraryType::music;
+  }
   int concurrency() const override { return concurrency_; }
 
   std::vector<scan::EnrichmentItem> pending_items(store::Connection& connection,

@@ -108,7 +108,8 @@ std::vector<float> parse_vector_json(std::string_view text, std::size_t max_dime
   if (ec) {
     throw ExternalModelError("printed no JSON (" + ec.message() + "): \"" + excerpt() + "\"");
   }
-  if (!value.is_array()) throw ExternalModelError("printed JSON that is not an array: \"" + excerpt() + "\"");
+  if (!value.is_array())
+    throw ExternalModelError("printed JSON that is not an array: \"" + excerpt() + "\"");
   const auto& array = value.as_array();
   if (array.empty()) throw ExternalModelError("printed an empty array");
   if (array.size() > max_dimension) {
@@ -125,7 +126,8 @@ std::vector<float> parse_vector_json(std::string_view text, std::size_t max_dime
     const double number = element.to_number<double>();
     const auto f = static_cast<float>(number);
     if (!std::isfinite(f)) {
-      throw ExternalModelError("element " + std::to_string(i) + " of the array is not a finite float");
+      throw ExternalModelError("element " + std::to_string(i) +
+                               " of the array is not a finite float");
     }
     vector.push_back(f);
   }
@@ -134,8 +136,10 @@ std::vector<float> parse_vector_json(std::string_view text, std::size_t max_dime
 
 std::vector<float> run_external_model(const ExternalModelOptions& options,
                                       const std::filesystem::path& file, std::stop_token stop) {
-  if (options.command.empty()) throw ExternalModelError("no command configured for model " + options.model);
-  const std::string what = "model " + options.model + " (" + describe_command(options.command) + ")";
+  if (options.command.empty())
+    throw ExternalModelError("no command configured for model " + options.model);
+  const std::string what =
+      "model " + options.model + " (" + describe_command(options.command) + ")";
 
   std::vector<std::string> args = options.command;
   args.push_back(file.string());
@@ -161,8 +165,8 @@ std::vector<float> run_external_model(const ExternalModelOptions& options,
   sigaddset(&default_signals, SIGPIPE);
   posix_spawnattr_setsigmask(&attributes, &no_signals);
   posix_spawnattr_setsigdefault(&attributes, &default_signals);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                            POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   const int spawned = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -192,8 +196,9 @@ std::vector<float> run_external_model(const ExternalModelOptions& options,
     const auto wait = std::min<Clock::duration>(deadline - now, kPollSlice);
     std::array<pollfd, 2> fds{pollfd{out_open ? out.read.get() : -1, POLLIN, 0},
                               pollfd{err_open ? err.read.get() : -1, POLLIN, 0}};
-    const int ready = ::poll(fds.data(), fds.size(),
-                             static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count()));
+    const int ready =
+        ::poll(fds.data(), fds.size(),
+               static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count()));
     if (ready < 0) {
       if (errno == EINTR) continue;
       return fail(std::string("could not be read: ") + std::strerror(errno));

@@ -19,11 +19,11 @@
 namespace scanhub::embed {
 
 struct ExternalModelOptions {
-  std::string model;                  ///< the name its vectors are stored under, e.g. "essentia-discogs"
-  int version = 1;                    ///< bump to recompute stored vectors
-  std::vector<std::string> command;   ///< program and leading arguments; the path is appended
+  std::string model;  ///< the name its vectors are stored under, e.g. "essentia-discogs"
+  int version = 1;    ///< bump to recompute stored vectors
+  std::vector<std::string> command;  ///< program and leading arguments; the path is appended
   std::chrono::milliseconds timeout{120'000};  ///< per track; then the process group is killed
-  std::size_t max_output_bytes = 16u << 20;     ///< more stdout than this is an error
+  std::size_t max_output_bytes = 16u << 20;    ///< more stdout than this is an error
   std::size_t max_dimension = 65'536;
 };
 

@@ -21,8 +21,12 @@ std::mutex& planner_mutex() {
   return mutex;
 }
 
-double hz_to_mel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
-double mel_to_hz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
+double hz_to_mel(double hz) {
+  return 2595.0 * std::log10(1.0 + hz / 700.0);
+}
+double mel_to_hz(double mel) {
+  return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0);
+}
 
 struct Band {
   std::size_t first_bin = 0;
@@ -43,8 +47,10 @@ std::vector<Band> make_mel_bands() {
     for (std::size_t k = 0; k < kBins; ++k) {
       const double hz = static_cast<double>(k) * bin_hz;
       double w = 0;
-      if (hz > low && hz <= centre) w = (hz - low) / (centre - low);
-      else if (hz > centre && hz < high) w = (high - hz) / (high - centre);
+      if (hz > low && hz <= centre)
+        w = (hz - low) / (centre - low);
+      else if (hz > centre && hz < high)
+        w = (high - hz) / (high - centre);
       if (w > 0) taps.emplace_back(k, w);
     }
     if (taps.empty()) {
@@ -162,9 +168,9 @@ std::vector<float> MelStatistics::log_mel(std::span<const float> samples) {
 
 std::vector<float> MelStatistics::compute(std::span<const float> samples) {
   if (samples.size() < kFftSize + kHopSize) {
-    throw std::invalid_argument("audio too short for a mel-statistics embedding: " +
-                                std::to_string(samples.size()) + " samples, at least " +
-                                std::to_string(kFftSize + kHopSize) + " needed");
+    throw std::invalid_argument(
+        "audio too short for a mel-statistics embedding: " + std::to_string(samples.size()) +
+        " samples, at least " + std::to_string(kFftSize + kHopSize) + " needed");
   }
   const std::size_t count = 1 + (samples.size() - kFftSize) / kHopSize;
   // Sums in double: a 15-minute track has ~39,000 frames.
@@ -192,7 +198,8 @@ std::vector<float> MelStatistics::compute(std::span<const float> samples) {
     const double mean = sum[b] / n;
     const double delta_mean = delta_sum[b] / nd;
     vector[b] = static_cast<float>(mean);
-    vector[kMelBands + b] = static_cast<float>(std::sqrt(std::max(0.0, sum_sq[b] / n - mean * mean)));
+    vector[kMelBands + b] =
+        static_cast<float>(std::sqrt(std::max(0.0, sum_sq[b] / n - mean * mean)));
     vector[2 * kMelBands + b] = static_cast<float>(delta_abs[b] / nd);
     vector[3 * kMelBands + b] =
         static_cast<float>(std::sqrt(std::max(0.0, delta_sq[b] / nd - delta_mean * delta_mean)));

@@ -36,7 +36,7 @@ inline constexpr std::string_view kMelStatisticsModel = "mel-statistics";
 inline constexpr int kMelStatisticsVersion = 1;
 inline constexpr std::size_t kMelStatisticsDimension = 256;
 
-inline constexpr int kSampleRate = 22'050;   ///< Hz
+inline constexpr int kSampleRate = 22'050;      ///< Hz
 inline constexpr std::size_t kFftSize = 1'024;  ///< samples per frame
 inline constexpr std::size_t kHopSize = 512;    ///< samples between frame starts
 inline constexpr std::size_t kMelBands = 64;

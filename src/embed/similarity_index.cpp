@@ -1,8 +1,8 @@
 #include "embed/similarity_index.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 
 namespace scanhub::embed {
 
@@ -38,7 +38,9 @@ float dot_product(const float* a, const float* b, std::size_t n) noexcept {
 }
 
 SimilarityIndex::SimilarityIndex(store::EmbeddingMatrix matrix)
-    : dimension_(matrix.dimension), ids_(std::move(matrix.track_ids)), values_(std::move(matrix.values)) {
+    : dimension_(matrix.dimension),
+      ids_(std::move(matrix.track_ids)),
+      values_(std::move(matrix.values)) {
   row_of_.reserve(ids_.size());
   for (std::size_t i = 0; i < ids_.size(); ++i) row_of_.emplace(ids_[i], i);
 }
@@ -54,8 +56,8 @@ SimilarityIndex SimilarityIndex::with_changes(const store::EmbeddingMatrix& chan
       copy.ids_.push_back(changes.track_ids[i]);
       copy.values_.insert(copy.values_.end(), row, row + copy.dimension_);
     } else {
-      std::copy(row, row + copy.dimension_, copy.values_.begin() +
-                                               static_cast<std::ptrdiff_t>(it->second * copy.dimension_));
+      std::copy(row, row + copy.dimension_,
+                copy.values_.begin() + static_cast<std::ptrdiff_t>(it->second * copy.dimension_));
     }
   }
   return copy;
@@ -85,7 +87,8 @@ std::vector<Neighbor> SimilarityIndex::nearest(std::span<const float> query, std
   best.reserve(std::min(limit, rows) + 1);
   const float* row = values_.data();
   for (std::size_t i = 0; i < rows; ++i, row += dimension_) {
-    const Candidate candidate{dot_product(query.data(), row, dimension_), static_cast<std::uint32_t>(i)};
+    const Candidate candidate{dot_product(query.data(), row, dimension_),
+                              static_cast<std::uint32_t>(i)};
     if (best.size() == limit && !better(candidate, best.front())) continue;
     if (exclude && ids_[i] == *exclude) continue;
     best.push_back(candidate);

@@ -55,7 +55,8 @@ class SimilarityIndex {
 };
 
 /// The dot product of `a` and `b` (n floats each), written so g++ -O2 vectorizes it: sixteen
-/// independent partial sums in four SSE registers (the order of additions differs from a plain loop by rounding).
+/// independent partial sums in four SSE registers (the order of additions differs from a plain loop
+/// by rounding).
 float dot_product(const float* a, const float* b, std::size_t n) noexcept;
 
 }  // namespace scanhub::embed

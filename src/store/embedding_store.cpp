@@ -49,8 +49,8 @@ bool EmbeddingStore::put(core::TrackId track, std::string_view model, int versio
 }
 
 bool EmbeddingStore::has(core::TrackId track, std::string_view model, int version) {
-  sqlite::Statement s(db_,
-                      "SELECT 1 FROM track_embeddings WHERE track_id = ? AND model = ? AND version = ?");
+  sqlite::Statement s(
+      db_, "SELECT 1 FROM track_embeddings WHERE track_id = ? AND model = ? AND version = ?");
   s.bind(1, track).bind(2, model).bind(3, version);
   return s.step();
 }
@@ -96,7 +96,8 @@ EmbeddingMatrix EmbeddingStore::load_all(std::string_view model, int version) {
   return read_matrix(s);
 }
 
-EmbeddingMatrix EmbeddingStore::load_since(std::string_view model, int version, std::int64_t after) {
+EmbeddingMatrix EmbeddingStore::load_since(std::string_view model, int version,
+                                           std::int64_t after) {
   sqlite::Statement s(db_,
                       "SELECT track_id, dimension, vector FROM track_embeddings "
                       "WHERE rowid > ? AND model = ? AND version = ? ORDER BY rowid");
@@ -138,7 +139,8 @@ std::vector<TrackSummary> EmbeddingStore::summaries(std::span<const core::TrackI
     sqlite::Statement::Scope scope(s);
     s.bind(1, id);
     if (!s.step()) continue;
-    out.push_back({id, s.column_string(0), s.column_optional_string(1), s.column_optional_string(2)});
+    out.push_back(
+        {id, s.column_string(0), s.column_optional_string(1), s.column_optional_string(2)});
   }
   return out;
 }

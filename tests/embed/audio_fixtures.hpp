@@ -21,7 +21,7 @@ inline constexpr const char* kTrackSeconds = "62";
 struct AudioFixtures {
   std::filesystem::path dir;
   std::vector<std::string> originals{"melody.flac", "chirp.flac", "tone440.flac", "tremolo.flac",
-                                     "pink.flac", "white.flac", "brown.flac"};
+                                     "pink.flac",   "white.flac", "brown.flac"};
   /// copy -> its original
   std::vector<std::pair<std::string, std::string>> copies{
       {"melody-128k.mp3", "melody.flac"}, {"melody-64k.mp3", "melody.flac"},
@@ -54,26 +54,27 @@ inline bool make_audio_fixtures(const std::filesystem::path& dir) {
   const std::string melody =
       "aevalsrc='0.3*sin(2*PI*t*220*pow(2,floor(mod(t*2,8))/12))"
       "+0.2*sin(2*PI*t*330*pow(2,floor(mod(t*3,5))/12))+0.05*(random(0)-0.5)':s=44100";
-  bool ok = lavfi(melody, "melody.flac", {"-ac", "2"}) &&
-            lavfi("aevalsrc='0.5*sin(2*PI*(100*mod(t,5)+200*mod(t,5)*mod(t,5)))':s=44100",
-                  "chirp.flac") &&
-            lavfi("sine=f=440:r=44100", "tone440.flac") &&
-            lavfi("aevalsrc='0.5*sin(2*PI*1000*t)*(0.6+0.4*sin(2*PI*3*t))':s=44100", "tremolo.flac") &&
-            lavfi("anoisesrc=color=pink:a=0.3:r=44100", "pink.flac") &&
-            lavfi("anoisesrc=color=white:a=0.2:r=44100", "white.flac") &&
-            lavfi("anoisesrc=color=brown:a=0.5:r=44100", "brown.flac") &&
-            encode("melody.flac", "melody-128k.mp3", {"-c:a", "libmp3lame", "-b:a", "128k"}) &&
-            encode("melody.flac", "melody-64k.mp3", {"-c:a", "libmp3lame", "-b:a", "64k"}) &&
-            encode("melody.flac", "melody-q1.ogg", {"-c:a", "libvorbis", "-q:a", "1"}) &&
-            encode("melody.flac", "melody-22k-mono.flac", {"-ar", "22050", "-ac", "1"}) &&
-            encode("chirp.flac", "chirp-96k.mp3", {"-c:a", "libmp3lame", "-b:a", "96k"}) &&
-            encode("chirp.flac", "chirp-q2.ogg", {"-c:a", "libvorbis", "-q:a", "2"}) &&
-            encode("pink.flac", "pink-128k.mp3", {"-c:a", "libmp3lame", "-b:a", "128k"}) &&
-            encode("tremolo.flac", "tremolo-64k.opus", {"-c:a", "libopus", "-b:a", "64k"}) &&
-            run_ffmpeg({"-f", "lavfi", "-i", "sine=f=660:r=44100", "-t", "10", "-c:a", "libmp3lame",
-                        out("short-10s.mp3")}) &&
-            run_ffmpeg({"-f", "lavfi", "-i", "sine=f=550:r=22050", "-t", "100", "-c:a", "libvorbis",
-                        "-q:a", "0", out("long-100s.ogg")});
+  bool ok =
+      lavfi(melody, "melody.flac", {"-ac", "2"}) &&
+      lavfi("aevalsrc='0.5*sin(2*PI*(100*mod(t,5)+200*mod(t,5)*mod(t,5)))':s=44100",
+            "chirp.flac") &&
+      lavfi("sine=f=440:r=44100", "tone440.flac") &&
+      lavfi("aevalsrc='0.5*sin(2*PI*1000*t)*(0.6+0.4*sin(2*PI*3*t))':s=44100", "tremolo.flac") &&
+      lavfi("anoisesrc=color=pink:a=0.3:r=44100", "pink.flac") &&
+      lavfi("anoisesrc=color=white:a=0.2:r=44100", "white.flac") &&
+      lavfi("anoisesrc=color=brown:a=0.5:r=44100", "brown.flac") &&
+      encode("melody.flac", "melody-128k.mp3", {"-c:a", "libmp3lame", "-b:a", "128k"}) &&
+      encode("melody.flac", "melody-64k.mp3", {"-c:a", "libmp3lame", "-b:a", "64k"}) &&
+      encode("melody.flac", "melody-q1.ogg", {"-c:a", "libvorbis", "-q:a", "1"}) &&
+      encode("melody.flac", "melody-22k-mono.flac", {"-ar", "22050", "-ac", "1"}) &&
+      encode("chirp.flac", "chirp-96k.mp3", {"-c:a", "libmp3lame", "-b:a", "96k"}) &&
+      encode("chirp.flac", "chirp-q2.ogg", {"-c:a", "libvorbis", "-q:a", "2"}) &&
+      encode("pink.flac", "pink-128k.mp3", {"-c:a", "libmp3lame", "-b:a", "128k"}) &&
+      encode("tremolo.flac", "tremolo-64k.opus", {"-c:a", "libopus", "-b:a", "64k"}) &&
+      run_ffmpeg({"-f", "lavfi", "-i", "sine=f=660:r=44100", "-t", "10", "-c:a", "libmp3lame",
+                  out("short-10s.mp3")}) &&
+      run_ffmpeg({"-f", "lavfi", "-i", "sine=f=550:r=22050", "-t", "100", "-c:a", "libvorbis",
+                  "-q:a", "0", out("long-100s.ogg")});
   if (!ok) return false;
   std::mt19937 random(42);
   {

@@ -1,9 +1,9 @@
 // The built-in embedding on real audio made by ffmpeg (issue 5 acceptance: documented shape
 // and unit norm; a re-encoded copy is nearer to its original than any different track).
 
+#include "audio_fixtures.hpp"
 #include "embed/audio_decoder.hpp"
 #include "embed/mel_statistics.hpp"
-#include "audio_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +23,9 @@ std::vector<float> embed_file(const std::filesystem::path& path) {
   return statistics.compute(samples);
 }
 
-double norm(const std::vector<float>& v) { return std::sqrt(dot(v, v)); }
+double norm(const std::vector<float>& v) {
+  return std::sqrt(dot(v, v));
+}
 
 TEST(MelStatistics, HasTheDocumentedShapeAndUnitNorm) {
   MelStatistics statistics;
@@ -42,7 +44,8 @@ TEST(MelStatistics, HasTheDocumentedShapeAndUnitNorm) {
     EXPECT_NEAR(sum, 0.0, 1e-4) << "block " << block;
   }
   // The 440 Hz tone's band is the loudest of the mean-level block.
-  const auto loudest = std::max_element(vector.begin(), vector.begin() + kMelBands) - vector.begin();
+  const auto loudest =
+      std::max_element(vector.begin(), vector.begin() + kMelBands) - vector.begin();
   const double centre_mel = 2595.0 * std::log10(1.0 + 440.0 / 700.0);
   const double top_mel = 2595.0 * std::log10(1.0 + kSampleRate / 2.0 / 700.0);
   const double expected_band = centre_mel / top_mel * (kMelBands + 1) - 1;

@@ -83,7 +83,7 @@ TEST(SimilarityIndex, RanksByCosineLeavesOutTheQueryAndBreaksTiesByTrackId) {
   store::EmbeddingMatrix matrix;
   matrix.dimension = 3;
   matrix.track_ids = {1, 2, 3, 4};
-  matrix.values = {1, 0, 0,  0.6f, 0.8f, 0,  0, 1, 0,  0.6f, 0.8f, 0};
+  matrix.values = {1, 0, 0, 0.6f, 0.8f, 0, 0, 1, 0, 0.6f, 0.8f, 0};
   const SimilarityIndex index(std::move(matrix));
   ASSERT_EQ(index.size(), 4u);
   const auto query = *index.vector_of(1);
@@ -94,7 +94,7 @@ TEST(SimilarityIndex, RanksByCosineLeavesOutTheQueryAndBreaksTiesByTrackId) {
   EXPECT_EQ(nearest[2].track_id, 3);
   EXPECT_FLOAT_EQ(nearest[0].score, 0.6f);
   EXPECT_FLOAT_EQ(nearest[2].score, 0.0f);
-  EXPECT_EQ(index.nearest(query, 1).front().track_id, 1);  // not excluded: itself, score 1
+  EXPECT_EQ(index.nearest(query, 1).front().track_id, 1);           // not excluded: itself, score 1
   EXPECT_TRUE(index.nearest(std::vector<float>{1, 0}, 5).empty());  // wrong dimension
   EXPECT_FALSE(index.vector_of(9));
 }
@@ -117,7 +117,8 @@ TEST_F(Embeddings, StoreKeepsVectorsPerModelAndDropsThemWithTheirTrack) {
   const std::vector<float> v{0.6f, 0.8f};
   store_.write_sync([&](store::Connection& c) {
     EXPECT_TRUE(c.embeddings.put(ids.at("a.flac"), "m", 1, v, core::Clock::now()));
-    EXPECT_TRUE(c.embeddings.put(ids.at("a.flac"), "other", 3, std::vector<float>{1, 0, 0}, core::Clock::now()));
+    EXPECT_TRUE(c.embeddings.put(ids.at("a.flac"), "other", 3, std::vector<float>{1, 0, 0},
+                                 core::Clock::now()));
     EXPECT_FALSE(c.embeddings.put(999, "m", 1, v, core::Clock::now()));  // no such track
   });
   store_.read([&](store::Connection& c) {
@@ -134,10 +135,12 @@ TEST_F(Embeddings, StoreKeepsVectorsPerModelAndDropsThemWithTheirTrack) {
     EXPECT_EQ(needing[0].id, ids.at("b.flac"));
     EXPECT_EQ(needing[0].path, (audio_fixtures().dir / "b.flac").string());
     EXPECT_EQ(c.embeddings.tracks_needing(library_.id, "m", 2).size(), 2u);  // a new version
-    EXPECT_EQ(c.embeddings.find_track((audio_fixtures().dir / "b.flac").string()), ids.at("b.flac"));
+    EXPECT_EQ(c.embeddings.find_track((audio_fixtures().dir / "b.flac").string()),
+              ids.at("b.flac"));
     EXPECT_FALSE(c.embeddings.find_track("/elsewhere/b.flac"));
   });
-  const auto before = store_.read([](store::Connection& c) { return c.embeddings.version_of("m", 1); });
+  const auto before =
+      store_.read([](store::Connection& c) { return c.embeddings.version_of("m", 1); });
   store_.write_sync([&](store::Connection& c) { c.tracks.remove(ids.at("a.flac")); });
   store_.read([&](store::Connection& c) {
     EXPECT_TRUE(c.embeddings.load_all("m", 1).track_ids.empty());
@@ -166,10 +169,13 @@ TEST_F(Embeddings, TheEnricherStoresVectorsSkipsShortAndLongTracksAndTheCopyFind
   EXPECT_EQ(outcome.completed, static_cast<int>(files.originals.size()) + 2);
   EXPECT_EQ(outcome.skipped, 2);
   EXPECT_NE(outcome.reasons.at(ids.at(files.short_track)).find("too short: 10.0 s, under 60.0 s"),
-            std::string::npos) << outcome.reasons.at(ids.at(files.short_track));
+            std::string::npos)
+      << outcome.reasons.at(ids.at(files.short_track));
   EXPECT_NE(outcome.reasons.at(ids.at(files.long_track)).find("too long: 100.0 s, over 90.0 s"),
-            std::string::npos) << outcome.reasons.at(ids.at(files.long_track));
-  EXPECT_NE(outcome.reasons.at(ids.at(files.not_audio)).find("random-bytes.mp3"), std::string::npos);
+            std::string::npos)
+      << outcome.reasons.at(ids.at(files.long_track));
+  EXPECT_NE(outcome.reasons.at(ids.at(files.not_audio)).find("random-bytes.mp3"),
+            std::string::npos);
 
   // Stored with the model's name, version and dimension; nothing left to do but the skipped
   // and the broken (seed 000: an embedded track is not recomputed).
@@ -195,7 +201,8 @@ TEST_F(Embeddings, TheEnricherStoresVectorsSkipsShortAndLongTracksAndTheCopyFind
     EXPECT_GT(result->similar[0].score, result->similar[1].score);
   }
   EXPECT_EQ(similar.find(ids.at(files.short_track), 3).error(),
-            "track " + std::to_string(ids.at(files.short_track)) + " has no mel-statistics embedding yet");
+            "track " + std::to_string(ids.at(files.short_track)) +
+                " has no mel-statistics embedding yet");
   EXPECT_EQ(similar.find(424242, 3).error(), "no track 424242");
 }
 
@@ -211,20 +218,24 @@ TEST_F(Embeddings, AnExternalModelsVectorsAreStoredUnderItsNameAndItsFailuresAre
 
   EmbeddingOptions options;
   options.external = ExternalModelOptions{
-      .model = "test-essentia", .version = 2,
-      .command = {write_script("good.sh", "case \"$1\" in *melody*) echo '[3, 4]';; *) echo '[1, 0]';; esac")}};
+      .model = "test-essentia",
+      .version = 2,
+      .command = {write_script(
+          "good.sh", "case \"$1\" in *melody*) echo '[3, 4]';; *) echo '[1, 0]';; esac")}};
   EmbeddingEnricher good(options);
   EXPECT_EQ(good.concurrency(), 10);  // seed 000
   const auto outcome = run(good);
   EXPECT_EQ(outcome.completed, 2);
   EXPECT_EQ(outcome.skipped, 1);  // the length rules hold for external models too
   store_.read([&](store::Connection& c) {
-    EXPECT_EQ(c.embeddings.get(ids.at("melody.flac"), "test-essentia"), (std::vector<float>{0.6f, 0.8f}));
+    EXPECT_EQ(c.embeddings.get(ids.at("melody.flac"), "test-essentia"),
+              (std::vector<float>{0.6f, 0.8f}));
     EXPECT_TRUE(c.embeddings.has(ids.at("chirp.flac"), "test-essentia", 2));
   });
 
   // Broken commands: each job fails with the reason, and none hangs.
-  for (const auto& [name, body, reason] : std::vector<std::tuple<const char*, std::string, std::string>>{
+  for (const auto& [name, body, reason] :
+       std::vector<std::tuple<const char*, std::string, std::string>>{
            {"exit1.sh", "echo 'no model' >&2; exit 1", "exited with status 1: no model"},
            {"sleep.sh", "sleep 30", "timed out after 500 ms"},
            {"garbage.sh", "echo 'Segmentation fault'", "printed no JSON"}}) {

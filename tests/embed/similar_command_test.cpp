@@ -6,11 +6,11 @@
 
 #include "audio_fixtures.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
-#include <cstdio>
 #include <sys/wait.h>
+#include <cstdio>
 
 namespace scanhub::embed {
 namespace {
@@ -31,7 +31,8 @@ Run scanhub(const std::vector<std::string>& args) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return run;
   char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) run.out.append(buffer, n);
+  while (const std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe))
+    run.out.append(buffer, n);
   const int status = ::pclose(pipe);
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
@@ -50,7 +51,8 @@ TEST(SimilarCommand, ListsTheOriginalFirstForAReencodedCopy) {
       library.name = "fixtures";
       library.created_at = core::Clock::now();
       library = c.libraries.add(library);
-      for (const char* name : {"melody.flac", "melody-64k.mp3", "chirp.flac", "pink.flac", "tone440.flac"}) {
+      for (const char* name :
+           {"melody.flac", "melody-64k.mp3", "chirp.flac", "pink.flac", "tone440.flac"}) {
         core::TrackMetadata metadata;
         metadata.title = name;
         ids[name] = c.tracks.insert(library.id, name, {1, 1}, metadata, core::Clock::now());
@@ -64,13 +66,17 @@ TEST(SimilarCommand, ListsTheOriginalFirstForAReencodedCopy) {
     for (const auto& item : items) store.write_sync(enricher.enrich(item, {}).commit);
   }
 
-  const auto by_path = scanhub({"similar", (files.dir / "melody-64k.mp3").string(), "--db", db, "--limit", "2"});
+  const auto by_path =
+      scanhub({"similar", (files.dir / "melody-64k.mp3").string(), "--db", db, "--limit", "2"});
   ASSERT_EQ(by_path.status, 0) << by_path.out;
   const auto first_line = by_path.out.find('\n');
-  const auto first_result = by_path.out.substr(first_line + 1, by_path.out.find('\n', first_line + 1) - first_line);
-  EXPECT_NE(first_result.find((files.dir / "melody.flac").string()), std::string::npos) << by_path.out;
+  const auto first_result =
+      by_path.out.substr(first_line + 1, by_path.out.find('\n', first_line + 1) - first_line);
+  EXPECT_NE(first_result.find((files.dir / "melody.flac").string()), std::string::npos)
+      << by_path.out;
 
-  const auto json = scanhub({"similar", std::to_string(ids.at("melody.flac")), "--db", db, "--json"});
+  const auto json =
+      scanhub({"similar", std::to_string(ids.at("melody.flac")), "--db", db, "--json"});
   ASSERT_EQ(json.status, 0) << json.out;
   const auto body = boost::json::parse(json.out).as_object();
   EXPECT_EQ(body.at("model").as_string(), "mel-statistics");
@@ -81,9 +87,11 @@ TEST(SimilarCommand, ListsTheOriginalFirstForAReencodedCopy) {
   const auto unknown = scanhub({"similar", "424242", "--db", db});
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.out.find("no track 424242"), std::string::npos) << unknown.out;
-  const auto not_a_track = scanhub({"similar", (files.dir / files.short_track).string(), "--db", db});
+  const auto not_a_track =
+      scanhub({"similar", (files.dir / files.short_track).string(), "--db", db});
   EXPECT_EQ(not_a_track.status, 1);
-  EXPECT_NE(not_a_track.out.find("is not a track of a scanned library"), std::string::npos) << not_a_track.out;
+  EXPECT_NE(not_a_track.out.find("is not a track of a scanned library"), std::string::npos)
+      << not_a_track.out;
   EXPECT_NE(scanhub({"similar", "1", "--db", db, "--limit", "0"}).status, 0);
 }
 

@@ -4,8 +4,8 @@
 #include "http/query.hpp"
 #include "support/temp_dir.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 namespace scanhub::api {
 namespace {
@@ -27,7 +27,8 @@ class SimilarRoutes : public ::testing::Test {
         metadata.title = std::move(title);
         metadata.artist = "Artist";
         const auto track = c.tracks.insert(id, path, {1, 1}, metadata, core::Clock::now());
-        if (!vector.empty()) c.embeddings.put(track, "mel-statistics", 1, vector, core::Clock::now());
+        if (!vector.empty())
+          c.embeddings.put(track, "mel-statistics", 1, vector, core::Clock::now());
         return track;
       };
       a_ = add("a.flac", "A", {1, 0, 0});
@@ -69,14 +70,18 @@ TEST_F(SimilarRoutes, ReturnsTheNearestTracksBestFirst) {
   EXPECT_TRUE(similar[1].at("title").is_null());
   EXPECT_NEAR(similar[1].at("score").to_number<double>(), 0.0, 1e-6);
 
-  const auto one = json::parse(get("/api/tracks/" + std::to_string(c_) + "/similar?limit=1").body());
+  const auto one =
+      json::parse(get("/api/tracks/" + std::to_string(c_) + "/similar?limit=1").body());
   ASSERT_EQ(one.at("similar").as_array().size(), 1u);
   EXPECT_EQ(one.at("similar").as_array()[0].at("trackId").as_int64(), b_);
 }
 
 TEST_F(SimilarRoutes, SeesVectorsStoredAfterTheFirstSearch) {
   EXPECT_EQ(json::parse(get("/api/tracks/" + std::to_string(a_) + "/similar").body())
-                .at("similar").as_array().size(), 2u);
+                .at("similar")
+                .as_array()
+                .size(),
+            2u);
   store_.write_sync([&](store::Connection& c) {
     c.embeddings.put(bare_, "mel-statistics", 1, std::vector<float>{1, 0, 0}, core::Clock::now());
   });
@@ -102,14 +107,17 @@ TEST_F(SimilarRoutes, SeesReplacedAndRemovedVectors) {
 }
 
 TEST_F(SimilarRoutes, UnknownTracksAndTracksWithoutAVectorAre404) {
-  for (const std::string& target : std::vector<std::string>{"/api/tracks/999/similar", "/api/tracks/x/similar",
-                                   "/api/tracks/" + std::to_string(bare_) + "/similar"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/api/tracks/999/similar", "/api/tracks/x/similar",
+                                "/api/tracks/" + std::to_string(bare_) + "/similar"}) {
     const auto response = get(target);
     EXPECT_EQ(response.result(), http::Status::not_found) << target;
     EXPECT_TRUE(json::parse(response.body()).at("error").is_string()) << target;
   }
   EXPECT_EQ(json::parse(get("/api/tracks/999/similar").body()).at("error"), "no track 999");
-  EXPECT_EQ(json::parse(get("/api/tracks/" + std::to_string(bare_) + "/similar").body()).at("error").as_string(),
+  EXPECT_EQ(json::parse(get("/api/tracks/" + std::to_string(bare_) + "/similar").body())
+                .at("error")
+                .as_string(),
             "track " + std::to_string(bare_) + " has no mel-statistics embedding yet");
 }
 
