@@ -4,10 +4,16 @@
 #include "audio_fixtures.hpp"
 #include "embed/audio_decoder.hpp"
 #include "embed/mel_statistics.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+extern "C" {
+#include <libavutil/error.h>
+}
+
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <numbers>
 
@@ -99,6 +105,22 @@ TEST(AudioDecoder, BadInputIsAnErrorWithTheReason) {
   const auto samples = truncated.decode(kSampleRate, std::size_t{100} * kSampleRate);
   EXPECT_GT(samples.size(), std::size_t{5} * kSampleRate);
   EXPECT_LT(samples.size(), std::size_t{40} * kSampleRate);
+}
+
+TEST(AudioDecoder, EmptyFilesDirectoriesAndVideoWithoutSoundAreErrors) {
+  test::TempDir dir;
+  std::ofstream(dir / "empty.mp3").flush();
+  EXPECT_THROW(AudioDecoder(dir / "empty.mp3"), av::Error);
+  EXPECT_THROW(AudioDecoder(dir.path()), av::Error);
+  ASSERT_TRUE(test::run_ffmpeg({"-f", "lavfi", "-i", "testsrc=size=64x64:rate=5", "-t", "1",
+                                (dir / "silent.mkv").string()}));
+  try {
+    AudioDecoder decoder(dir / "silent.mkv");
+    ADD_FAILURE() << "a video without sound opened as audio";
+  } catch (const av::Error& e) {
+    EXPECT_EQ(e.code(), AVERROR_STREAM_NOT_FOUND) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no audio stream"), std::string::npos) << e.what();
+  }
 }
 
 TEST(AudioDecoder, StopsWhenAskedTo) {

@@ -177,6 +177,11 @@ TEST_F(Embeddings, TheEnricherStoresVectorsSkipsShortAndLongTracksAndTheCopyFind
   EXPECT_NE(outcome.reasons.at(ids.at(files.not_audio)).find("random-bytes.mp3"),
             std::string::npos);
 
+  // Not audio: failed for good at once (another attempt cannot fix it), not retried.
+  EXPECT_THROW(
+      enricher.enrich({"track", ids.at(files.not_audio), (files / files.not_audio).string()}, {}),
+      queue::PermanentJobError);
+
   // Stored with the model's name, version and dimension; nothing left to do but the skipped
   // and the broken (seed 000: an embedded track is not recomputed).
   const auto pending = store_.read([&](store::Connection& c) {
