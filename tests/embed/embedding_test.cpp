@@ -16,6 +16,7 @@ extern "C" {
 #include <fstream>
 #include <map>
 #include <numbers>
+#include <thread>
 
 namespace scanhub::embed {
 namespace {
@@ -129,6 +130,25 @@ TEST(AudioDecoder, StopsWhenAskedTo) {
   AudioDecoder decoder(audio_fixtures() / "melody.flac");
   EXPECT_THROW(decoder.decode(kSampleRate, std::size_t{100} * kSampleRate, stop.get_token()),
                DecodeCancelled);
+}
+
+TEST(MelStatistics, ThreadsEmbeddingAtOnceGetWhatOneThreadGets) {
+  // The enricher runs one job per core, each thread with its own FFTW plan.
+  const auto& files = audio_fixtures();
+  const std::vector<std::string> names{"melody-64k.mp3", "chirp-q2.ogg", "pink-128k.mp3",
+                                       "tremolo-64k.opus"};
+  std::vector<std::vector<float>> alone;
+  for (const auto& name : names) alone.push_back(embed_file(files / name));
+  std::vector<std::vector<float>> together(names.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    threads.emplace_back([&, i] { together[i] = embed_file(files / names[i]); });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    ASSERT_EQ(together[i].size(), kMelStatisticsDimension) << names[i];
+    EXPECT_GT(dot(alone[i], together[i]), 0.99999f) << names[i];
+  }
 }
 
 TEST(MelStatistics, AReencodedCopyIsNearerToItsOriginalThanAnyOtherTrack) {
