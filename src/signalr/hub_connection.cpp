@@ -87,9 +87,11 @@ HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::s
 HubConnection::~HubConnection() = default;
 
 void HubConnection::post_send(SharedRecord record, std::string_view conflation_key) {
-  if (push_send(std::move(record), conflation_key)) {
-    asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
-  }
+  if (push_send(std::move(record), conflation_key)) post_drain();
+}
+
+void HubConnection::post_drain() {
+  asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
 }
 
 bool HubConnection::push_send(SharedRecord record, std::string_view conflation_key) {
@@ -103,7 +105,8 @@ bool HubConnection::push_send(SharedRecord record, std::string_view conflation_k
 void HubConnection::dispatch_drain() {
   // Inline when this thread runs the io_context and no other thread holds the strand: the
   // fan-out then writes to each recipient in the delivering task, without a round trip through
-  // the scheduler's queue per recipient.
+  // the scheduler's queue per recipient. Never called on this connection's own strand (that
+  // would run drain_inbox inside itself): HubEndpoint calls it from io_context tasks only.
   asio::dispatch(strand_, [self = shared_from_this()] { self->drain_inbox(); });
 }
 

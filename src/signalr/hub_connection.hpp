@@ -73,8 +73,11 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// post_* call, whenever the drain runs.
   bool push_send(SharedRecord record, std::string_view conflation_key);
   /// Runs the drain that push_send asked for: at once when called on a network thread and the
-  /// strand is idle (asio::dispatch), else queued on the strand. Any thread.
+  /// strand is idle (asio::dispatch), else queued on the strand. Any thread but this
+  /// connection's strand, where post_drain() must be used.
   void dispatch_drain();
+  /// Queues the drain that push_send asked for on the strand. Any thread.
+  void post_drain();
   /// Sends Close (with `error` unless empty) after what is already queued, then closes.
   void post_close(std::string error, bool allow_reconnect);
   void post_abort();

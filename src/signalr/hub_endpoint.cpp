@@ -273,7 +273,8 @@ void HubEndpoint::deliver(Recipients recipients, std::string_view target,
     if (chunk.empty()) return;
     const auto* strand = chunk.front()->executor().target<IoStrand>();
     if (strand == nullptr) {  // not on an io_context strand: one post per recipient
-      for (HubConnection* connection : chunk) connection->dispatch_drain();
+      // Posted, not dispatched: the caller may be on one of these connections' strands.
+      for (HubConnection* connection : chunk) connection->post_drain();
     } else {
       asio::post(strand->get_inner_executor(), [keep = recipients, chunk = std::move(chunk)] {
         for (HubConnection* connection : chunk) connection->dispatch_drain();
