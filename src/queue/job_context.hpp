@@ -5,6 +5,7 @@
 
 #include "core/job.hpp"
 
+#include <functional>
 #include <stdexcept>
 #include <stop_token>
 #include <vector>
@@ -42,11 +43,19 @@ class JobContext {
   void add_child(core::NewJob child);
   std::vector<core::NewJob>& children() noexcept { return children_; }
 
+  /// `fn` runs on the Store's writer thread right after this attempt's completion committed
+  /// (before observers hear of it), in commit order; never when the completion was refused or
+  /// rolled back. For publishing what the commit made true (a scan's new counters). Must be
+  /// quick and must not wait for a Store write; a throw is logged.
+  void after_commit(std::function<void()> fn) { after_commit_ = std::move(fn); }
+  std::function<void()>& after_commit_fn() noexcept { return after_commit_; }
+
  private:
   Queue& queue_;
   core::Job job_;
   std::stop_token stop_;
   std::vector<core::NewJob> children_;
+  std::function<void()> after_commit_;
 };
 
 }  // namespace scanhub::queue

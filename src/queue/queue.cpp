@@ -74,8 +74,11 @@ void Queue::start() {
   }
   std::vector<core::JobId> recovered;
   const bool all = options_.recover_all_at_start;
+  std::vector<std::string> types;
+  for (const auto& [type, state] : types_) types.push_back(type);
   store_.write_sync([&](store::Connection& c) {
-    recovered = c.jobs.recover_stalled(core::Clock::now(), all);
+    // Only the types this queue runs: other programs' (external) jobs keep their leases.
+    recovered = c.jobs.recover_stalled(core::Clock::now(), all, types);
   });
   if (!recovered.empty()) {
     spdlog::info("queue: {} job(s) left processing by a stopped process are pending again",
@@ -242,10 +245,12 @@ std::vector<core::JobId> Queue::cancel(core::JobId id) {
   return ids;
 }
 
-std::vector<core::JobId> Queue::cancel_scan(core::ScanId scan_id) {
+std::vector<core::JobId> Queue::cancel_scan(core::ScanId scan_id, const CommitFn& also) {
   std::vector<core::JobId> ids;
-  store_.write_sync(
-      [&](store::Connection& c) { ids = c.jobs.cancel_scan(scan_id, core::Clock::now()); });
+  store_.write_sync([&](store::Connection& c) {
+    if (also) also(c);
+    ids = c.jobs.cancel_scan(scan_id, core::Clock::now());
+  });
   stop_cancelled(ids);
   return ids;
 }

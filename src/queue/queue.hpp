@@ -62,6 +62,14 @@ using CommitFn = std::function<void(store::Connection&)>;
 /// stop token was triggered must throw; returning means the work is done.
 using Handler = std::function<CommitFn(JobContext&)>;
 
+/// Runs in the transaction that fails a job for good (its last attempt failed, or it threw a
+/// PermanentJobError), on the Store's writer thread, with the job and the failure's reason:
+/// e.g. counts the failure in the job's scan so the scan's phase can still end. Returns work to
+/// run on the writer thread after that commit (may be empty). A throw is logged and its writes
+/// roll back alone (the job is failed all the same).
+using FailedFn = std::function<std::function<void()>(store::Connection&, const core::Job&,
+                                                     const std::string& error)>;
+
 /// Settings of one job type.
 struct JobTypeOptions {
   int max_attempts = 3;  ///< attempts before a job is failed (a NewJob may set its own)
@@ -69,6 +77,7 @@ struct JobTypeOptions {
   /// free worker thread, or committing (BullMQ counts its "active" jobs the same way).
   int concurrency = 1;
   RetryPolicy retry;     ///< delay before the next attempt
+  FailedFn on_failed;    ///< may be empty
 };
 
 struct QueueOptions {
@@ -84,7 +93,8 @@ struct QueueOptions {
   /// Lease owner written on claimed rows; empty: "<hostname>:<pid>:<random>".
   std::string owner;
   /// Single-process deployment: at start() every processing job was left by a process that
-  /// died, so all go back to pending at once (a restart after kill -9 resumes immediately).
+  /// died, so all of the types with a handler here go back to pending at once (a restart after
+  /// kill -9 resumes immediately); other programs' jobs (external jobs) keep their leases.
   /// Turn off when several processes share the store; expired leases are recovered anyway.
   bool recover_all_at_start = true;
 };
@@ -132,7 +142,9 @@ class Queue {
   /// scan) and waits for the commit. Running handlers of those jobs see their stop token
   /// triggered; what they return is not committed. Returns the ids that became cancelled.
   std::vector<core::JobId> cancel(core::JobId id);
-  std::vector<core::JobId> cancel_scan(core::ScanId scan_id);
+  /// `also` (may be empty) runs in the same transaction, before the jobs are cancelled (the
+  /// scan's own status, so no commit can see a cancelled scan's jobs still live, or the reverse).
+  std::vector<core::JobId> cancel_scan(core::ScanId scan_id, const CommitFn& also = {});
 
   /// Counts by status, in total and per type, from the database. Thread-safe.
   core::QueueStats stats();
@@ -160,6 +172,7 @@ class Queue {
   struct PendingCommit {
     core::Job job;
     CommitFn commit;
+    std::function<void()> after_commit;  ///< JobContext::after_commit
     std::vector<core::NewJob> children;
     std::vector<core::JobId> child_ids;  ///< set by the commit
     core::TimePoint now{};
@@ -180,10 +193,12 @@ class Queue {
   void run_deferred();
   void submit_commit(PendingCommit pending);
   void on_progress(const core::Job& job, const core::JobProgress& progress);
-  void on_committed(core::Job& job, const std::vector<core::NewJob>& children,
+  void on_committed(core::Job& job, const std::function<void()>& after_commit,
+                    const std::vector<core::NewJob>& children,
                     const std::vector<core::JobId>& child_ids, core::TimePoint now,
                     std::exception_ptr error);
   void fail_attempt(core::Job job, const std::string& error, bool retryable);
+  static void run_after_commit(const core::Job& job, const std::function<void()>& fn) noexcept;
   void release_job(const core::Job& job);
   void stop_cancelled(const std::vector<core::JobId>& ids);
   /// The job is no longer held here: its slot is free; the dispatcher is woken to refill it

@@ -96,6 +96,7 @@ void Queue::run_job(core::Job job) {
   }
   pending.job = std::move(job);
   pending.commit = std::move(commit);
+  pending.after_commit = std::move(context.after_commit_fn());
   pending.now = core::Clock::now();
   submit_commit(std::move(pending));
 }
@@ -175,12 +176,14 @@ void Queue::submit_commit(PendingCommit pending) {
         if (batch_error) next->claimed.clear();
         accept_claimed(next->request, std::move(next->claimed));
         for (auto& p : *batch) {
-          on_committed(p.job, p.children, p.child_ids, p.now, batch_error ? batch_error : p.error);
+          on_committed(p.job, p.after_commit, p.children, p.child_ids, p.now,
+                       batch_error ? batch_error : p.error);
         }
       });
 }
 
-void Queue::on_committed(core::Job& job, const std::vector<core::NewJob>& children,
+void Queue::on_committed(core::Job& job, const std::function<void()>& after_commit,
+                         const std::vector<core::NewJob>& children,
                          const std::vector<core::JobId>& child_ids, core::TimePoint now,
                          std::exception_ptr error) {
   if (!error) {
@@ -188,6 +191,7 @@ void Queue::on_committed(core::Job& job, const std::vector<core::NewJob>& childr
     job.finished_at = now;
     job.lease_owner.reset();
     job.lease_expires.reset();
+    if (after_commit) run_after_commit(job, after_commit);
     if (!child_ids.empty() && !observers_.empty()) {
       const auto created = make_jobs(children, child_ids, now);
       notify([&](QueueObserver& o) { o.on_jobs_created(created); });
@@ -222,11 +226,25 @@ void Queue::fail_attempt(core::Job job, const std::string& error, bool retryable
   const auto now = core::Clock::now();
   auto outcome = std::make_shared<store::FailOutcome>();
   auto shared_job = std::make_shared<core::Job>(std::move(job));
+  auto after = std::make_shared<std::function<void()>>();
+  const FailedFn* on_failed = type.options.on_failed ? &type.options.on_failed : nullptr;
   store_.write(
-      [this, shared_job, outcome, error, now, delay, retryable](store::Connection& c) {
+      [this, shared_job, outcome, after, on_failed, error, now, delay, retryable](store::Connection& c) {
         *outcome = c.jobs.fail(shared_job->id, options_.owner, error, now, delay, retryable);
+        if (!outcome->found || outcome->will_retry || !on_failed) return;
+        c.db.exec("SAVEPOINT job_failed");
+        try {
+          *after = (*on_failed)(c, *shared_job, error);
+          c.db.exec("RELEASE job_failed");
+        } catch (const std::exception& e) {
+          spdlog::error("queue: on_failed of {} job {} threw: {}", shared_job->type, shared_job->id,
+                        e.what());
+          *after = nullptr;
+          c.db.exec("ROLLBACK TO job_failed");
+          c.db.exec("RELEASE job_failed");
+        }
       },
-      [this, shared_job, outcome, error](std::exception_ptr write_error) {
+      [this, shared_job, outcome, after, error](std::exception_ptr write_error) {
         core::Job& j = *shared_job;
         if (write_error) {
           // The job stays processing under our lease; recover_stalled returns it to pending
@@ -245,10 +263,21 @@ void Queue::fail_attempt(core::Job job, const std::string& error, bool retryable
             std::lock_guard lock(mutex_);
             next_due_ = std::min(next_due_, outcome->retry_at);
           }
+          if (*after) run_after_commit(j, *after);
           notify([&](QueueObserver& o) { o.on_job_failed(j, failure); });
         }
         on_finished(j);
       });
+}
+
+void Queue::run_after_commit(const core::Job& job, const std::function<void()>& fn) noexcept {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("queue: after-commit work of {} job {} threw: {}", job.type, job.id, e.what());
+  } catch (...) {
+    spdlog::error("queue: after-commit work of {} job {} threw", job.type, job.id);
+  }
 }
 
 void Queue::release_job(const core::Job& job) {
