@@ -278,13 +278,64 @@ std::vector<core::JobId> SqliteJobStore::cancel_scan(core::ScanId scan_id, core:
   return collect_ids(s);
 }
 
-std::vector<core::JobId> SqliteJobStore::recover_stalled(core::TimePoint now, bool all) {
+std::vector<core::JobId> SqliteJobStore::cancel_jobs_of_ended_scans(core::TimePoint now) {
+  sqlite::Statement s(db_,
+                      "UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_owner = NULL, "
+                      "lease_expires = NULL WHERE status IN ('pending', 'processing') AND scan_id "
+                      "IN (SELECT id FROM scans WHERE status IN ('completed', 'failed', "
+                      "'cancelled')) RETURNING id");
+  s.bind(1, core::format_iso8601(now));
+  return collect_ids(s);
+}
+
+core::QueueCounts SqliteJobStore::count_for_scan(core::ScanId scan_id) {
+  sqlite::Statement s(db_, "SELECT status, COUNT(*) FROM jobs WHERE scan_id = ? GROUP BY status");
+  s.bind(1, scan_id);
+  core::QueueCounts counts;
+  while (s.step()) {
+    const auto status = core::parse_job_status(s.column_text(0));
+    const std::int64_t n = s.column_int64(1);
+    if (!status) continue;
+    switch (*status) {
+      case core::JobStatus::pending: counts.pending = n; break;
+      case core::JobStatus::processing: counts.processing = n; break;
+      case core::JobStatus::completed: counts.completed = n; break;
+      case core::JobStatus::failed: counts.failed = n; break;
+      case core::JobStatus::cancelled: counts.cancelled = n; break;
+    }
+  }
+  return counts;
+}
+
+std::int64_t SqliteJobStore::count_live(core::ScanId scan_id, std::string_view type, core::JobId except) {
+  sqlite::Statement s(db_,
+                      "SELECT COUNT(*) FROM jobs WHERE scan_id = ? AND type = ? AND id != ? AND "
+                      "status IN ('pending', 'processing')");
+  s.bind(1, scan_id).bind(2, type).bind(3, except);
+  s.step();
+  return s.column_int64(0);
+}
+
+std::vector<core::JobId> SqliteJobStore::recover_stalled(core::TimePoint now, bool all,
+                                                        std::span<const std::string> all_types) {
+  std::string forced = "?1";
+  if (all && !all_types.empty()) {
+    forced = "(?1 AND type IN (";
+    for (std::size_t i = 0; i < all_types.size(); ++i) {
+      forced += (i == 0 ? "?" : ", ?") + std::to_string(i + 3);
+    }
+    forced += "))";
+  }
   sqlite::Statement s(db_,
                       "UPDATE jobs SET status = 'pending', attempts = MAX(attempts - 1, 0), "
                       "stalled_count = stalled_count + 1, lease_owner = NULL, "
-                      "lease_expires = NULL WHERE status = 'processing' AND "
-                      "(?1 OR lease_expires IS NULL OR lease_expires < ?2) RETURNING id");
+                      "lease_expires = NULL WHERE status = 'processing' AND (" + forced +
+                          " OR lease_expires IS NULL OR lease_expires < ?2) RETURNING id");
   s.bind(1, all ? 1 : 0).bind(2, to_ms(now));
+  int index = 3;
+  if (all) {
+    for (const auto& type : all_types) s.bind(index++, type);
+  }
   return collect_ids(s);
 }
 

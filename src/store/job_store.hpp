@@ -97,12 +97,21 @@ class JobStore {
   virtual std::vector<core::JobId> cancel(core::JobId id, core::TimePoint now) = 0;
   /// Cancels every pending or processing job of scan `scan_id`. Returns their ids.
   virtual std::vector<core::JobId> cancel_scan(core::ScanId scan_id, core::TimePoint now) = 0;
+  /// Cancels pending and processing jobs whose scan has ended (completed, failed, cancelled):
+  /// what a crash between a scan's end and its jobs' cancellation leaves. Returns their ids.
+  virtual std::vector<core::JobId> cancel_jobs_of_ended_scans(core::TimePoint now) = 0;
+  /// The jobs of scan `scan_id` by status (a restart's question: does the scan still have work?).
+  virtual core::QueueCounts count_for_scan(core::ScanId scan_id) = 0;
+  /// Pending and processing jobs of `type` in scan `scan_id`, not counting job `except`.
+  virtual std::int64_t count_live(core::ScanId scan_id, std::string_view type, core::JobId except) = 0;
 
   /// Stalled-job recovery: processing jobs whose lease expired before `now` go back to pending
   /// (the interrupted attempt is not counted; stalled_count + 1). With `all`, every processing
   /// job, whatever its lease: the single-process deployment's start-up, where every such job
-  /// was left by a process that died. Returns their ids.
-  virtual std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false) = 0;
+  /// was left by a process that died; `all_types` (when not empty) limits that to the job types
+  /// the caller runs (external jobs, run by other programs, keep their leases). Returns their ids.
+  virtual std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false,
+                                                   std::span<const std::string> all_types = {}) = 0;
 
   /// Stores the latest progress of job `id` (seed 003; for jobs that other programs report on).
   /// False when there is no such job.
@@ -131,7 +140,11 @@ class SqliteJobStore final : public JobStore {
   int release(std::span<const core::JobId> ids, const std::string& owner) override;
   std::vector<core::JobId> cancel(core::JobId id, core::TimePoint now) override;
   std::vector<core::JobId> cancel_scan(core::ScanId scan_id, core::TimePoint now) override;
-  std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false) override;
+  std::vector<core::JobId> cancel_jobs_of_ended_scans(core::TimePoint now) override;
+  core::QueueCounts count_for_scan(core::ScanId scan_id) override;
+  std::int64_t count_live(core::ScanId scan_id, std::string_view type, core::JobId except) override;
+  std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false,
+                                           std::span<const std::string> all_types = {}) override;
   bool save_progress(core::JobId id, const core::JobProgress& progress) override;
   core::QueueStats stats() override;
   std::optional<core::Job> get(core::JobId id) override;

@@ -4,14 +4,15 @@ namespace scanhub::store {
 
 namespace {
 
-constexpr const char* kSelect =
-    "SELECT id, trigger, status, directories_total, directories_queued, directories_scanned, "
+constexpr const char* kColumns =
+    "id, trigger, status, directories_total, directories_queued, directories_scanned, "
     "tracks_found, tracks_new, tracks_updated, tracks_removed, movies_found, movies_new, "
     "movies_updated, assets_queued, assets_cached, enrichment_queued, enrichment_completed, "
     "errors_count, last_error, failure, current_operation, options, started_at, "
     "discovery_completed_at, scanning_completed_at, caching_completed_at, completed_at, "
-    "assets_failed, enrichment_skipped, enrichment_failed "
-    "FROM scans ";
+    "assets_failed, enrichment_skipped, enrichment_failed ";
+
+const std::string kSelect = std::string("SELECT ") + kColumns + "FROM scans ";
 
 std::optional<core::TimePoint> optional_time(const sqlite::Statement& s, int column) {
   if (s.is_null(column)) return std::nullopt;
@@ -85,9 +86,13 @@ core::ScanId ScanStore::create(const core::ScanSnapshot& scan) {
 }
 
 std::vector<core::ScanLibrary> ScanStore::libraries_of(core::ScanId id) {
-  sqlite::Statement s(db_,
-                      "SELECT l.id, l.path FROM scan_libraries sl JOIN libraries l "
-                      "ON l.id = sl.library_id WHERE sl.scan_id = ? ORDER BY l.id");
+  if (!libraries_of_) {
+    libraries_of_.emplace(db_,
+                          "SELECT l.id, l.path FROM scan_libraries sl JOIN libraries l "
+                          "ON l.id = sl.library_id WHERE sl.scan_id = ? ORDER BY l.id");
+  }
+  auto& s = *libraries_of_;
+  sqlite::Statement::Scope scope(s);
   s.bind(1, id);
   std::vector<core::ScanLibrary> libraries;
   while (s.step()) libraries.push_back({s.column_int64(0), s.column_string(1)});
@@ -95,10 +100,16 @@ std::vector<core::ScanLibrary> ScanStore::libraries_of(core::ScanId id) {
 }
 
 std::optional<core::ScanSnapshot> ScanStore::get(core::ScanId id) {
-  sqlite::Statement s(db_, std::string(kSelect) + "WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  core::ScanSnapshot scan = read_scan(s);
+  // Prepared once per connection: every job's commit reads its scan back (the phase machine).
+  if (!get_) get_.emplace(db_, std::string(kSelect) + "WHERE id = ?");
+  core::ScanSnapshot scan;
+  {
+    auto& s = *get_;
+    sqlite::Statement::Scope scope(s);
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    scan = read_scan(s);
+  }
   scan.libraries = libraries_of(id);
   return scan;
 }
@@ -115,7 +126,7 @@ std::vector<core::ScanSnapshot> ScanStore::list(int limit, bool active_only) {
   return scans;
 }
 
-void ScanStore::add_counters(core::ScanId id, const core::ScanCounters& d,
+std::optional<core::ScanSnapshot> ScanStore::add_counters(core::ScanId id, const core::ScanCounters& d,
                              const std::string& current_operation,
                              const std::optional<std::string>& last_error) {
   if (!add_counters_) {
@@ -146,8 +157,9 @@ void ScanStore::add_counters(core::ScanId id, const core::ScanCounters& d,
   s.bind(index, current_operation);
   s.bind(index + 1, last_error);
   s.bind(index + 2, id);
-  while (s.step()) {
-  }
+  std::optional<core::ScanSnapshot> scan;
+  while (s.step()) scan = read_scan(s);
+  return scan;
 }
 
 void ScanStore::save_status(const core::ScanSnapshot& scan) {

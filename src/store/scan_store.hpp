@@ -32,7 +32,8 @@ class ScanStore {
 
   /// Adds `delta` to the counters and sets current_operation (and last_error when given), in
   /// one UPDATE: called in the same transaction as the work it counts, so counts are exact.
-  void add_counters(core::ScanId id, const core::ScanCounters& delta,
+  /// Returns the row as the UPDATE left it, without its libraries (nullopt: no such scan).
+  std::optional<core::ScanSnapshot> add_counters(core::ScanId id, const core::ScanCounters& delta,
                     const std::string& current_operation,
                     const std::optional<std::string>& last_error);
   /// Sets status and every timestamp and failure of `scan` (a phase change).
@@ -52,6 +53,8 @@ class ScanStore {
   sqlite::Database& db_;
   std::optional<sqlite::Statement> add_counters_;
   std::optional<sqlite::Statement> add_error_;
+  std::optional<sqlite::Statement> get_;
+  std::optional<sqlite::Statement> libraries_of_;
 };
 
 }  // namespace scanhub::store

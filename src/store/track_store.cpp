@@ -56,6 +56,34 @@ TrackIndex TrackStore::load_index(core::LibraryId library) {
   return index;
 }
 
+TrackIndex TrackStore::load_directory_index(core::LibraryId library, const std::string& directory) {
+  sqlite::Statement* s = nullptr;
+  if (directory.empty()) {
+    if (!root_index_) {
+      root_index_.emplace(db_, "SELECT id, path, size, mtime_ns FROM tracks "
+                               "WHERE library_id = ? AND instr(path, '/') = 0");
+    }
+    s = &*root_index_;
+    s->bind(1, library);
+  } else {
+    if (!directory_index_) {
+      // '0' is the byte after '/': [dir/, dir0) is everything below dir, in BINARY order.
+      directory_index_.emplace(db_, "SELECT id, path, size, mtime_ns FROM tracks "
+                                    "WHERE library_id = ?1 AND path >= ?2 || '/' AND path < ?2 || '0' "
+                                    "AND instr(substr(path, length(?2) + 2), '/') = 0");
+    }
+    s = &*directory_index_;
+    s->bind(1, library).bind(2, directory);
+  }
+  sqlite::Statement::Scope scope(*s);
+  TrackIndex index;
+  while (s->step()) {
+    index.emplace(s->column_string(1),
+                  IndexedTrack{s->column_int64(0), {s->column_int64(2), s->column_int64(3)}});
+  }
+  return index;
+}
+
 core::TrackId TrackStore::insert(core::LibraryId library, const std::string& path,
                                  const core::FileStamp& stamp, const core::TrackMetadata& metadata,
                                  core::TimePoint now) {

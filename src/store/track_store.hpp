@@ -28,6 +28,10 @@ class TrackStore {
 
   /// Every track of `library` keyed by path: one query, for a rescan's start.
   TrackIndex load_index(core::LibraryId library);
+  /// The tracks directly in `directory` ('/'-separated, relative to the library; "" = the
+  /// root), not below it, keyed by path: what one directory-scan job compares against. One
+  /// range query over the (library_id, path) index.
+  TrackIndex load_directory_index(core::LibraryId library, const std::string& directory);
   /// Inserts a new track; returns its id. Throws sqlite::Error (unique (library, path)).
   core::TrackId insert(core::LibraryId library, const std::string& path,
                        const core::FileStamp& stamp, const core::TrackMetadata& metadata,
@@ -46,6 +50,8 @@ class TrackStore {
   std::optional<sqlite::Statement> insert_;
   std::optional<sqlite::Statement> update_;
   std::optional<sqlite::Statement> remove_;
+  std::optional<sqlite::Statement> directory_index_;
+  std::optional<sqlite::Statement> root_index_;
 };
 
 }  // namespace scanhub::store
