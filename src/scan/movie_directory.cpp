@@ -300,7 +300,9 @@ void MovieDirectoryResult::apply(store::Connection& connection, std::optional<co
       // still without a hash, and those cache_movie_assets cached inline (queued and cached at
       // once). Unchanged files cached by an earlier scan kept their hash and count in neither.
       counters.assets_queued = counters.assets_cached;
-      for (const auto& asset : assets) counters.assets_queued += asset.sha256 ? 0 : 1;
+      if (queue_assets) {
+        for (const auto& asset : assets) counters.assets_queued += asset.sha256 ? 0 : 1;
+      }
     }
   }
   if (!scan) return;

@@ -87,6 +87,10 @@ struct MovieDirectoryResult {
 
   std::vector<MovieScanError> errors;
 
+  /// False when the scan does not cache (enableCaching off): apply() then counts no asset as
+  /// queued.
+  bool queue_assets = true;
+
   /// Increments for the scan (seed 002 scan_jobs): directories_scanned 1, movies_found,
   /// movies_new, movies_updated, assets_cached (by cache_movie_assets), errors_count.
   /// assets_queued is settled by apply(): the assets that still need caching after it.

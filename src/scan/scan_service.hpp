@@ -1,31 +1,54 @@
 #pragma once
-// Runs scans: discovery, then the scanning phase as one unit of work per directory on a worker
-// pool, then removal of tracks whose files are gone. Seeds 000 and 002 (phases and counters),
-// foundation issue (incremental rescans, exact counters, bad input never stops a scan).
+// Runs scans as trees of jobs on the persistent queue (seed 002; issue 4 items 2 and 3):
 //
-// Exactness: each directory's tracks, errors and counter increments commit in ONE write
-// (store::Store::write), and the live counters move only after that commit; so the database
-// and the progress events always agree and nothing is counted twice.
+//   discover (one per scan)          walks the libraries, emits one directory-scan per
+//                                    directory and a remove-missing job for what is gone from
+//                                    directories it no longer finds
+//   directory-scan (priority 6)      music: stats and reads the tags of one directory's audio
+//                                    files; movie: the Kodi movie directory (video, .nfo,
+//                                    streams, local assets); emits a cache-asset per new asset
+//   cache-asset (priority 7)         SHA-256 and content-addressed copy into the asset cache
+//   <enricher job type> (priority 8) one per item an Enricher wants (scan/enricher.hpp)
 //
-// Thread-safety: all members may be called from any thread. Each scan runs on its own
-// coordinator thread; tag reading runs on the shared worker pool.
+// and the scan moves discovering -> scanning -> caching -> enriching -> completed, skipping
+// phases without work (or ends failed / cancelled).
+//
+// Exactness: every job's results, its scan's counter increments and the phase machine commit in
+// ONE transaction with the job's completion (queue::CommitFn), or, for a job that fails for
+// good, with its failure (queue::FailedFn: counted as an error, and as assets_failed /
+// enrichment_failed, so the phase still ends). The phase machine (seed 002's
+// checkPhaseTransition) runs inside that transaction after the counters moved: a phase ends
+// only when everything it emitted is done, and its successor's jobs are emitted in the same
+// commit. So a crash at any point, followed by a restart, resumes the scan where its last
+// commit left it, and no count is lost or doubled. Live progress (progress::ProgressTracker)
+// is published after each commit from the scan row that commit wrote.
+//
+// Restart: the constructor recovers the queue (jobs left processing by a dead process run
+// again), resumes every scan that still has jobs (its snapshot is published again, as
+// ScanStarted), and ends the others (cancelled if their jobs were cancelled, else failed,
+// "interrupted").
+//
+// Thread-safety: all members may be called from any thread, except from the store's writer
+// thread (they wait for writes). Handlers run on the queue's worker threads.
 
 #include "core/library.hpp"
 #include "core/scan.hpp"
 #include "media/tag_reader.hpp"
 #include "progress/tracker.hpp"
-#include "scan/worker_pool.hpp"
+#include "queue/queue.hpp"
+#include "scan/asset_cache.hpp"
+#include "scan/enricher.hpp"
 #include "store/store.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace scanhub::scan {
@@ -36,18 +59,44 @@ class ScanConflict : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Job types of a scan, as stored in the jobs table (seed 002's names).
+inline constexpr const char* kDiscoverJob = "discover";
+inline constexpr const char* kDirectoryScanJob = "directory-scan";
+inline constexpr const char* kCacheAssetJob = "cache-asset";
+/// Removes what discovery found gone (stored items in directories it no longer found). A job of
+/// its own, queued after the directory scans, so a scan cancelled before its end removes
+/// nothing; the scanning phase ends only after it.
+inline constexpr const char* kRemoveMissingJob = "remove-missing";
+
 struct ScanServiceOptions {
-  unsigned workers = 0;  ///< tag-reading threads; 0 = one per core
-  /// Test hook: each directory's unit of work sleeps this long first, so end-to-end tests can
-  /// watch (and join) a scan in its scanning phase. Zero in production.
+  /// directory-scan and cache-asset jobs running at once; 0 = one per core.
+  unsigned workers = 0;
+  /// Test hook: each directory-scan job sleeps this long first (stopping early when the scan is
+  /// cancelled), so end-to-end tests can watch, join, cancel or kill a scan in its scanning
+  /// phase. Zero in production.
   std::chrono::milliseconds directory_delay_for_test{0};
+  /// Root of the content-addressed asset cache; empty: "cache" next to the database file.
+  std::filesystem::path asset_cache;
+  /// The enriching phase's enrichers; none: the phase is skipped.
+  std::vector<std::shared_ptr<Enricher>> enrichers;
+  /// Told about every job of the queue (e.g. the hubs' bridge for seed 003's job events).
+  std::vector<queue::QueueObserver*> observers;
+  /// Backoff between attempts of every scan job type (tests shorten it).
+  queue::RetryPolicy retry;
+  /// Lease and polling of the queue (its `workers` is computed from the above).
+  queue::QueueOptions queue;
 };
 
 class ScanService {
  public:
+  /// Opens the asset cache, registers the scan's job types (and `options.enrichers`') on a queue
+  /// of its own, resumes interrupted scans (see above) and starts the queue. Throws
+  /// sqlite::Error when the database fails, std::filesystem::filesystem_error when the asset
+  /// cache directory cannot be created.
   ScanService(store::Store& store, progress::ProgressTracker& tracker,
               const media::TagReader& reader, ScanServiceOptions options = {});
-  /// Cancels running scans and waits for them.
+  /// Stops the queue: running jobs get a second to finish, then are stopped and return to
+  /// pending; their scans stay as they are in the database and resume at the next start.
   ~ScanService();
   ScanService(const ScanService&) = delete;
   ScanService& operator=(const ScanService&) = delete;
@@ -57,46 +106,76 @@ class ScanService {
     bool already_running = false;  ///< a scan of exactly these libraries was running: its id
   };
 
-  /// Starts scanning `libraries` (music) in the background and returns once the scan exists in
-  /// the database. Throws std::invalid_argument for an empty list, ScanConflict when some of the
-  /// libraries are being scanned by another scan, sqlite::Error when the database fails.
+  /// Starts scanning `libraries` (music or movie) in the background: the scan row and its
+  /// discover job commit together, then this returns. Throws std::invalid_argument for an empty
+  /// list, ScanConflict when some of the libraries are being scanned by another scan,
+  /// sqlite::Error when the database fails.
   ///
   /// `directories` (issue 4, the file-system watcher): when not empty, an incremental scan of
-  /// just these directories of the ONE library given, each '/'-separated and relative to its
-  /// root ("" = the root), each with everything below it. Only they are walked; tracks under
-  /// them whose files are gone are removed; nothing outside them is touched. A directory that is
-  /// gone, hidden, or under a `.scanignore` holds nothing. Nested entries are folded into their
-  /// ancestor. Throws std::invalid_argument for more than one library or a path that is
-  /// absolute or has "", "." or ".." components. A scoped scan never joins a running scan
+  /// just these directories of the ONE music library given, each '/'-separated and relative to
+  /// its root ("" = the root), each with everything below it. Only they are walked; tracks
+  /// under them whose files are gone are removed; nothing outside them is touched. A directory
+  /// that is gone, hidden, or under a `.scanignore` holds nothing. Nested entries are folded
+  /// into their ancestor. Throws std::invalid_argument for more than one library or a path that
+  /// is absolute or has "", "." or ".." components. A scoped scan never joins a running scan
   /// (already_running): any overlap with one throws ScanConflict.
   Started start(const std::vector<core::Library>& libraries, core::ScanTrigger trigger,
                 const core::ScanOptions& options = {},
                 const std::vector<std::string>& directories = {});
 
-  /// Asks scan `id` to stop; it ends as `cancelled` soon after. False when it is not running.
+  /// Cancels scan `id`: its status becomes cancelled and its pending and running jobs are
+  /// cancelled in one transaction (running handlers see their stop token). False when it is not
+  /// running.
   bool cancel(core::ScanId id);
   /// Blocks until scan `id` has ended (returns at once when it is not running).
   void wait(core::ScanId id);
   /// Like wait(), for at most `timeout`; true when the scan has ended.
   bool wait_for(core::ScanId id, std::chrono::milliseconds timeout);
 
-  /// Marks scans left running by a previous process as failed. Call once at start-up.
-  std::vector<core::ScanId> fail_interrupted_scans();
+  /// Scans the constructor resumed (they had jobs left) and ended (they had none).
+  const std::vector<core::ScanId>& resumed_scans() const noexcept { return resumed_; }
+  const std::vector<core::ScanId>& ended_at_start() const noexcept { return ended_at_start_; }
+
+  /// The queue the scans run on: queue stats, job lists, cancelling jobs.
+  queue::Queue& queue() noexcept { return *queue_; }
+  AssetCache& asset_cache() noexcept { return *cache_; }
 
  private:
-  struct Running;
-  void run(Running& scan);
-  void reap_finished();  // requires mutex_
+  struct Active;
+  struct Commit;
+  class Handlers;
+
+  std::shared_ptr<Active> find_active(core::ScanId id);
+  /// Loads scan `id`'s libraries and options from the database (a job whose scan is not active
+  /// here: resumed after the maps were built, or run by another process).
+  std::shared_ptr<Active> load_active(core::ScanId id);
+  void resume();
+  /// Seed 002's checkPhaseTransition, inside the transaction of a job's commit; fills `out`.
+  /// `finishing`: the job whose commit this is (still processing inside it).
+  void advance(store::Connection& c, core::ScanId id, core::TimePoint now, Commit& out,
+               core::JobId finishing = 0);
+  /// The enriching phase's jobs (enqueue_in, in the same transaction); returns how many.
+  std::int64_t emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan,
+                               core::TimePoint now, Commit& out);
+  /// After a commit: notifies the queue of jobs added with enqueue_in and publishes the scan.
+  void published(const Commit& commit);
+  void publish(const core::ScanSnapshot& scan, const std::string& directory);
+  void register_handlers();
 
   store::Store& store_;
   progress::ProgressTracker& tracker_;
   const media::TagReader& reader_;
-  const std::chrono::milliseconds directory_delay_for_test_;
-  WorkerPool pool_;
+  ScanServiceOptions options_;
+  std::unique_ptr<AssetCache> cache_;
+  std::unique_ptr<queue::Queue> queue_;
 
-  std::mutex mutex_;
+  std::mutex start_mutex_;  ///< one start() at a time (held across its writes)
+  std::mutex mutex_;        ///< active_ and Active::ended; never held across a write
   std::condition_variable scan_ended_;
-  std::map<core::ScanId, std::shared_ptr<Running>> running_;
+  std::map<core::ScanId, std::shared_ptr<Active>> active_;
+  std::mutex publish_mutex_;  ///< one scan's events leave in commit order
+  std::vector<core::ScanId> resumed_;
+  std::vector<core::ScanId> ended_at_start_;
 };
 
 }  // namespace scanhub::scan

@@ -27,6 +27,34 @@ struct Entry {
   unsigned char type;  // DT_* after resolving links and DT_UNKNOWN
 };
 
+// Lists `path` with each entry's type (links resolved). Returns (0, _) on success, else the
+// errno and whether the directory was opened (a read error) or not (an open error).
+std::pair<int, bool> read_entries(const std::string& path, std::vector<Entry>& entries) {
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir) return {errno, false};
+  const int fd = ::dirfd(dir);
+  errno = 0;
+  while (const dirent* d = ::readdir(dir)) {
+    Entry entry{d->d_name, d->d_type};
+    if (entry.name == "." || entry.name == "..") continue;
+    if (entry.type == DT_UNKNOWN || entry.type == DT_LNK) {
+      struct stat st {};
+      if (::fstatat(fd, d->d_name, &st, 0) == 0) {
+        entry.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+      } else if (errno == ELOOP && entry.type == DT_LNK) {
+        entry.type = DT_LNK;  // a link chain looping on itself: reported below if audio
+      }
+      // A dangling link keeps DT_LNK: listed if it looks like audio, and the directory scan
+      // reports it with its reason.
+    }
+    entries.push_back(std::move(entry));
+    errno = 0;
+  }
+  const int e = errno;
+  ::closedir(dir);
+  return {e, true};
+}
+
 class Walk {
  public:
   Walk(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
@@ -123,46 +151,19 @@ class Walk {
 
   // Lists the entries of `relative` with their types (links resolved). False on error.
   bool list(const std::string& relative, std::vector<Entry>& entries) {
-    const std::string path = full(relative);
-    DIR* dir = ::opendir(path.c_str());
-    if (!dir) {
-      const int e = errno;
-      list_errno_ = e;
-      if (!relative.empty()) {
-        error(relative,
-              e == ENOENT ? "directory disappeared during the scan"
-                          : std::string("cannot open directory: ") + std::strerror(e),
-              e != ENOENT && e != ENOTDIR);
-      }
-      return false;
-    }
-    const int fd = ::dirfd(dir);
-    errno = 0;
-    while (const dirent* d = ::readdir(dir)) {
-      Entry entry{d->d_name, d->d_type};
-      if (entry.name == "." || entry.name == "..") continue;
-      if (entry.type == DT_UNKNOWN || entry.type == DT_LNK) {
-        struct stat st {};
-        if (::fstatat(fd, d->d_name, &st, 0) == 0) {
-          entry.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        } else if (errno == ELOOP && entry.type == DT_LNK) {
-          entry.type = DT_LNK;  // a link chain looping on itself: reported below if audio
-        }
-        // A dangling link keeps DT_LNK: listed if it looks like audio, and the directory scan
-        // reports it with its reason.
-      }
-      entries.push_back(std::move(entry));
-      errno = 0;
-    }
-    const int e = errno;
-    ::closedir(dir);
-    if (e != 0) {
-      list_errno_ = e;
-      if (relative.empty()) return false;
+    const auto [e, listed] = read_entries(full(relative), entries);
+    if (e == 0) return true;
+    list_errno_ = e;
+    if (relative.empty()) return false;
+    if (!listed) {
+      error(relative,
+            e == ENOENT ? "directory disappeared during the scan"
+                        : std::string("cannot open directory: ") + std::strerror(e),
+            e != ENOENT && e != ENOTDIR);
+    } else {
       error(relative, std::string("cannot read directory: ") + std::strerror(e), true);
-      return false;
     }
-    return true;
+    return false;
   }
 
   std::string root_;
@@ -177,6 +178,20 @@ class Walk {
 void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
                   const WalkCallbacks& callbacks) {
   Walk(root, cancelled, callbacks).run();
+}
+
+std::expected<std::vector<std::string>, std::error_code> list_audio_files(
+    const std::filesystem::path& directory) {
+  std::vector<Entry> entries;
+  const auto [e, listed] = read_entries(directory.string(), entries);
+  if (e != 0) return std::unexpected(std::error_code(e, std::generic_category()));
+  std::vector<std::string> files;
+  for (Entry& entry : entries) {
+    if (entry.name.front() == '.' || entry.type == DT_DIR) continue;
+    if (media::has_audio_extension(entry.name)) files.push_back(std::move(entry.name));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace scanhub::scan

@@ -10,6 +10,8 @@
 // Runs on the scan's coordinator thread; polls `cancelled` once per directory.
 
 #include <atomic>
+#include <expected>
+#include <system_error>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -43,5 +45,12 @@ struct WalkCallbacks {
 /// root itself cannot be opened; everything below is reported through on_error.
 void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
                   const WalkCallbacks& callbacks);
+
+/// The audio-looking entries of one directory, by the walk's rules (not hidden, not a
+/// directory, an audio extension; links followed, dangling ones listed), sorted: what a
+/// directory-scan job lists again when it runs, since the directory may have changed since
+/// discovery. The error (ENOENT: the directory is gone) when it cannot be listed.
+std::expected<std::vector<std::string>, std::error_code> list_audio_files(
+    const std::filesystem::path& directory);
 
 }  // namespace scanhub::scan

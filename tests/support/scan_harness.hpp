@@ -44,13 +44,20 @@ class GatedReader : public media::TagReader {
   bool open_ = false;
 };
 
+/// Scan service options with `workers` directory-scan threads and everything else default.
+inline scan::ScanServiceOptions scan_options(unsigned workers) {
+  scan::ScanServiceOptions options;
+  options.workers = workers;
+  return options;
+}
+
 struct ScanHarness {
   explicit ScanHarness(const std::filesystem::path& db, unsigned workers = 4,
                        const media::TagReader* reader_override = nullptr)
       : store(db),
         tracker(bus, std::chrono::milliseconds(0)),
         reader(reader_override ? *reader_override : taglib),
-        service(store, tracker, reader, {workers}) {}
+        service(store, tracker, reader, scan_options(workers)) {}
 
   core::Library add_library(const std::filesystem::path& path) {
     core::Library library;
