@@ -34,8 +34,11 @@ int main(int argc, char** argv) {
 
   scanhub::app::ScanCommandOptions scan_options;
   scan_options.database = scanhub::app::kDefaultDatabase;
-  auto* scan = cli.add_subcommand("scan", "Scan PATH as a music library and print a summary");
+  auto* scan = cli.add_subcommand("scan", "Scan PATH as a library and print a summary");
   scan->add_option("path", scan_options.path, "Library directory")->required();
+  scan->add_option("--type", scan_options.type, "Library type: music or movie (Kodi layout)")
+      ->check(CLI::IsMember({"music", "movie"}))
+      ->capture_default_str();
   scan->add_option("--db", scan_options.database, "SQLite database file")->capture_default_str();
   scan->add_flag("--json", scan_options.json, "Print progress events as newline-delimited JSON");
   scan->add_option("--workers", scan_options.workers, "Tag-reading threads (0 = one per core)");
@@ -58,6 +61,8 @@ int main(int argc, char** argv) {
   serve->add_option("--address", serve_options.address, "Address to listen on (0.0.0.0: all)")
       ->capture_default_str();
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
+  serve->add_option("--movies", serve_options.movie_libraries,
+                    "Movie library directory, one movie per folder (repeatable)");
   serve->add_option("--db", serve_options.database, "SQLite database file")->capture_default_str();
   serve->add_flag("--scan-on-start", serve_options.scan_on_start, "Scan every library once serving");
   serve->add_flag("--watch,!--no-watch", serve_options.watch,

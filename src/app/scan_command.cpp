@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <optional>
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
@@ -31,14 +32,33 @@ void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
   std::printf("\nScan %lld %s in %s\n", static_cast<long long>(scan.id),
               std::string(core::to_string(scan.status)).c_str(), ms(t.started_at, t.completed_at).c_str());
   if (scan.failure) std::printf("  reason: %s\n", scan.failure->c_str());
-  std::printf("  tracks:      %s found, %s new, %s updated, %s removed\n",
-              with_separators(c.tracks_found).c_str(), with_separators(c.tracks_new).c_str(),
-              with_separators(c.tracks_updated).c_str(), with_separators(c.tracks_removed).c_str());
+  if (c.movies_found > 0 || c.movies_new > 0 || c.movies_updated > 0) {
+    std::printf("  movies:      %s found, %s new, %s updated\n", with_separators(c.movies_found).c_str(),
+                with_separators(c.movies_new).c_str(), with_separators(c.movies_updated).c_str());
+  }
+  if (c.tracks_found > 0 || c.tracks_removed > 0 || c.movies_found == 0) {
+    std::printf("  tracks:      %s found, %s new, %s updated, %s removed\n",
+                with_separators(c.tracks_found).c_str(), with_separators(c.tracks_new).c_str(),
+                with_separators(c.tracks_updated).c_str(), with_separators(c.tracks_removed).c_str());
+  }
   std::printf("  directories: %s of %s scanned\n", with_separators(c.directories_scanned).c_str(),
               with_separators(c.directories_total).c_str());
-  const auto discovery_end = t.discovery_completed_at.value_or(t.completed_at.value_or(t.started_at));
-  std::printf("  phases:      discovering %s, scanning %s\n", ms(t.started_at, discovery_end).c_str(),
-              ms(discovery_end, t.scanning_completed_at ? t.scanning_completed_at : t.completed_at).c_str());
+  if (c.assets_queued > 0) {
+    std::printf("  assets:      %s of %s cached, %s failed\n", with_separators(c.assets_cached).c_str(),
+                with_separators(c.assets_queued).c_str(), with_separators(c.assets_failed).c_str());
+  }
+  if (c.enrichment_queued > 0) {
+    std::printf("  enrichment:  %s of %s done, %s skipped, %s failed\n",
+                with_separators(c.enrichment_completed).c_str(), with_separators(c.enrichment_queued).c_str(),
+                with_separators(c.enrichment_skipped).c_str(), with_separators(c.enrichment_failed).c_str());
+  }
+  const auto end = t.completed_at.value_or(t.started_at);
+  const auto discovered = t.discovery_completed_at.value_or(end);
+  const auto scanned = t.scanning_completed_at.value_or(end);
+  const auto cached = t.caching_completed_at.value_or(end);
+  std::printf("  phases:      discovering %s, scanning %s, caching %s, enriching %s\n",
+              ms(t.started_at, discovered).c_str(), ms(discovered, scanned).c_str(),
+              ms(scanned, cached).c_str(), ms(cached, end).c_str());
   std::printf("  errors:      %s\n", with_separators(c.errors_count).c_str());
   if (c.errors_count > 0) {
     constexpr int kShown = 5;
@@ -60,7 +80,8 @@ int run_scan_command(const ScanCommandOptions& options) {
   core::Library library;
   try {
     store = open_store(options.database);
-    library = ensure_music_library(*store, options.path);
+    library = ensure_library(*store, options.path,
+                             core::parse_library_type(options.type).value_or(core::LibraryType::music));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", e.what());
     return 1;
@@ -75,15 +96,22 @@ int run_scan_command(const ScanCommandOptions& options) {
   bus.subscribe([&](const progress::Event& event) { display.on_event(event); });
 
   media::TagLibReader reader;
-  scan::ScanService service(*store, tracker, reader, {options.workers});
+  std::optional<scan::ScanService> service;
+  try {
+    scan::ScanServiceOptions service_options;
+    service_options.workers = options.workers;
+    service.emplace(*store, tracker, reader, std::move(service_options));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    return 1;
+  }
   if (!options.json) {
     std::printf("Scanning %s (library %lld)\n", library.path.c_str(), static_cast<long long>(library.id));
     std::fflush(stdout);
   }
   core::ScanId id = 0;
   try {
-    service.fail_interrupted_scans();
-    id = service.start({library}, core::ScanTrigger::manual).id;
+    id = service->start({library}, core::ScanTrigger::manual).id;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
     return 1;
@@ -92,9 +120,9 @@ int run_scan_command(const ScanCommandOptions& options) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   bool cancel_sent = false;
-  while (!service.wait_for(id, std::chrono::milliseconds(50))) {
+  while (!service->wait_for(id, std::chrono::milliseconds(50))) {
     if (g_interrupted && !cancel_sent) {
-      service.cancel(id);
+      service->cancel(id);
       cancel_sent = true;
     }
   }

@@ -9,6 +9,7 @@ namespace scanhub::app {
 
 struct ScanCommandOptions {
   std::string path;
+  std::string type = "music";  ///< "music" or "movie"
   std::string database;
   bool json = false;      ///< newline-delimited JSON progress events on stdout
   unsigned workers = 0;   ///< 0 = one per core

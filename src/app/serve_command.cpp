@@ -4,6 +4,7 @@
 #include "api/library_routes.hpp"
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
+#include "app/queue_events.hpp"
 #include "app/setup.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -30,7 +31,12 @@ int run_serve_command(const ServeCommandOptions& options) {
   std::vector<core::Library> libraries;
   try {
     store = open_store(options.database);
-    for (const auto& path : options.libraries) libraries.push_back(ensure_music_library(*store, path));
+    for (const auto& path : options.libraries) {
+      libraries.push_back(ensure_library(*store, path, core::LibraryType::music));
+    }
+    for (const auto& path : options.movie_libraries) {
+      libraries.push_back(ensure_library(*store, path, core::LibraryType::movie));
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", e.what());
     return 1;
@@ -39,11 +45,16 @@ int run_serve_command(const ServeCommandOptions& options) {
   progress::EventBus bus;
   progress::ProgressTracker tracker(bus, std::chrono::milliseconds(options.progress_interval_ms));
   media::TagLibReader reader;
-  scan::ScanService scans(*store, tracker, reader,
-                          {options.workers, std::chrono::milliseconds(options.directory_delay_ms_for_test)});
+  QueueEventBridge queue_events(bus);
+  std::optional<scan::ScanService> scans;
   try {
-    for (core::ScanId id : scans.fail_interrupted_scans()) {
-      spdlog::warn("scan {} was interrupted by a stop; marked failed", id);
+    scan::ScanServiceOptions scan_options;
+    scan_options.workers = options.workers;
+    scan_options.directory_delay_for_test = std::chrono::milliseconds(options.directory_delay_ms_for_test);
+    scan_options.observers = {&queue_events};
+    scans.emplace(*store, tracker, reader, std::move(scan_options));
+    for (core::ScanId id : scans->ended_at_start()) {
+      spdlog::warn("scan {} was interrupted before it had work queued; marked failed", id);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", e.what());
@@ -54,15 +65,15 @@ int run_serve_command(const ServeCommandOptions& options) {
   signalr::HubHost hubs;
   auto progress_hub = std::make_shared<hubs::ProgressHub>(tracker, *store);
   progress_hub->attach(hubs.map_hub(std::string(hubs::ProgressHub::kPath), progress_hub, options.hub));
-  auto indexer_hub = std::make_shared<hubs::IndexerHub>(tracker, *store, scans);
+  auto indexer_hub = std::make_shared<hubs::IndexerHub>(tracker, *store, *scans);
   indexer_hub->attach(hubs.map_hub(std::string(hubs::IndexerHub::kPath), indexer_hub, options.hub));
   auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(tracker, *store);
   job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub,
                                         options.hub));
 
   http::Router router;
-  api::add_routes(router, {*store, tracker, scans});
-  api::add_library_routes(router, {*store, tracker, scans});
+  api::add_routes(router, {*store, tracker, *scans});
+  api::add_library_routes(router, {*store, tracker, *scans});
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
   api::SignalRInfo signalr_info = api::signalr_capabilities();
@@ -91,7 +102,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   std::size_t watched_directories = 0;
   if (options.watch) {
     try {
-      watcher.emplace(scans);
+      watcher.emplace(*scans);
       auto all = store->read([](store::Connection& c) { return c.libraries.list(); });
       for (const auto& library : all) {
         if (library.type != core::LibraryType::music) continue;
@@ -116,7 +127,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   }
   if (options.scan_on_start && !libraries.empty()) {
     try {
-      const auto started = scans.start(libraries, core::ScanTrigger::manual);
+      const auto started = scans->start(libraries, core::ScanTrigger::manual);
       std::printf("scanhub: scan %lld started: http://%s:%u/?scan=%lld\n",
                   static_cast<long long>(started.id), host.c_str(),
                   static_cast<unsigned>(server.port()), static_cast<long long>(started.id));

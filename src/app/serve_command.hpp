@@ -14,6 +14,7 @@ struct ServeCommandOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
+  std::vector<std::string> movie_libraries;  ///< registered as movie libraries at start
   std::string database;
   bool scan_on_start = false;  ///< scan every library once the server listens
   /// Watch every music library with inotify and scan changed directories (issue 4; the

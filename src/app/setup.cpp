@@ -19,7 +19,7 @@ std::unique_ptr<store::Store> open_store(const std::filesystem::path& path) {
   }
 }
 
-core::Library ensure_music_library(store::Store& store, const std::string& path) {
+core::Library ensure_library(store::Store& store, const std::string& path, core::LibraryType type) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -34,6 +34,10 @@ core::Library ensure_music_library(store::Store& store, const std::string& path)
   core::Library library;
   store.write_sync([&](store::Connection& c) {
     if (auto existing = c.libraries.find_by_path(canonical)) {
+      if (existing->type != type) {
+        throw std::runtime_error(canonical + " is already a " + std::string(core::to_string(existing->type)) +
+                                 " library");
+      }
       library = *existing;
       return;
     }
@@ -41,7 +45,7 @@ core::Library ensure_music_library(store::Store& store, const std::string& path)
     fresh.path = canonical;
     fresh.name = std::filesystem::path(canonical).filename().string();
     if (fresh.name.empty()) fresh.name = canonical;
-    fresh.type = core::LibraryType::music;
+    fresh.type = type;
     fresh.created_at = core::Clock::now();
     library = c.libraries.add(fresh);
   });

@@ -17,8 +17,8 @@ inline constexpr const char* kDefaultDatabase = "data/scanhub.db";
 /// Opens (creating it and its parent directories if needed) and migrates the database.
 std::unique_ptr<store::Store> open_store(const std::filesystem::path& path);
 
-/// `path` as a library: the existing music library at its canonical path, or a new one. Throws
-/// when `path` does not exist or is not a directory.
-core::Library ensure_music_library(store::Store& store, const std::string& path);
+/// `path` as a library of `type`: the existing library at its canonical path, or a new one.
+/// Throws when `path` does not exist or is not a directory, or is a library of another type.
+core::Library ensure_library(store::Store& store, const std::string& path, core::LibraryType type);
 
 }  // namespace scanhub::app

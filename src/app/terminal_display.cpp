@@ -77,6 +77,17 @@ void TerminalDisplay::on_event(const progress::Event& event) {
   }
 }
 
+namespace {
+
+// "1,234 tracks", or movies for a movie library's scan (both when a scan has both).
+std::string items_found(const core::ScanCounters& c) {
+  if (c.movies_found == 0) return with_separators(c.tracks_found) + " tracks";
+  if (c.tracks_found == 0) return with_separators(c.movies_found) + " movies";
+  return with_separators(c.tracks_found) + " tracks, " + with_separators(c.movies_found) + " movies";
+}
+
+}  // namespace
+
 void TerminalDisplay::render_live(const core::ScanSnapshot& scan, bool phase_done) {
   const auto& c = scan.counters;
   std::string line = phase_title(scan.status);
@@ -90,9 +101,12 @@ void TerminalDisplay::render_live(const core::ScanSnapshot& scan, bool phase_don
     const int filled = p.total > 0 ? static_cast<int>(std::min<std::int64_t>(width, p.done * width / p.total)) : 0;
     line += "[" + std::string(static_cast<std::size_t>(filled), '#') +
             std::string(static_cast<std::size_t>(width - filled), '-') + "] ";
-    line += with_separators(p.done) + "/" + with_separators(p.total) + " dirs";
+    const char* unit = scan.status == core::ScanStatus::caching     ? " assets"
+                       : scan.status == core::ScanStatus::enriching ? " items"
+                                                                    : " dirs";
+    line += with_separators(p.done) + "/" + with_separators(p.total) + unit;
     if (p.total > 0) line += " " + std::to_string(p.done * 100 / p.total) + "%";
-    line += "  " + with_separators(c.tracks_found) + " tracks";
+    line += "  " + items_found(c);
     if (c.errors_count) line += "  " + with_separators(c.errors_count) + " errors";
     if (!phase_done) {
       const auto elapsed = std::chrono::duration<double>(core::Clock::now() - core::phase_started_at(scan));
@@ -115,8 +129,14 @@ void TerminalDisplay::render_line(const core::ScanSnapshot& scan) {
   const auto& c = scan.counters;
   std::string line = "scan " + std::to_string(scan.id) + ": " + std::string(core::to_string(scan.status));
   line += ", " + with_separators(c.directories_scanned) + "/" + with_separators(c.directories_total) +
-          " directories, " + with_separators(c.tracks_found) + " tracks, " +
-          with_separators(c.errors_count) + " errors";
+          " directories, " + items_found(c) + ", " + with_separators(c.errors_count) + " errors";
+  if (c.assets_queued > 0) {
+    line += ", " + with_separators(c.assets_cached) + "/" + with_separators(c.assets_queued) + " assets";
+  }
+  if (c.enrichment_queued > 0) {
+    line += ", " + with_separators(c.enrichment_completed + c.enrichment_skipped + c.enrichment_failed) +
+            "/" + with_separators(c.enrichment_queued) + " enriched";
+  }
   const std::string eta = eta_text(scan);
   if (!eta.empty()) line += ", " + eta;
   std::fprintf(out_, "%s\n", line.c_str());

@@ -75,7 +75,7 @@ boost::json::object scan_progress_dto(const core::ScanSnapshot& scan, std::strin
     o["totalTracksForEmbedding"] = c.enrichment_queued;
     o["embeddingsCompleted"] = c.enrichment_completed;
     o["embeddingsInProgress"] = 0;
-    o["embeddingsFailed"] = 0;
+    o["embeddingsFailed"] = c.enrichment_failed;
   } else {
     o["totalTracksForEmbedding"] = nullptr;
     o["embeddingsCompleted"] = nullptr;
@@ -107,7 +107,7 @@ boost::json::object scan_summary_dto(const core::ScanSnapshot& scan) {
   o["totalTracksIndexed"] = c.tracks_found;
   o["totalDirectoriesScanned"] = c.directories_scanned;
   o["totalEmbeddingsGenerated"] = c.enrichment_completed;
-  o["embeddingsFailed"] = 0;
+  o["embeddingsFailed"] = c.enrichment_failed;
   o["indexingDuration"] = duration_between(t.started_at, indexing_end);
   o["embeddingDuration"] =
       enriched(scan) && indexing_end ? duration_between(*indexing_end, t.completed_at) : "PT0S";
