@@ -148,9 +148,15 @@ TEST_F(JobProgressHubTest, BadInvocationsCompleteWithErrors) {
 
 using IndexerHubTest = Fixture;
 
+scan::ScanServiceOptions one_worker() {
+  scan::ScanServiceOptions options;
+  options.workers = 1;
+  return options;
+}
+
 TEST_F(IndexerHubTest, ActiveScansAndProgressToAll) {
   media::TagLibReader reader;
-  scan::ScanService scans(store, tracker, reader, {1});
+  scan::ScanService scans(store, tracker, reader, one_worker());
   hubs::IndexerHub hub(tracker, store, scans);
   hub.attach(context);
   tracker.start(running_scan(8));
@@ -172,7 +178,7 @@ TEST_F(IndexerHubTest, ActiveScansAndProgressToAll) {
 
 TEST_F(IndexerHubTest, StartLibraryScanOfAnUnknownLibraryIsAnError) {
   media::TagLibReader reader;
-  scan::ScanService scans(store, tracker, reader, {1});
+  scan::ScanService scans(store, tracker, reader, one_worker());
   hubs::IndexerHub hub(tracker, store, scans);
   hub.attach(context);
   for (const boost::json::value& id : {boost::json::value("999"), boost::json::value(999),
