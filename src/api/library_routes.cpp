@@ -16,14 +16,6 @@ namespace {
 
 using http::Status;
 
-// ScanService reads every library as music today (TagLib, where ".mp4" is audio), so starting
-// it on a movie library would store its videos as tracks. Movie libraries are scanned once the
-// scan runs on the job queue with the movie directory unit (scan_movie_directory); until then
-// a movie library can be added and listed but not scanned, and the API says so.
-constexpr bool kMovieScansAvailable = false;
-constexpr const char* kMovieScansUnavailable =
-    "movie libraries cannot be scanned yet: this build scans music libraries only";
-
 constexpr std::size_t kMaxNameBytes = 200;
 
 core::LibraryId library_id_param(const http::PathParams& params) {
@@ -123,13 +115,9 @@ NewLibrary parse_new_library(const boost::json::object& body) {
   return out;
 }
 
-// Starts a scan of `library`; throws HttpError 409 when another scan covers it or the library
-// is a movie library (see kMovieScansAvailable).
+// Starts a scan of `library`; throws HttpError 409 when another scan covers it.
 scan::ScanService::Started start_scan(const Services& s, const core::Library& library,
                                       core::ScanTrigger trigger, const core::ScanOptions& options) {
-  if (library.type == core::LibraryType::movie && !kMovieScansAvailable) {
-    throw http::HttpError(Status::conflict, kMovieScansUnavailable);
-  }
   try {
     return s.scans.start({library}, trigger, options);
   } catch (const scan::ScanConflict& e) {

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   scan->add_option("--db", scan_options.database, "SQLite database file")->capture_default_str();
   scan->add_flag("--json", scan_options.json, "Print progress events as newline-delimited JSON");
-  scan->add_option("--workers", scan_options.workers, "Tag-reading threads (0 = one per core)");
+  scan->add_option("--workers", scan_options.workers, "Directories scanned at once (0 = four per core)");
 
   scanhub::app::SimilarCommandOptions similar_options;
   similar_options.database = scanhub::app::kDefaultDatabase;
@@ -63,13 +63,15 @@ int main(int argc, char** argv) {
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--movies", serve_options.movie_libraries,
                     "Movie library directory, one movie per folder (repeatable)");
+  serve->add_flag("--embeddings,!--no-embeddings", serve_options.embeddings,
+                  "Compute audio embeddings of music tracks in the enriching phase");
   serve->add_option("--db", serve_options.database, "SQLite database file")->capture_default_str();
   serve->add_flag("--scan-on-start", serve_options.scan_on_start, "Scan every library once serving");
   serve->add_flag("--watch,!--no-watch", serve_options.watch,
                   "Watch the libraries (inotify) and scan changed directories")
       ->capture_default_str();
   serve->add_option("--threads", serve_options.threads, "Network threads")->capture_default_str();
-  serve->add_option("--workers", serve_options.workers, "Tag-reading threads (0 = one per core)");
+  serve->add_option("--workers", serve_options.workers, "Directories scanned at once (0 = four per core)");
   serve->add_option("--progress-interval", serve_options.progress_interval_ms,
                     "Milliseconds between progress messages per scan")
       ->capture_default_str();

@@ -4,7 +4,11 @@
 #include "api/library_routes.hpp"
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
+#include "api/similar_routes.hpp"
 #include "app/queue_events.hpp"
+#include "embed/embedding_enricher.hpp"
+#include "embed/mel_statistics.hpp"
+#include "embed/similar_tracks.hpp"
 #include "app/setup.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -52,6 +56,9 @@ int run_serve_command(const ServeCommandOptions& options) {
     scan_options.workers = options.workers;
     scan_options.directory_delay_for_test = std::chrono::milliseconds(options.directory_delay_ms_for_test);
     scan_options.observers = {&queue_events};
+    if (options.embeddings) {
+      scan_options.enrichers.push_back(std::make_shared<embed::EmbeddingEnricher>(embed::EmbeddingOptions{}));
+    }
     scans.emplace(*store, tracker, reader, std::move(scan_options));
     for (core::ScanId id : scans->ended_at_start()) {
       spdlog::warn("scan {} was interrupted before it had work queued; marked failed", id);
@@ -74,6 +81,8 @@ int run_serve_command(const ServeCommandOptions& options) {
   http::Router router;
   api::add_routes(router, {*store, tracker, *scans});
   api::add_library_routes(router, {*store, tracker, *scans});
+  embed::SimilarTracks similar(*store, std::string(embed::kMelStatisticsModel), embed::kMelStatisticsVersion);
+  api::add_similar_routes(router, similar);
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
   api::SignalRInfo signalr_info = api::signalr_capabilities();

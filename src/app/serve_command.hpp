@@ -15,6 +15,8 @@ struct ServeCommandOptions {
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
   std::vector<std::string> movie_libraries;  ///< registered as movie libraries at start
+  /// Run the built-in audio-embedding enricher in music scans' enriching phase (issue 5).
+  bool embeddings = false;
   std::string database;
   bool scan_on_start = false;  ///< scan every library once the server listens
   /// Watch every music library with inotify and scan changed directories (issue 4; the

@@ -393,9 +393,10 @@ class ScanService::Handlers {
       boost::json::array movies(gone_movies.begin(), gone_movies.end());
       removal.emplace();
       removal->type = kRemoveMissingJob;
-      // Claimed after every pending directory scan (priority 6), so a cancel before the end of
-      // the scanning phase usually comes before it.
-      removal->priority = core::kPriorityDirectoryScan + 1;
+      // Held back (run_after far ahead) until the last directory scan commits: the phase
+      // machine makes it due then, so a scan cancelled before that removes nothing.
+      removal->priority = core::kPriorityDirectoryScan;
+      removal->run_after = core::Clock::now() + std::chrono::hours(24 * 365 * 50);
       removal->parent_id = job.id;
       removal->scan_id = scan;
       removal->payload = boost::json::serialize(
@@ -686,7 +687,7 @@ void ScanService::register_handlers() {
   queue::JobTypeOptions directory;
   directory.retry = options_.retry;
   directory.max_attempts = 3;
-  directory.concurrency = static_cast<int>(options_.workers * detail::kJobsPerWorker);
+  directory.concurrency = static_cast<int>(options_.workers);
   directory.on_failed = handlers->failed([](core::ScanCounters& d) { d.directories_scanned = 1; });
   queue_->register_handler(kDirectoryScanJob,
                            [handlers](queue::JobContext& c) { return handlers->directory_scan(c); },

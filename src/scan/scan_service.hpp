@@ -63,13 +63,14 @@ class ScanConflict : public std::runtime_error {
 inline constexpr const char* kDiscoverJob = "discover";
 inline constexpr const char* kDirectoryScanJob = "directory-scan";
 inline constexpr const char* kCacheAssetJob = "cache-asset";
-/// Removes what discovery found gone (stored items in directories it no longer found). A job of
-/// its own, queued after the directory scans, so a scan cancelled before its end removes
-/// nothing; the scanning phase ends only after it.
+/// Removes what discovery found gone (stored items in directories it no longer found). Queued
+/// by discovery but held back until the last directory scan commits, so a scan cancelled
+/// before then removes nothing; the scanning phase ends only after it.
 inline constexpr const char* kRemoveMissingJob = "remove-missing";
 
 struct ScanServiceOptions {
-  /// directory-scan and cache-asset jobs running at once; 0 = one per core.
+  /// directory-scan and cache-asset jobs running at once (each on a thread of its own); 0 =
+  /// four per core (a job spends much of its time waiting for its commit).
   unsigned workers = 0;
   /// Test hook: each directory-scan job sleeps this long first (stopping early when the scan is
   /// cancelled), so end-to-end tests can watch, join, cancel or kill a scan in its scanning
@@ -154,6 +155,10 @@ class ScanService {
   /// `finishing`: the job whose commit this is (still processing inside it).
   void advance(store::Connection& c, core::ScanId id, core::TimePoint now, Commit& out,
                core::JobId finishing = 0);
+  /// Releases the scan's held-back remove-missing job once its directories are done; true
+  /// while it has not run (the scanning phase waits for it).
+  bool removal_released(store::Connection& c, core::ScanId id, core::TimePoint now,
+                        core::JobId finishing, Commit& out);
   /// The enriching phase's jobs (enqueue_in, in the same transaction); returns how many.
   std::int64_t emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan,
                                core::TimePoint now, Commit& out);

@@ -38,11 +38,6 @@ struct ScanService::Commit {
 
 namespace detail {
 
-/// Directory-scan jobs in flight per worker: each job waits for its commit and the claim of the
-/// next on the store's writer thread, so with one job per core the cores idle between jobs (a
-/// no-change rescan is all such waits).
-inline constexpr unsigned kJobsPerWorker = 4;
-
 /// Reads a job payload (JSON object). Throws queue::PermanentJobError naming the job for text
 /// that is not a JSON object: another attempt would read the same bytes.
 boost::json::object parse_payload(const core::Job& job);

@@ -307,6 +307,15 @@ core::QueueCounts SqliteJobStore::count_for_scan(core::ScanId scan_id) {
   return counts;
 }
 
+std::vector<core::JobId> SqliteJobStore::make_due(core::ScanId scan_id, std::string_view type,
+                                                 core::TimePoint now) {
+  sqlite::Statement s(db_,
+                      "UPDATE jobs SET run_after = ? WHERE scan_id = ? AND type = ? AND "
+                      "status = 'pending' AND run_after > ? RETURNING id");
+  s.bind(1, to_ms(now)).bind(2, scan_id).bind(3, type).bind(4, to_ms(now));
+  return collect_ids(s);
+}
+
 std::int64_t SqliteJobStore::count_live(core::ScanId scan_id, std::string_view type, core::JobId except) {
   sqlite::Statement s(db_,
                       "SELECT COUNT(*) FROM jobs WHERE scan_id = ? AND type = ? AND id != ? AND "

@@ -102,6 +102,10 @@ class JobStore {
   virtual std::vector<core::JobId> cancel_jobs_of_ended_scans(core::TimePoint now) = 0;
   /// The jobs of scan `scan_id` by status (a restart's question: does the scan still have work?).
   virtual core::QueueCounts count_for_scan(core::ScanId scan_id) = 0;
+  /// Makes the pending jobs of `type` in scan `scan_id` due now (they were queued with a
+  /// run_after far ahead, to wait for their phase). Returns their ids.
+  virtual std::vector<core::JobId> make_due(core::ScanId scan_id, std::string_view type,
+                                            core::TimePoint now) = 0;
   /// Pending and processing jobs of `type` in scan `scan_id`, not counting job `except`.
   virtual std::int64_t count_live(core::ScanId scan_id, std::string_view type, core::JobId except) = 0;
 
@@ -143,6 +147,8 @@ class SqliteJobStore final : public JobStore {
   std::vector<core::JobId> cancel_jobs_of_ended_scans(core::TimePoint now) override;
   core::QueueCounts count_for_scan(core::ScanId scan_id) override;
   std::int64_t count_live(core::ScanId scan_id, std::string_view type, core::JobId except) override;
+  std::vector<core::JobId> make_due(core::ScanId scan_id, std::string_view type,
+                                    core::TimePoint now) override;
   std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false,
                                            std::span<const std::string> all_types = {}) override;
   bool save_progress(core::JobId id, const core::JobProgress& progress) override;

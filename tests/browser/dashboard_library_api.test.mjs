@@ -131,7 +131,7 @@ test('add, list with counts and last scan, rescan, refuse removal mid-scan, remo
   assert.equal(gone.status, 404);
 });
 
-test('a movie library is added and listed; scanning it says why it cannot yet', async () => {
+test('a movie library is added, listed and scanned as a movie library', async () => {
   const movies = join(dir, 'movies');
   mkdirSync(movies);
   const added = await api(server, 'POST', '/api/libraries', { path: movies, type: 'movie' });
@@ -139,11 +139,15 @@ test('a movie library is added and listed; scanning it says why it cannot yet', 
   assert.equal(added.body.type, 'movie');
   assert.equal(added.body.name, 'movies');
   assert.equal(added.body.movieCount, 0);
-  if (added.body.scanId === null) {
-    assert.match(added.body.scanError, /movie libraries cannot be scanned yet/);
-    const scan = await api(server, 'POST', `/api/libraries/${added.body.id}/scan`);
-    assert.equal(scan.status, 409);
-    assert.match(scan.body.error, /movie libraries cannot be scanned yet/);
+  assert.equal(typeof added.body.scanId, 'string', 'adding a library scans it (library-added)');
+  let scan;
+  for (const deadline = Date.now() + 10000; Date.now() < deadline;) {
+    scan = (await api(server, 'GET', `/api/scans/${added.body.scanId}`)).body;
+    if (['completed', 'failed', 'cancelled'].includes(scan.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  assert.equal(scan.status, 'completed');
+  assert.equal(scan.trigger, 'library-added');
+  assert.equal(scan.moviesFound, 0);
   assert.equal((await api(server, 'DELETE', `/api/libraries/${added.body.id}`)).status, 204);
 });

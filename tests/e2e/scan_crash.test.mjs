@@ -48,7 +48,7 @@ async function getJson(url) {
 
 function serve(first) {
   const args = ['serve', '--port', '0', '--db', join(dir, 'data', 'scanhub.db'), '--library', music,
-                '--movies', movies, '--no-watch', '--directory-delay-for-test', '60'];
+                '--movies', movies, '--no-watch', '--directory-delay-for-test', '60', '--workers', '2'];
   if (first) args.push('--scan-on-start');
   return startServer(process.env.SCANHUB_BIN, args, { portPattern: PORT_LINE });
 }
@@ -126,7 +126,7 @@ test('a scan killed 20 times resumes on its own and ends with the manifest\'s ex
     const byType = Object.fromEntries(libraries.map((l) => [l.type, l]));
     assert.equal(byType.music.trackCount, musicTracks, 'tracks in the database');
     assert.equal(byType.movie.movieCount, movieTotals.movies, 'movies in the database');
-    assert.equal(filesUnder(join(dir, 'data', 'cache')), movieManifest.distinctAssetHashes,
+    assert.equal(filesUnder(join(dir, 'data', 'cache')), movieTotals.distinctAssetHashes,
                  'the asset cache holds each distinct content once');
   } finally {
     await server.stop().catch(() => {});

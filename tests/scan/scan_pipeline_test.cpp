@@ -128,7 +128,7 @@ TEST(ScanPipeline, AScanStoppedMidwayResumesInTheNextServiceWithExactCounts) {
   store.write_sync([&](store::Connection& c) { library = c.libraries.add(library); });
   {
     scan::ScanServiceOptions options = test::scan_options(2);
-    options.directory_delay_for_test = 40ms;
+    options.directory_delay_for_test = 150ms;
     scan::ScanService service(store, tracker, reader, std::move(options));
     id = service.start({library}, core::ScanTrigger::manual).id;
     for (int i = 0; i < 500 && stored_scan(store, id).counters.directories_scanned < 3; ++i) {
