@@ -4,12 +4,11 @@
 // `scanhub serve`, real generated library, Debian's headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withTimeout } from '../e2e/support/server_process.mjs';
 import { launchChromium, openPage, saveScreenshot } from './support/browser.mjs';
-import { MS, api, assertNoConsoleErrors, barValues, makeLibrary, phaseBar, serve, until } from './support/dashboard.mjs';
+import { MS, api, assertNoConsoleErrors, barValues, makeLibrary, phaseBar, serve, until, tearDown } from './support/dashboard.mjs';
 
 let dir;
 let library;
@@ -24,14 +23,7 @@ before(async () => {
   browser = await launchChromium();
 });
 
-after(async () => {
-  if (browser) await withTimeout(browser.close(), MS, 'browser.close()').catch(() => {});
-  if (server) {
-    const { code } = await server.stop();
-    assert.equal(code, 0, 'scanhub serve exits 0 on SIGTERM');
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => tearDown({ browser, server, dir }));
 
 test('scan one library from its row, cancel the scan, then remove the library', { timeout: 90000 }, async () => {
   const { page, problems } = await openPage(browser, server.url);

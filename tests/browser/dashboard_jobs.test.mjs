@@ -4,12 +4,11 @@
 // count among the failed jobs, with the queue stats. Real `scanhub serve`, headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withTimeout } from '../e2e/support/server_process.mjs';
 import { launchChromium, openPage, saveScreenshot } from './support/browser.mjs';
-import { MS, api, assertNoConsoleErrors, barValues, serve, until } from './support/dashboard.mjs';
+import { MS, api, assertNoConsoleErrors, barValues, serve, until, tearDown } from './support/dashboard.mjs';
 
 let dir;
 let server;
@@ -21,14 +20,7 @@ before(async () => {
   browser = await launchChromium();
 });
 
-after(async () => {
-  if (browser) await withTimeout(browser.close(), MS, 'browser.close()').catch(() => {});
-  if (server) {
-    const { code } = await server.stop();
-    assert.equal(code, 0, 'scanhub serve exits 0 on SIGTERM');
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => tearDown({ browser, server, dir }));
 
 test('an external job shows its progress live, then its error and attempts once it failed', { timeout: 60000 }, async () => {
   const { page, problems } = await openPage(browser, server.url);

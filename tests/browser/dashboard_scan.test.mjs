@@ -6,12 +6,11 @@
 // carry the locale's thousands separators.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withTimeout } from '../e2e/support/server_process.mjs';
 import { launchChromium, openPage, saveScreenshot } from './support/browser.mjs';
-import { MS, api, assertNoConsoleErrors, barValues, makeLibrary, phaseBar, serve, until } from './support/dashboard.mjs';
+import { MS, api, assertNoConsoleErrors, barValues, makeLibrary, phaseBar, serve, until, tearDown } from './support/dashboard.mjs';
 
 let dir;
 let library;
@@ -26,14 +25,7 @@ before(async () => {
   browser = await launchChromium();
 });
 
-after(async () => {
-  if (browser) await withTimeout(browser.close(), MS, 'browser.close()').catch(() => {});
-  if (server) {
-    const { code } = await server.stop();
-    assert.equal(code, 0, 'scanhub serve exits 0 on SIGTERM');
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => tearDown({ browser, server, dir }));
 
 test('add a library with the keyboard, watch its scan live, reload mid-scan, see the summary', { timeout: 90000 }, async () => {
   const { manifest } = library;

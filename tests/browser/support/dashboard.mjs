@@ -3,12 +3,23 @@
 // Node, and the browser's console errors that a test expects (a 4xx it provoked on purpose).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startServer, withTimeout } from '../../e2e/support/server_process.mjs';
 
 export const MS = 10000;
+
+/** A test file's after(): closes the browser, stops scanhub (which must exit 0 on SIGTERM) and
+ * removes the temporary directory; each step is skipped when it was never set up. */
+export async function tearDown({ browser, server, dir }) {
+  if (browser) await withTimeout(browser.close(), MS, 'browser.close()').catch(() => {});
+  if (server) {
+    const { code } = await server.stop();
+    assert.equal(code, 0, 'scanhub serve exits 0 on SIGTERM');
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
 
 /** make-library DIR --tracks N --seed S; returns {path, manifest}. */
 export function makeLibrary(path, { tracks = 200, seed = 5 } = {}) {
