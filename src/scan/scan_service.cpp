@@ -2,6 +2,7 @@
 // are in scan_jobs.cpp.
 #include "scan/scan_service.hpp"
 
+#include "scan/discovery.hpp"
 #include "scan/scan_service_internal.hpp"
 
 #include <boost/json.hpp>
@@ -274,7 +275,7 @@ void ScanService::advance(store::Connection& c, core::ScanId id, core::TimePoint
                  k.assets_cached + k.assets_failed >= k.assets_queued) {
         scan->times.caching_completed_at = now;
         with_libraries();
-        const std::int64_t queued = emit_enrichment(c, *scan, now, out);
+        const std::int64_t queued = emit_enrichment(c, *scan, out);
         if (queued > 0) {
           core::ScanCounters delta;
           delta.enrichment_queued = queued;
@@ -316,8 +317,7 @@ bool ScanService::removal_released(store::Connection& c, core::ScanId id, core::
 }
 
 std::int64_t ScanService::emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan,
-                                          core::TimePoint now, Commit& out) {
-  (void)now;
+                                          Commit& out) {
   if (!scan.options.enable_enrichment || scan.options.enrichment_mode == "none") return 0;
   if (options_.enrichers.empty()) return 0;
   std::vector<core::NewJob> jobs;

@@ -160,8 +160,7 @@ class ScanService {
   bool removal_released(store::Connection& c, core::ScanId id, core::TimePoint now,
                         core::JobId finishing, Commit& out);
   /// The enriching phase's jobs (enqueue_in, in the same transaction); returns how many.
-  std::int64_t emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan,
-                               core::TimePoint now, Commit& out);
+  std::int64_t emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan, Commit& out);
   /// After a commit: notifies the queue of jobs added with enqueue_in and publishes the scan.
   void published(const Commit& commit);
   void publish(const core::ScanSnapshot& scan, const std::string& directory);

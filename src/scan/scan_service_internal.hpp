@@ -45,10 +45,6 @@ boost::json::object parse_payload(const core::Job& job);
 std::int64_t payload_int(const boost::json::object& payload, const char* key);
 std::string payload_string(const boost::json::object& payload, const char* key);
 
-/// Checks and folds an incremental scan's directories: nested entries go into their ancestor.
-/// Throws std::invalid_argument for absolute paths or "", "." or ".." components.
-std::vector<std::string> fold_scope(std::vector<std::string> directories);
-
 }  // namespace detail
 
 }  // namespace scanhub::scan

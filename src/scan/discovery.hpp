@@ -1,0 +1,39 @@
+#pragma once
+// Discovery's walks and path rules, for the discover job (scan_service.hpp; foundation and
+// issue 4: incremental scans of the watcher's directories, Kodi movie folders). Paths are
+// '/'-separated and relative to the library root ("" = the root). Internal to the scan library.
+
+#include "scan/walker.hpp"
+#include "store/scan_store.hpp"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace scanhub::scan::detail {
+
+/// Checks and folds an incremental scan's directories: nested entries go into their ancestor.
+/// Throws std::invalid_argument for absolute paths or "", "." or ".." components.
+std::vector<std::string> fold_scope(std::vector<std::string> directories);
+
+std::string join_path(const std::string& directory, const std::string& relative);
+/// The directory holding `path` ("" for a file at the root).
+std::string parent_directory(const std::string& path);
+/// True when `path` lies strictly below one of `prefixes`.
+bool under_prefix(const std::string& path, const std::vector<std::string>& prefixes);
+/// True when `path` is one of `directories` or below one ("" holds everything).
+bool in_scope(const std::string& path, const std::vector<std::string>& directories);
+
+/// The discovery walk of an incremental scan: each directory's subtree, with paths relative to
+/// the library root. A directory that is gone holds nothing; one that cannot be read is an error
+/// whose stored tracks are kept. Throws like walk_library when the library root is unusable.
+void walk_scope(const std::string& root, const std::vector<std::string>& directories,
+                const std::atomic<bool>& cancelled, const WalkCallbacks& callbacks);
+
+/// A movie library's directories (Kodi: one movie per directory): the root's sub-directories,
+/// not hidden, not under a `.scanignore`, names valid UTF-8 (others are `errors`); links
+/// followed. Throws std::filesystem::filesystem_error when the root cannot be read.
+std::vector<std::string> list_movie_directories(const std::string& root,
+                                                std::vector<store::ScanError>& errors);
+
+}  // namespace scanhub::scan::detail
