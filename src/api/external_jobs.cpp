@@ -2,7 +2,6 @@
 
 #include "api/job_json.hpp"
 #include "http/message.hpp"
-#include "lib/sqlite/statement.hpp"
 
 #include <boost/json.hpp>
 
@@ -30,24 +29,12 @@ core::Job get_external_or_throw(store::Connection& c, core::JobId id) {
   return *job;
 }
 
-std::int64_t epoch_ms(core::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-// pending -> processing for one given job. JobStore::claim takes the best due job of a type,
-// not a named one, so this is the one statement outside store::SqliteJobStore; it writes what
-// claim writes (attempt + 1, lease, started_at). TODO(queue owner): JobStore::start(id, owner,
-// lease_expires, now) would move it into the store.
+// pending -> processing for the one job its program reports on.
 core::Job start(store::Connection& c, core::JobId id, core::TimePoint now) {
-  sqlite::Statement s(c.db,
-                      "UPDATE jobs SET status = 'processing', attempts = attempts + 1, "
-                      "lease_owner = ?, lease_expires = ?, started_at = ?, run_after = ? "
-                      "WHERE id = ? AND status = 'pending'");
-  s.bind(1, std::string(kExternalLeaseOwner)).bind(2, epoch_ms(now + kExternalLease));
-  s.bind(3, core::format_iso8601(now)).bind(4, epoch_ms(now)).bind(5, id);
-  s.step();
+  const bool started = c.jobs.start(id, std::string(kExternalLeaseOwner), now + kExternalLease, now);
   auto job = c.jobs.get(id);
-  assert(job && job->status == core::JobStatus::processing && "a pending job we just read");
+  assert(started && job && job->status == core::JobStatus::processing && "a pending job we just read");
+  (void)started;
   return *job;
 }
 

@@ -307,6 +307,18 @@ core::QueueCounts SqliteJobStore::count_for_scan(core::ScanId scan_id) {
   return counts;
 }
 
+bool SqliteJobStore::start(core::JobId id, const std::string& owner, core::TimePoint lease_expires,
+                           core::TimePoint now) {
+  sqlite::Statement s(db_,
+                      "UPDATE jobs SET status = 'processing', attempts = attempts + 1, "
+                      "lease_owner = ?, lease_expires = ?, started_at = ?, run_after = ? "
+                      "WHERE id = ? AND status = 'pending'");
+  s.bind(1, owner).bind(2, to_ms(lease_expires)).bind(3, core::format_iso8601(now));
+  s.bind(4, to_ms(now)).bind(5, id);
+  s.step();
+  return db_.changes() == 1;
+}
+
 std::vector<core::JobId> SqliteJobStore::make_due(core::ScanId scan_id, std::string_view type,
                                                  core::TimePoint now) {
   sqlite::Statement s(db_,

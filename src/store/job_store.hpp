@@ -102,6 +102,11 @@ class JobStore {
   virtual std::vector<core::JobId> cancel_jobs_of_ended_scans(core::TimePoint now) = 0;
   /// The jobs of scan `scan_id` by status (a restart's question: does the scan still have work?).
   virtual core::QueueCounts count_for_scan(core::ScanId scan_id) = 0;
+  /// pending -> processing for the one named job (what claim writes: attempt + 1, lease under
+  /// `owner` until `lease_expires`, started_at): a job run by another program (external jobs).
+  /// False when it is not pending.
+  virtual bool start(core::JobId id, const std::string& owner, core::TimePoint lease_expires,
+                     core::TimePoint now) = 0;
   /// Makes the pending jobs of `type` in scan `scan_id` due now (they were queued with a
   /// run_after far ahead, to wait for their phase). Returns their ids.
   virtual std::vector<core::JobId> make_due(core::ScanId scan_id, std::string_view type,
@@ -149,6 +154,8 @@ class SqliteJobStore final : public JobStore {
   std::int64_t count_live(core::ScanId scan_id, std::string_view type, core::JobId except) override;
   std::vector<core::JobId> make_due(core::ScanId scan_id, std::string_view type,
                                     core::TimePoint now) override;
+  bool start(core::JobId id, const std::string& owner, core::TimePoint lease_expires,
+             core::TimePoint now) override;
   std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false,
                                            std::span<const std::string> all_types = {}) override;
   bool save_progress(core::JobId id, const core::JobProgress& progress) override;
