@@ -112,6 +112,9 @@ enum class AssetKind {
   trailer,
   subtitle,
   album_art,
+  cover,  ///< an album's front cover (cover.jpg, folder.jpg, front.*, album.*, or embedded)
+  back,   ///< an album's back cover (back.*)
+  disc,   ///< an album's disc art (disc.*, cd.*)
 };
 
 constexpr std::string_view to_string(AssetOwnerKind kind) noexcept {
@@ -138,6 +141,9 @@ constexpr std::string_view to_string(AssetKind kind) noexcept {
     case AssetKind::trailer: return "trailer";
     case AssetKind::subtitle: return "subtitle";
     case AssetKind::album_art: return "album_art";
+    case AssetKind::cover: return "cover";
+    case AssetKind::back: return "back";
+    case AssetKind::disc: return "disc";
   }
   return "poster";
 }
@@ -150,7 +156,7 @@ constexpr std::optional<AssetOwnerKind> parse_asset_owner_kind(std::string_view 
 }
 
 constexpr std::optional<AssetKind> parse_asset_kind(std::string_view text) noexcept {
-  for (int i = 0; i <= static_cast<int>(AssetKind::album_art); ++i) {
+  for (int i = 0; i <= static_cast<int>(AssetKind::disc); ++i) {
     if (to_string(static_cast<AssetKind>(i)) == text) return static_cast<AssetKind>(i);
   }
   return std::nullopt;

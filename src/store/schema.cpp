@@ -13,7 +13,7 @@ namespace scanhub::store {
 namespace {
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<std::string_view, 5> kMigrations{
+constexpr std::array<std::string_view, 6> kMigrations{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     R"sql(
 CREATE TABLE libraries (
@@ -228,6 +228,67 @@ CREATE TABLE track_embeddings (
   PRIMARY KEY (track_id, model)
 );
 CREATE INDEX idx_track_embeddings_model ON track_embeddings(model, version);
+)sql",
+    // 6: albums (issue 4 "Music libraries ... plus album art as assets"; store/album_store.hpp).
+    // An album is the tracks of one directory (the Jellyfin/Kodi folder convention), so it is
+    // keyed by (library, directory); tracks point at theirs, and an album whose last track is
+    // deleted goes with it (remove-missing deletes tracks, not directories), taking its
+    // item_assets along. item_assets is rebuilt (SQLite cannot change a CHECK) to admit the
+    // album art kinds cover, back and disc, and gains `source`: 'file', or 'embedded' for a
+    // picture inside the audio file named by source_path (cached by extracting its bytes).
+    R"sql(
+CREATE TABLE albums (
+  id            INTEGER PRIMARY KEY,
+  library_id    INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  directory     TEXT NOT NULL,
+  title         TEXT,
+  album_artist  TEXT,
+  year          INTEGER,
+  track_count   INTEGER NOT NULL,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL,
+  UNIQUE (library_id, directory)
+);
+
+ALTER TABLE tracks ADD COLUMN album_id INTEGER REFERENCES albums(id) ON DELETE SET NULL;
+CREATE INDEX idx_tracks_album ON tracks(album_id) WHERE album_id IS NOT NULL;
+
+DROP TRIGGER movies_delete_item_assets;
+CREATE TABLE item_assets_v6 (
+  id           INTEGER PRIMARY KEY,
+  owner_kind   TEXT NOT NULL CHECK (owner_kind IN ('movie', 'track', 'album')),
+  owner_id     INTEGER NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('poster', 'fanart', 'landscape', 'thumb',
+                 'clearlogo', 'clearart', 'banner', 'discart', 'keyart', 'extrafanart',
+                 'trailer', 'subtitle', 'album_art', 'cover', 'back', 'disc')),
+  source_path  TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  mtime_ns     INTEGER NOT NULL,
+  language     TEXT,
+  forced       INTEGER NOT NULL DEFAULT 0,
+  sha256       TEXT REFERENCES assets(sha256),
+  source       TEXT NOT NULL DEFAULT 'file' CHECK (source IN ('file', 'embedded')),
+  UNIQUE (owner_kind, owner_id, source_path)
+);
+INSERT INTO item_assets_v6 (id, owner_kind, owner_id, kind, source_path, size, mtime_ns,
+                            language, forced, sha256)
+  SELECT id, owner_kind, owner_id, kind, source_path, size, mtime_ns, language, forced, sha256
+  FROM item_assets;
+DROP TABLE item_assets;
+ALTER TABLE item_assets_v6 RENAME TO item_assets;
+CREATE INDEX idx_item_assets_sha256 ON item_assets(sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX idx_item_assets_uncached ON item_assets(id) WHERE sha256 IS NULL;
+
+CREATE TRIGGER movies_delete_item_assets AFTER DELETE ON movies BEGIN
+  DELETE FROM item_assets WHERE owner_kind = 'movie' AND owner_id = OLD.id;
+END;
+CREATE TRIGGER albums_delete_item_assets AFTER DELETE ON albums BEGIN
+  DELETE FROM item_assets WHERE owner_kind = 'album' AND owner_id = OLD.id;
+END;
+CREATE TRIGGER tracks_delete_empty_album AFTER DELETE ON tracks WHEN OLD.album_id IS NOT NULL BEGIN
+  DELETE FROM albums WHERE id = OLD.album_id
+    AND NOT EXISTS (SELECT 1 FROM tracks WHERE album_id = OLD.album_id);
+END;
 )sql",
 };
 

@@ -6,6 +6,7 @@
 // runs on the writer thread; work passed to read() runs on the calling thread.
 
 #include "lib/sqlite/database.hpp"
+#include "store/album_store.hpp"
 #include "store/asset_store.hpp"
 #include "store/embedding_store.hpp"
 #include "store/job_store.hpp"
@@ -38,6 +39,7 @@ struct Connection {
   MovieStore movies{db};
   AssetStore assets{db};
   EmbeddingStore embeddings{db};
+  AlbumStore albums{db};
 };
 
 class Store {
