@@ -180,6 +180,70 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
     return std::unexpected(std::move(error));
   }
 
+  const int input_fd = input.get();
+  return store_filled(
+      [&](int fd, const fs::path& label, crypto::Sha256& hasher,
+          std::uint64_t& size) -> std::expected<void, FileError> {
+        const std::span<std::byte> buffer =
+            crypto::thread_read_buffer(std::max<std::size_t>(options_.buffer_size, 4096));
+        // Reflink (btrfs, xfs): the clone shares the source's blocks, costs no copy and is a
+        // snapshot, so hashing the clone hashes exactly what is cached. Elsewhere (ext4:
+        // EOPNOTSUPP) or across filesystems (EXDEV) read once, hashing and writing the same
+        // buffer. copy_file_range is not used: it would copy bytes the hasher never saw if the
+        // source changed in between, and on ext4 it is a kernel-side copy of the same cost as
+        // write().
+        const bool cloned = options_.use_reflink && ::ioctl(fd, FICLONE, input_fd) == 0;
+        if (cloned) {
+          (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+          for (;;) {
+            const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(size));
+            if (n == 0) break;
+            if (n < 0) {
+              if (errno == EINTR) continue;
+              return std::unexpected(make_file_error(label, last_error(), "read back"));
+            }
+            hasher.update(buffer.first(static_cast<std::size_t>(n)));
+            size += static_cast<std::uint64_t>(n);
+          }
+          return {};
+        }
+        (void)::posix_fadvise(input_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        for (;;) {
+          const ssize_t n = ::read(input_fd, buffer.data(), buffer.size());
+          if (n == 0) break;
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            return std::unexpected(make_file_error(source, last_error(), "read"));
+          }
+          const auto chunk = buffer.first(static_cast<std::size_t>(n));
+          hasher.update(chunk);
+          if (auto written = write_all(fd, chunk, label); !written) {
+            return std::unexpected(std::move(written.error()));
+          }
+          size += static_cast<std::uint64_t>(n);
+        }
+        return {};
+      },
+      cache_extension(source));
+}
+
+std::expected<StoredAsset, FileError> AssetCache::store_bytes(std::span<const std::byte> bytes,
+                                                              const std::string& extension) {
+  return store_filled(
+      [&](int fd, const fs::path& temporary_label, crypto::Sha256& hasher,
+          std::uint64_t& size) -> std::expected<void, FileError> {
+        hasher.update(bytes);
+        if (auto written = write_all(fd, bytes, temporary_label); !written) {
+          return std::unexpected(std::move(written.error()));
+        }
+        size = bytes.size();
+        return {};
+      },
+      extension);
+}
+
+std::expected<StoredAsset, FileError> AssetCache::store_filled(const FillFn& fill,
+                                                               const std::string& extension) {
   // The file to fill: unnamed in ROOT where the filesystem allows (ext4, xfs, btrfs, tmpfs).
   TemporaryFile temporary;
   fs::path temporary_label = root_;  // what errors about the temporary name
@@ -207,44 +271,8 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
 
   crypto::Sha256 hasher;
   std::uint64_t size = 0;
-  const std::span<std::byte> buffer =
-      crypto::thread_read_buffer(std::max<std::size_t>(options_.buffer_size, 4096));
-  // Reflink (btrfs, xfs): the clone shares the source's blocks, costs no copy and is a
-  // snapshot, so hashing the clone hashes exactly what is cached. Elsewhere (ext4: EOPNOTSUPP)
-  // or across filesystems (EXDEV) read once, hashing and writing the same buffer.
-  // copy_file_range is not used: it would copy bytes the hasher never saw if the source
-  // changed in between, and on ext4 it is a kernel-side copy of the same cost as write().
-  const bool cloned =
-      options_.use_reflink && ::ioctl(temporary.fd.get(), FICLONE, input.get()) == 0;
-  if (cloned) {
-    (void)::posix_fadvise(temporary.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-    for (;;) {
-      const ssize_t n =
-          ::pread(temporary.fd.get(), buffer.data(), buffer.size(), static_cast<off_t>(size));
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return std::unexpected(make_file_error(temporary_label, last_error(), "read back"));
-      }
-      hasher.update(buffer.first(static_cast<std::size_t>(n)));
-      size += static_cast<std::uint64_t>(n);
-    }
-  } else {
-    (void)::posix_fadvise(input.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-    for (;;) {
-      const ssize_t n = ::read(input.get(), buffer.data(), buffer.size());
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return std::unexpected(make_file_error(source, last_error(), "read"));
-      }
-      const auto chunk = buffer.first(static_cast<std::size_t>(n));
-      hasher.update(chunk);
-      if (auto written = write_all(temporary.fd.get(), chunk, temporary_label); !written) {
-        return std::unexpected(std::move(written.error()));
-      }
-      size += static_cast<std::uint64_t>(n);
-    }
+  if (auto filled = fill(temporary.fd.get(), temporary_label, hasher, size); !filled) {
+    return std::unexpected(std::move(filled.error()));
   }
 
   StoredAsset stored;
@@ -282,7 +310,7 @@ std::expected<StoredAsset, FileError> AssetCache::store(const fs::path& source) 
     }
   }
 
-  fs::path target = directory / (stored.sha256_hex + cache_extension(source));
+  fs::path target = directory / (stored.sha256_hex + extension);
   stored.outcome = AssetStoreOutcome::newly_stored;
   {
     // Within the process the lock makes "not cached yet" and the link one step, so the same

@@ -42,6 +42,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace scanhub::scan {
@@ -105,6 +106,14 @@ class AssetCache {
   /// Throws crypto::Error only if OpenSSL fails, std::bad_alloc on exhaustion.
   std::expected<StoredAsset, crypto::FileError> store(const std::filesystem::path& source);
 
+  /// store() for content that is not a file of its own: a picture embedded in an audio file
+  /// (issue 4 "embedded pictures" as album art; the cache-asset job extracts the bytes with
+  /// TagLib and passes them here). `extension` is what the cached name ends with (".jpg", or ""
+  /// for none; cache_extension's rules). Hashes, deduplicates and links exactly as store()
+  /// does; errors (write, no space, sync) name the cache file.
+  std::expected<StoredAsset, crypto::FileError> store_bytes(std::span<const std::byte> bytes,
+                                                            const std::string& extension);
+
   /// The cached file holding content with this hash, if any (any extension).
   std::optional<std::filesystem::path> find(const crypto::Sha256Digest& sha256) const;
 
@@ -123,6 +132,14 @@ class AssetCache {
   static std::string cache_extension(const std::filesystem::path& source);
 
  private:
+  /// Writes the temporary file with `fill` (given its descriptor and label; fill hashes what
+  /// it writes and counts the bytes), then names it in the cache (the shared half of store()
+  /// and store_bytes()).
+  using FillFn = std::function<std::expected<void, crypto::FileError>(
+      int fd, const std::filesystem::path& label, crypto::Sha256& hasher, std::uint64_t& size)>;
+  std::expected<StoredAsset, crypto::FileError> store_filled(const FillFn& fill,
+                                                             const std::string& extension);
+
   std::mutex& stripe_for(const crypto::Sha256Digest& sha256) const noexcept;
 
   std::filesystem::path root_;

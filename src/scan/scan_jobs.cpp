@@ -2,6 +2,7 @@
 // cache-asset and the enrichers' jobs. Each returns a CommitFn that writes its results, its
 // scan's counters and runs the phase machine in the transaction that completes the job.
 #include "core/text.hpp"
+#include "scan/album_art.hpp"
 #include "scan/discovery.hpp"
 #include "scan/movie_directory.hpp"
 #include "scan/music_directory.hpp"
@@ -309,7 +310,9 @@ class ScanService::Handlers {
                                   const core::Library& library, const std::string& directory) {
     const core::ScanId scan = active.id;
     const std::string full = directory.empty() ? library.path : library.path + "/" + directory;
+    std::optional<store::StoredAlbum> stored_album;
     const auto index = s_.store_.read([&](store::Connection& c) {
+      stored_album = c.albums.find(library.id, directory);
       return c.tracks.load_directory_index(library.id, directory);
     });
     auto result = std::make_shared<DirectoryResult>();
@@ -338,6 +341,13 @@ class ScanService::Handlers {
         if (!seen.contains(track.id)) gone.push_back(track.id);
       }
     }
+    // The directory's album and its art (album_art.hpp), committed with its tracks.
+    const bool tracks_changed = !result->inserts.empty() || !result->updates.empty() || !gone.empty();
+    const auto album = std::make_shared<const AlbumDirectoryResult>(scan_album_directory(
+        library.path, library.id, directory, files ? std::span<const std::string>(*files) : std::span<const std::string>(),
+        std::move(stored_album), tracks_changed, active.options));
+    const bool caching = active.options.enable_caching;
+    const core::JobId job_id = context.job().id;
     core::ScanCounters delta;
     delta.directories_scanned = 1;
     delta.tracks_found = result->tracks_found();
@@ -351,7 +361,7 @@ class ScanService::Handlers {
     }
     const std::string shown = display_path(directory);
     const std::string operation = "Scanned " + (shown.empty() ? library.path : shown);
-    return finish(context, scan, shown, [=](store::Connection& c, Commit& out) {
+    return finish(context, scan, shown, [=, this](store::Connection& c, Commit& out) {
       const core::TimePoint now = core::Clock::now();
       for (const auto& track : result->inserts) {
         c.tracks.insert(track.library_id, track.path, track.stamp, track.metadata, now);
@@ -359,7 +369,14 @@ class ScanService::Handlers {
       for (const auto& track : result->updates) c.tracks.update(track.id, track.stamp, track.metadata, now);
       for (core::TrackId track : gone) c.tracks.remove(track);
       for (const auto& error : result->errors) c.scans.add_error(scan, error, now);
-      out.after = c.scans.add_counters(scan, delta, operation, last_error);
+      core::ScanCounters counted = delta;
+      const auto jobs = album->apply(c, scan, job_id, caching, now);
+      counted.assets_queued = static_cast<std::int64_t>(jobs.size());
+      if (!jobs.empty()) {
+        const auto ids = s_.queue_->enqueue_in(c, jobs);
+        out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
+      }
+      out.after = c.scans.add_counters(scan, counted, operation, last_error);
     });
   }
 
@@ -437,7 +454,9 @@ class ScanService::Handlers {
     const core::ItemAssetId item = payload_int(payload, "itemAssetId");
     const std::string source = payload_string(payload, "sourcePath");
     const std::string shown = payload_string(payload, "displayPath");
-    auto stored = s_.cache_->store(source);
+    const auto* from = payload.if_contains("source");
+    const bool embedded = from && from->is_string() && from->as_string() == "embedded";
+    auto stored = embedded ? cache_embedded_picture(*s_.cache_, source) : s_.cache_->store(source);
     if (!stored) {
       const auto& error = stored.error();
       if (error.code == std::errc::no_such_file_or_directory || error.code == std::errc::is_a_directory) {
