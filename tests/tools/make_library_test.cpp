@@ -183,17 +183,44 @@ TEST_F(MakeLibraryTest, ManifestCountsAddUp) {
     return entry.second.size() > 1;
   })) << "no title is shared by two albums";
 
-  // Every track lies in a listed album, and every album has its cover.
-  for (const json::value& value : manifest_.at("albums").as_array()) {
-    const fs::path cover = root_ / str(value.at("path")) / str(value.at("cover"));
-    EXPECT_EQ(read_file(cover).substr(0, 2), "\xFF\xD8") << cover;
+  // An album per track directory, holding exactly its tracks; its art files are on disk with
+  // the listed size (JPEG bytes, the corrupt one cut short), an embedded cover names one of its
+  // tracks that has one; the totals add up.
+  std::set<std::string> embedded_tracks;
+  for (const json::value& value : tracks()) {
+    if (value.at("embeddedCover") == true) embedded_tracks.insert(str(value.at("path")));
   }
-  for (const std::string& path : paths) {
-    const auto& albums = manifest_.at("albums").as_array();
-    EXPECT_TRUE(std::any_of(albums.begin(), albums.end(), [&](const json::value& album) {
-      return path.starts_with(str(album.at("path")) + "/");
-    })) << path;
+  std::map<std::string, int> tracks_per_directory;
+  for (const std::string& path : paths) ++tracks_per_directory[fs::path(path).parent_path().string()];
+  std::set<std::string> kinds;
+  std::set<std::string> hashes;
+  std::int64_t art_count = 0;
+  const auto& albums = manifest_.at("albums").as_array();
+  ASSERT_EQ(albums.size(), tracks_per_directory.size());
+  for (const json::value& value : albums) {
+    const std::string directory = str(value.at("path"));
+    EXPECT_EQ(value.at("trackCount"), tracks_per_directory[directory]) << directory;
+    for (const json::value& art : value.at("art").as_array()) {
+      const std::string path = str(art.at("path"));
+      EXPECT_EQ(fs::path(path).parent_path().string(), directory) << path;
+      kinds.insert(str(art.at("kind")) + "/" + str(art.at("source")));
+      hashes.insert(str(art.at("sha256")));
+      ++art_count;
+      if (art.at("source") == "file") {
+        const std::string bytes = read_file(root_ / path);
+        EXPECT_EQ(static_cast<std::int64_t>(bytes.size()), art.at("size").to_number<std::int64_t>()) << path;
+        EXPECT_EQ(bytes.substr(0, 2), "\xFF\xD8") << path;
+      } else {
+        EXPECT_TRUE(embedded_tracks.contains(path)) << path;
+      }
+    }
   }
+  EXPECT_EQ(kinds, (std::set<std::string>{"back/file", "cover/embedded", "cover/file"}));
+  const json::object& totals = manifest_.at("albumTotals").as_object();
+  EXPECT_EQ(totals.at("albums"), albums.size());
+  EXPECT_EQ(totals.at("assets"), art_count);
+  EXPECT_EQ(totals.at("distinctAssetHashes"), hashes.size());
+  EXPECT_LT(hashes.size(), static_cast<std::size_t>(art_count)) << "no art shared by two albums";
 
   // The disk holds exactly the tracks and the file-like errors, and the directory count.
   const Walk disk = walk(root_);

@@ -73,8 +73,20 @@ void write_library(const fs::path& root, const LibraryPlan& plan, const Template
     fs::create_directories((root / track.path).parent_path());
   }
   for (const AlbumPlan& album : plan.albums) {
-    fs::copy_file(templates.cover_path(album.cover_index), root / album.path / "cover.jpg",
-                  fs::copy_options::overwrite_existing);
+    if (album.cover_file) {
+      const fs::path cover = root / album.path / *album.cover_file;
+      if (album.corrupt_cover) {
+        const std::string bytes = read_file_or_throw(templates.cover_path(album.cover_index));
+        write_file_or_throw(cover, std::string_view(bytes).substr(0, bytes.size() / 2));
+      } else {
+        fs::copy_file(templates.cover_path(album.cover_index), cover,
+                      fs::copy_options::overwrite_existing);
+      }
+    }
+    if (album.back_cover) {
+      fs::copy_file(templates.cover_path((album.cover_index + 1) % kCoverCount),
+                    root / album.path / "back.jpg", fs::copy_options::overwrite_existing);
+    }
   }
   for (const SideFile& file : plan.side_files) write_file_or_throw(root / file.path, file.contents);
 

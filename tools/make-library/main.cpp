@@ -185,7 +185,8 @@ int run(const Options& options) {
     ignored = write_ignored_files(root, templates, plan);
   }
   write_manifest(manifest,
-                 {options.seed, &plan, &errors, &ignored, count_directories_with_audio(root)});
+                 {options.seed, &plan, &templates, &errors, &ignored,
+                  count_directories_with_audio(root)});
 
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
   std::puts(summary(options, plan, errors, ignored, manifest, elapsed.count()).c_str());

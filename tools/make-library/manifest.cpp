@@ -4,9 +4,12 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include <boost/json.hpp>
+
+#include "movie_writer.hpp"
 
 namespace scanhub::make_library {
 namespace {
@@ -103,6 +106,110 @@ void write_array(std::string& out, std::string_view key, const json::array& item
   out += last ? "\n" : ",\n";
 }
 
+// The most common of `values` (ties: the first seen); none when all are absent.
+template <typename T>
+std::optional<T> most_common(const std::vector<std::optional<T>>& values) {
+  std::vector<std::pair<T, int>> counts;
+  for (const auto& value : values) {
+    if (!value) continue;
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == *value; });
+    if (it == counts.end()) {
+      counts.emplace_back(*value, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  if (counts.empty()) return std::nullopt;
+  return std::max_element(counts.begin(), counts.end(),
+                          [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
+}
+
+std::string file_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// One album per directory holding tracks, with the art a scanner must find there (README.md,
+// "albums"). Fills `totals`.
+json::array albums_json(const LibraryPlan& plan, const TemplateSet& templates, json::object& totals) {
+  std::map<std::string, std::vector<const TrackPlan*>> by_directory;
+  for (const TrackPlan& track : plan.tracks) {
+    by_directory[track.path.substr(0, track.path.rfind('/'))].push_back(&track);
+  }
+  std::map<std::string, const AlbumPlan*> album_plans;
+  for (const AlbumPlan& album : plan.albums) album_plans[album.path] = &album;
+
+  json::array albums;
+  std::map<std::string, std::uintmax_t> distinct;  // sha256 -> size
+  std::int64_t art_count = 0;
+  std::int64_t embedded_count = 0;
+  for (auto& [directory, tracks] : by_directory) {
+    std::vector<std::optional<std::string>> titles, album_artists, artists;
+    std::vector<std::optional<int>> years;
+    for (const TrackPlan* track : tracks) {
+      titles.emplace_back(track->album);
+      album_artists.push_back(track->album_artist);
+      artists.emplace_back(track->artist);
+      years.push_back(track->year);
+    }
+    std::optional<std::string> album_artist = most_common(album_artists);
+    if (!album_artist) {
+      const bool differ = std::any_of(artists.begin(), artists.end(),
+                                      [&](const auto& a) { return a != artists.front(); });
+      album_artist = differ ? std::string("Various Artists") : *artists.front();
+    }
+
+    json::array art;
+    const auto add = [&](std::string path, std::string_view kind, std::string_view source,
+                         const std::string& bytes) {
+      const std::string sha256 = sha256_hex(bytes);
+      distinct.emplace(sha256, bytes.size());
+      ++art_count;
+      if (source == "embedded") ++embedded_count;
+      art.push_back(json::object{{"path", std::move(path)}, {"kind", kind}, {"source", source},
+                                 {"size", bytes.size()}, {"sha256", sha256}});
+    };
+    bool cover_file = false;
+    if (const auto it = album_plans.find(directory); it != album_plans.end()) {
+      const AlbumPlan& album = *it->second;
+      if (album.cover_file) {
+        std::string bytes = read_file_or_throw(templates.cover_path(album.cover_index));
+        if (album.corrupt_cover) bytes.resize(bytes.size() / 2);
+        add(directory + "/" + *album.cover_file, "cover", "file", bytes);
+        cover_file = true;
+      }
+      if (album.back_cover) {
+        add(directory + "/back.jpg", "back", "file",
+            read_file_or_throw(templates.cover_path((album.cover_index + 1) % kCoverCount)));
+      }
+    }
+    if (!cover_file) {
+      // The first track by file name (byte order, as a sorted directory listing) with a picture.
+      std::vector<const TrackPlan*> ordered = tracks;
+      std::sort(ordered.begin(), ordered.end(), [](const TrackPlan* a, const TrackPlan* b) {
+        return file_name(a->path) < file_name(b->path);
+      });
+      for (const TrackPlan* track : ordered) {
+        if (!track->embedded_cover) continue;
+        add(track->path, "cover", "embedded", templates.embedded_cover_jpeg());
+        break;
+      }
+    }
+    albums.push_back(json::object{{"path", directory},
+                                  {"title", or_null(most_common(titles))},
+                                  {"albumArtist", or_null(album_artist)},
+                                  {"year", or_null(most_common(years))},
+                                  {"trackCount", tracks.size()},
+                                  {"art", std::move(art)}});
+  }
+  std::uintmax_t distinct_bytes = 0;
+  for (const auto& [hash, size] : distinct) distinct_bytes += size;
+  totals = json::object{{"albums", albums.size()},
+                        {"assets", art_count},
+                        {"embeddedAssets", embedded_count},
+                        {"distinctAssetHashes", distinct.size()},
+                        {"distinctAssetBytes", distinct_bytes}};
+  return albums;
+}
+
 }  // namespace
 
 bool has_audio_extension(std::string_view file_name) {
@@ -166,10 +273,8 @@ void write_manifest(const fs::path& path, const ManifestInput& input) {
   for (const ErrorEntry& error : *input.errors) errors.push_back(error_json(error));
   json::array ignored;
   for (const std::string& entry : *input.ignored) ignored.push_back(json::string(entry));
-  json::array albums;
-  for (const AlbumPlan& album : input.plan->albums) {
-    albums.push_back(json::object{{"path", album.path}, {"cover", "cover.jpg"}});
-  }
+  json::object album_totals;
+  const json::array albums = albums_json(*input.plan, *input.templates, album_totals);
 
   std::string out = "{\n  \"version\": 1,\n";
   out += "  \"seed\": " + std::to_string(input.seed) + ",\n";
@@ -177,7 +282,8 @@ void write_manifest(const fs::path& path, const ManifestInput& input) {
   write_array(out, "errors", errors, false);
   write_array(out, "ignored", ignored, false);
   out += "  \"directoriesWithAudio\": " + std::to_string(input.directories_with_audio) + ",\n";
-  write_array(out, "albums", albums, true);
+  write_array(out, "albums", albums, false);
+  out += "  \"albumTotals\": " + json::serialize(album_totals) + "\n";
   out += "}\n";
 
   std::ofstream file(path, std::ios::binary | std::ios::trunc);

@@ -18,6 +18,7 @@ namespace scanhub::make_library {
 struct ManifestInput {
   std::uint64_t seed = 0;
   const LibraryPlan* plan = nullptr;
+  const TemplateSet* templates = nullptr;  ///< the cover bytes, hashed for the album art
   const std::vector<ErrorEntry>* errors = nullptr;
   const std::vector<std::string>* ignored = nullptr;
   int directories_with_audio = 0;

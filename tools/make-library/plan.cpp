@@ -203,7 +203,19 @@ LibraryPlan plan_library(int track_count, std::uint64_t seed) {
       } while (album_paths.contains(album_path));
     }
     album_paths.insert(album_path);
-    plan.albums.push_back({album_path, static_cast<int>(a % kCoverCount)});
+    // Album art by position, so the random stream (and every track) is as before: covers of
+    // one template shared by several albums (stored once in a content-addressed cache), three
+    // spellings of the front cover, albums with no cover file, a back cover, a corrupt cover.
+    AlbumPlan album_plan{album_path, static_cast<int>(a % kCoverCount), std::nullopt, false, false};
+    switch (a % 6) {
+      case 3: album_plan.cover_file = "folder.jpg"; break;
+      case 4: album_plan.cover_file = "Front.JPG"; break;
+      case 5: break;
+      default: album_plan.cover_file = "cover.jpg"; break;
+    }
+    album_plan.back_cover = a % 5 == 4;
+    album_plan.corrupt_cover = a == 8;
+    plan.albums.push_back(std::move(album_plan));
 
     const int size = sizes[a];
     const Format format = least_used_format(format_tracks, a + seed);
@@ -251,7 +263,12 @@ LibraryPlan plan_library(int track_count, std::uint64_t seed) {
                             : TaggedBy::kTaglib;
       if (track.tagged_by == TaggedBy::kTaglib) {
         // The first TagLib track of each early album (one per format) and ~3% of the rest.
-        track.embedded_cover = (a < kFormats.size() && !album_has_cover_track) || rng.chance(3);
+        // The random draw happens exactly when it did before albums without cover files
+        // existed; those (every sixth) get a picture in their first TagLib track half the time.
+        const bool first_of_early = a < kFormats.size() && !album_has_cover_track;
+        const bool drawn = !first_of_early && rng.chance(3);
+        const bool first_of_coverless = a % 12 == 5 && !album_has_cover_track;
+        track.embedded_cover = first_of_early || drawn || first_of_coverless;
         album_has_cover_track = album_has_cover_track || track.embedded_cover;
       }
 

@@ -37,7 +37,14 @@ struct TrackPlan {
 
 struct AlbumPlan {
   std::string path;  ///< the album directory (parent of CD1/, CD2/ for disc-folder albums)
-  int cover_index = 0;
+  int cover_index = 0;  ///< which cover template the cover file copies
+  /// The front cover's file name in `path` ("cover.jpg", "folder.jpg", "Front.JPG"); none for
+  /// albums whose only art is what their tracks embed.
+  std::optional<std::string> cover_file;
+  /// A back.jpg too (a copy of cover template cover_index + 1).
+  bool back_cover = false;
+  /// The cover file is cut to half its bytes: not a decodable image, still a file to cache.
+  bool corrupt_cover = false;
 };
 
 /// A small non-audio file in an album directory (notes.txt, album.m3u).
