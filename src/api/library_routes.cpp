@@ -36,10 +36,11 @@ std::optional<core::ScanId> active_scan_of(progress::ProgressTracker& tracker,
   return std::nullopt;
 }
 
-boost::json::object library_row_json(const Services& s, store::Connection& c,
-                                     const core::Library& library) {
+boost::json::object library_row_json(const Services& s, const LibraryRouteHooks& hooks,
+                                     store::Connection& c, const core::Library& library) {
   boost::json::object o = library_json(library, c.tracks.count(library.id));
   o["movieCount"] = c.movies.count(library.id);
+  o["watched"] = hooks.is_watched ? hooks.is_watched(library.id) : false;
   const auto active = active_scan_of(s.tracker, library.id);
   o["activeScanId"] = active ? boost::json::value(std::to_string(*active)) : boost::json::value(nullptr);
   boost::json::value last = nullptr;
@@ -125,19 +126,27 @@ scan::ScanService::Started start_scan(const Services& s, const core::Library& li
   }
 }
 
+// 409 for DELETE while `scan` covers the library; the page reads scanId to offer cancelling it.
+http::Response busy_response(core::ScanId scan) {
+  const std::string id = std::to_string(scan);
+  return http::json_response(Status::conflict,
+                             {{"error", "scan " + id + " is scanning this library: cancel it first"},
+                              {"scanId", id}});
+}
+
 }  // namespace
 
-void add_library_routes(http::Router& router, Services s) {
-  router.add(http::Verb::get, "/api/libraries", [s](const http::Request&, const http::PathParams&) {
+void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hooks) {
+  router.add(http::Verb::get, "/api/libraries", [s, hooks](const http::Request&, const http::PathParams&) {
     boost::json::array out;
     s.store.read([&](store::Connection& c) {
-      for (const auto& library : c.libraries.list()) out.push_back(library_row_json(s, c, library));
+      for (const auto& library : c.libraries.list()) out.push_back(library_row_json(s, hooks, c, library));
       return 0;
     });
     return http::json_response(Status::ok, out);
   });
 
-  router.add(http::Verb::post, "/api/libraries", [s](const http::Request& request, const http::PathParams&) {
+  router.add(http::Verb::post, "/api/libraries", [s, hooks](const http::Request& request, const http::PathParams&) {
     const NewLibrary wanted = parse_new_library(parse_body_object(request.body(), false));
     // The check and the insert run together on the writer thread, so two requests for the same
     // directory cannot both add it.
@@ -153,6 +162,16 @@ void add_library_routes(http::Router& router, Services s) {
     });
     if (!added) throw http::HttpError(Status::conflict, wanted.path + " is a library already");
 
+    // Watched before its scan starts: a file written after the scan passed its directory is
+    // then seen by the watcher, one written before by the scan.
+    if (hooks.on_library_added) {
+      try {
+        hooks.on_library_added(*added);
+      } catch (const std::exception& e) {
+        spdlog::warn("library {} added, but not watched for changes: {}", added->path, e.what());
+      }
+    }
+
     boost::json::value scan_id = nullptr;
     std::string scan_error;
     try {
@@ -162,19 +181,30 @@ void add_library_routes(http::Router& router, Services s) {
       scan_error = e.what();
       spdlog::warn("library {} added, but no scan started: {}", added->path, scan_error);
     }
-    auto body = s.store.read([&](store::Connection& c) { return library_row_json(s, c, *added); });
+    auto body = s.store.read([&](store::Connection& c) { return library_row_json(s, hooks, c, *added); });
     body["scanId"] = std::move(scan_id);
     body["scanError"] = scan_error.empty() ? boost::json::value(nullptr) : boost::json::value(scan_error);
     return http::json_response(Status::created, body);
   });
 
   router.add(http::Verb::delete_, "/api/libraries/{id}",
-             [s](const http::Request& request, const http::PathParams& params) {
+             [s, hooks](const http::Request& request, const http::PathParams& params) {
                const core::LibraryId id = library_id_param(params);
+               if (const auto active = active_scan_of(s.tracker, id)) return busy_response(*active);
+               const auto library = s.store.read([&](store::Connection& c) { return c.libraries.get(id); });
+               if (!library) throw http::HttpError(Status::not_found, "no library " + std::to_string(id));
+               if (hooks.on_library_removed) hooks.on_library_removed(id);
+               // The watcher may have started a scan of it between the check above and the
+               // unwatch: then the library stays, watched again, and the answer is the same 409.
                if (const auto active = active_scan_of(s.tracker, id)) {
-                 throw http::HttpError(Status::conflict,
-                                       "scan " + std::to_string(*active) +
-                                           " is scanning this library: cancel it first");
+                 if (hooks.on_library_added) {
+                   try {
+                     hooks.on_library_added(*library);
+                   } catch (const std::exception& e) {
+                     spdlog::warn("library {} no longer watched: {}", library->path, e.what());
+                   }
+                 }
+                 return busy_response(*active);
                }
                bool removed = false;
                s.store.write_sync([&](store::Connection& c) { removed = c.libraries.remove(id); });

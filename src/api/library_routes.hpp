@@ -6,18 +6,23 @@
 //   GET    /api/libraries             every library, oldest first:
 //            {id, name, path, type: "music"|"movie", createdAt, lastScanAt (ISO 8601 or null),
 //             trackCount, movieCount (items stored now), activeScanId (string or null),
+//             watched (true while the file-system watcher follows it),
 //             lastScan: null | {scanId, status, startedAt, completedAt, tracksFound,
 //                               moviesFound, errorsCount}}
 //   POST   /api/libraries             {path, type: "music"|"movie", name?}
 //            path: an absolute path to an existing directory; stored canonical (symlinks
-//            resolved). 201 with the library (shape above) plus scanId, the scan started with
+//            resolved). Watched for changes at once (LibraryRouteHooks) before its scan starts,
+//            so no change is missed between the two. 201 with the library (shape above) plus scanId, the scan started with
 //            trigger "library-added" (null if it could not start). 400: body not a JSON
 //            object, unknown field, missing or relative path, path missing or not a directory,
 //            type not "music"/"movie", name empty or over 200 bytes. 409: that directory
 //            (canonical) is a library already.
 //   DELETE /api/libraries/{id}        204; forgets the library with its tracks, movies and
-//            their scans' links (files on disk are never touched). 404 unknown id. 409 while
-//            a scan covers the library (cancel it first).
+//            their scans' links (files on disk are never touched) and stops watching it.
+//            404 unknown id. 409 {"error": "scan N is scanning this library: cancel it
+//            first", "scanId": "N"} while a scan covers the library: nothing is removed and
+//            the scan runs on (the page offers to cancel it, waits for it to end, then
+//            removes). A scan cannot be left without its library by this route.
 //   POST   /api/libraries/{id}/scan   optional body: seed 002's ScanOptions
 //            ({enableCaching, enableEnrichment, ...}). 202 {scanId, alreadyRunning}; the same
 //            ScanService::start as POST /api/library/scan with trigger "manual". 404 unknown
@@ -27,11 +32,29 @@
 // remove, milliseconds through the Store's writer) and starting scans in the background.
 
 #include "api/routes.hpp"
+#include "core/library.hpp"
 #include "http/router.hpp"
+
+#include <functional>
 
 namespace scanhub::api {
 
-/// Registers the four routes above. The services must outlive the router.
-void add_library_routes(http::Router& router, Services services);
+/// What `scanhub serve` does when a library comes or goes at run time: the file-system watcher
+/// follows it (issue 4's watcher, issue 6: "a library added through the page is watched at
+/// once"). Each hook is optional and runs on the network thread that handles the request.
+struct LibraryRouteHooks {
+  /// After the library is stored and before its library-added scan starts. May block for the
+  /// walk of the library's directories (one inotify watch each). Throwing is logged as a
+  /// warning; the library stays added, unwatched.
+  std::function<void(const core::Library&)> on_library_added;
+  /// Before the library is removed; afterwards nothing may start a scan of it on its own.
+  std::function<void(core::LibraryId)> on_library_removed;
+  /// Whether the library is being watched now (GET's `watched`); unset: never.
+  std::function<bool(core::LibraryId)> is_watched;
+};
+
+/// Registers the four routes above. The services must outlive the router, and whatever the
+/// hooks refer to must outlive every request.
+void add_library_routes(http::Router& router, Services services, LibraryRouteHooks hooks = {});
 
 }  // namespace scanhub::api

@@ -78,9 +78,28 @@ int run_serve_command(const ServeCommandOptions& options) {
   job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub,
                                         options.hub));
 
+  // Declared before the router whose library hooks use it; emplaced below, before any request
+  // is handled (io.run()), and reset only once the network threads are joined.
+  std::optional<scan::LibraryWatcher> watcher;
+  api::LibraryRouteHooks library_hooks;
+  library_hooks.on_library_added = [&watcher](const core::Library& library) {
+    // As at start: music libraries only (the watcher reacts to audio files).
+    if (watcher && library.type == core::LibraryType::music) watcher->watch(library);
+  };
+  library_hooks.on_library_removed = [&watcher](core::LibraryId id) {
+    if (watcher) watcher->unwatch(id);
+  };
+  library_hooks.is_watched = [&watcher](core::LibraryId id) {
+    if (!watcher) return false;
+    for (const auto& status : watcher->status()) {
+      if (status.library == id) return true;
+    }
+    return false;
+  };
+
   http::Router router;
   api::add_routes(router, {*store, tracker, *scans});
-  api::add_library_routes(router, {*store, tracker, *scans});
+  api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks));
   embed::SimilarTracks similar(*store, std::string(embed::kMelStatisticsModel), embed::kMelStatisticsVersion);
   api::add_similar_routes(router, similar);
   api::ExternalJobs external_jobs(*store, bus);
@@ -107,7 +126,6 @@ int run_serve_command(const ServeCommandOptions& options) {
 
   // Watches are in place before the server is announced, so a change made once it is cannot
   // be missed. Failing to watch a library is a warning: serving goes on without it.
-  std::optional<scan::LibraryWatcher> watcher;
   std::size_t watched_directories = 0;
   if (options.watch) {
     try {
