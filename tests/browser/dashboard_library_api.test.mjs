@@ -1,7 +1,8 @@
 // The libraries' REST API the dashboard uses (api/library_routes.hpp), over plain HTTP against a
 // real `scanhub serve` and real directories: every bad request gets a 4xx with a message a
 // person can act on and changes nothing; adding a library scans it (trigger library-added);
-// listing shows item counts and the last scan; a running scan blocks removal; remove is 204.
+// listing shows item counts and the last scan; a running scan blocks removal (409 naming the
+// scan); remove is 204.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -71,6 +72,7 @@ test('add, list with counts and last scan, rescan, refuse removal mid-scan, remo
   assert.equal(added.body.type, 'music');
   assert.match(added.body.scanId, /^\d+$/);
   assert.equal(added.body.scanError, null);
+  assert.equal(added.body.watched, false, 'this server runs with --no-watch');
   const scan = (await api(server, 'GET', `/api/scans/${added.body.scanId}`)).body;
   assert.equal(scan.trigger, 'library-added');
   assert.equal(scan.libraryId, added.body.id);
@@ -89,6 +91,7 @@ test('add, list with counts and last scan, rescan, refuse removal mid-scan, remo
   const refused = await api(server, 'DELETE', `/api/libraries/${added.body.id}`);
   assert.equal(refused.status, 409);
   assert.match(refused.body.error, new RegExp(`scan ${added.body.scanId} is scanning this library: cancel it first`));
+  assert.equal(refused.body.scanId, added.body.scanId, 'the 409 names the scan, so the page can offer to cancel it');
   const joined = await api(server, 'POST', `/api/libraries/${added.body.id}/scan`);
   assert.equal(joined.status, 202);
   assert.deepEqual(joined.body, { scanId: added.body.scanId, alreadyRunning: true });

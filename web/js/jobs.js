@@ -11,7 +11,7 @@ const STATS = ['pending', 'processing', 'completed', 'failed', 'cancelled'];
 // A scan on the queue is thousands of small jobs: the page lists (and subscribes to) the first
 // few and counts the rest.
 const SHOWN_PROCESSING = 20;
-const SHOWN_PENDING = 10;
+const SHOWN_PENDING = 5;
 
 function jobLabel(job) {
   const type = job.jobType && job.jobType !== job.type ? `${job.type} · ${job.jobType}` : job.type;
@@ -98,6 +98,14 @@ export class JobsPanel {
 
   activeRow(job) {
     const p = job.progress;
+    if (job.status === 'pending' && !p) {
+      // Waiting jobs have nothing to show but their place in line: one short row, no empty bar.
+      return h('li', { className: 'job waiting', dataset: { jobId: String(job.jobId), hubJobId: job.hubJobId } },
+        h('div', { className: 'row' }, h('span', {}, jobLabel(job)),
+          h('span', { className: 'muted job-status' }, `queued ${formatAgo(job.createdAt)}`
+            + `${job.attempts > 0 ? ` · attempt ${job.attempts + 1} of ${job.maxAttempts} next` : ''}`)),
+        job.lastError ? h('p', { className: 'error' }, `Last attempt failed: ${job.lastError}`) : null);
+    }
     const bar = progressBar(`${jobLabel(job)} progress`);
     const pct = p ? Math.round(p.percentage ?? (p.total ? (p.current * 100) / p.total : 0)) : 0;
     if (job.status === 'processing' && p) bar.update(pct, 100, `${pct}%${p.message ? `: ${p.message}` : ''}`);
@@ -126,7 +134,9 @@ export class JobsPanel {
     const row = this.active.querySelector(`[data-hub-job-id="${CSS.escape(String(update.jobId))}"]`);
     if (!row) return;
     const pct = Math.round(Number(update.progress) || 0);
-    $('[role=progressbar]', row).update(pct, 100, `${pct}%`);
+    const bar = $('[role=progressbar]', row);
+    if (!bar) return;  // a waiting row; the poll this update triggers redraws it with a bar
+    bar.update(pct, 100, `${pct}%`);
     $('.job-percent', row).textContent = `${pct}%`;
     if (update.statusMessage) $('.job-message', row).textContent = update.statusMessage;
   }

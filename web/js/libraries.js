@@ -17,6 +17,7 @@ export class LibrariesPanel {
     this.message = $('#library-message', root);
     this.form = $('#add-library', root);
     this.scanAll = $('#scan-all', root);
+    this.types = new Map();
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.add();
@@ -62,6 +63,29 @@ export class LibrariesPanel {
     if (this.message.classList.contains('error')) $('#library-path', this.form).focus();
   }
 
+  /** Cancels scan `scanId` and resolves once it has ended (at most 30 s); throws if it does not. */
+  async cancelAndWait(scanId, name) {
+    this.say(`Cancelling scan ${scanId} before removing ${name}…`);
+    try {
+      await api('POST', `/api/scans/${scanId}/cancel`);
+    } catch (err) {
+      // 409: it ended on its own meanwhile; anything else is worth showing.
+      if (err.status !== 409) throw err;
+    }
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const scan = await api('GET', `/api/scans/${scanId}`);
+      if (['completed', 'failed', 'cancelled'].includes(scan.status)) return;
+      if (Date.now() > deadline) throw new Error(`scan ${scanId} is still stopping; ${name} was not removed, try again`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** "music" or "movie" for a library id seen in the last listing; undefined otherwise. */
+  typeOf(id) {
+    return this.types.get(String(id));
+  }
+
   async refresh() {
     let libraries;
     try {
@@ -70,6 +94,7 @@ export class LibrariesPanel {
       this.list.replaceChildren(h('li', { className: 'error' }, `Cannot list libraries: ${err.message}`));
       return;
     }
+    this.types = new Map(libraries.map((l) => [String(l.id), l.type]));
     this.scanAll.disabled = !libraries.some((l) => l.type === 'music');
     if (!libraries.length) {
       this.list.replaceChildren(h('li', { className: 'muted' }, 'No library yet: add a folder of music or movies below.'));
@@ -85,6 +110,8 @@ export class LibrariesPanel {
       : last ? `last scan ${last.status}${last.completedAt ? ` ${formatAgo(last.completedAt)}` : ''}`
         + `${last.errorsCount ? `, ${plural(last.errorsCount, 'error')}` : ''}`
         : 'never scanned';
+    const watched = library.watched ? h('span', { className: 'watched', title: 'New and changed files are scanned on their own' },
+      ' · watching for changes') : null;
     const scan = h('button', { type: 'button', textContent: 'Scan', attrs: { 'aria-label': `Scan ${library.name}` } });
     scan.disabled = Boolean(library.activeScanId);
     scan.addEventListener('click', () => this.run(scan, async () => {
@@ -95,11 +122,19 @@ export class LibrariesPanel {
     const remove = h('button', { type: 'button', className: 'secondary', textContent: 'Remove',
       attrs: { 'aria-label': `Remove ${library.name}` } });
     remove.addEventListener('click', () => {
-      // Removing forgets what was scanned (files on disk stay); ask first.
-      if (!window.confirm(`Remove the library "${library.name}"? Its ${items} are forgotten; files on disk stay.`)) return;
+      // Removing forgets what was scanned (files on disk stay); ask first. The server refuses
+      // (409) while a scan covers the library, so a running scan is cancelled first, with the
+      // person's consent, and the removal waits for it to end.
+      const scanning = library.activeScanId;
+      const question = scanning
+        ? `Scan ${scanning} is scanning "${library.name}" now. Cancel that scan and remove the library? ` +
+          `Its ${items} are forgotten; files on disk stay.`
+        : `Remove the library "${library.name}"? Its ${items} are forgotten; files on disk stay.`;
+      if (!window.confirm(question)) return;
       this.run(remove, async () => {
+        if (scanning) await this.cancelAndWait(scanning, library.name);
         await api('DELETE', `/api/libraries/${library.id}`);
-        this.say(`Removed ${library.name}.`);
+        this.say(scanning ? `Cancelled scan ${scanning} and removed ${library.name}.` : `Removed ${library.name}.`);
       });
     });
     return h('li', { className: 'library', dataset: { libraryId: String(library.id), type: library.type } },
@@ -108,7 +143,7 @@ export class LibrariesPanel {
         h('span', { className: 'badge' }, library.type), ' ',
         h('code', { className: 'library-path' }, library.path)),
       h('div', { className: 'library-meta muted' },
-        h('span', { className: 'library-count' }, items), ' · ', h('span', {}, lastText)),
+        h('span', { className: 'library-count' }, items), ' · ', h('span', { className: 'library-last' }, lastText), watched),
       h('div', { className: 'actions' }, scan, remove));
   }
 }

@@ -40,6 +40,7 @@ const libraries = new LibrariesPanel($('#libraries'), {
 const scans = new ScansPanel($('#scan-list'), {
   connectionFor: () => (isConnected(progressHub) ? progressHub : null),
   onScanEnded: () => { libraries.refresh(); jobs.refresh(); },
+  libraryType: (id) => libraries.typeOf(id),
 });
 const jobs = new JobsPanel($('#jobs'), { connectionFor: () => (isConnected(jobHub) ? jobHub : null) });
 

@@ -13,6 +13,12 @@ import {
   secondsBetween,
 } from './format.js';
 
+/** Why a scan ran (GET /api/scans/{id} trigger; seed 001's triggers), as a person would say it. */
+const TRIGGER_TEXT = {
+  manual: 'started by hand',
+  'library-added': 'the library was just added',
+  'file-system-event': 'files changed on disk',
+};
 const RANK = { discovering: 0, scanning: 1, caching: 2, enriching: 3, completed: 9, failed: 9, cancelled: 9 };
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const COUNTERS = ['directoriesTotal', 'directoriesScanned', 'tracksFound', 'tracksNew', 'tracksUpdated',
@@ -34,13 +40,13 @@ const PHASES = [
     progress: (s) => ({ done: s.directoriesScanned, total: s.directoriesTotal }),
     startedAt: (s) => s.discoveryCompletedAt,
     endedAt: (s) => s.scanningCompletedAt,
-    details: (s) => {
+    details: (s, kind) => {
       const out = [];
-      if (s.tracksFound || !s.moviesFound) {
+      if (s.tracksFound || kind !== 'movie') {
         out.push(`${plural(s.tracksFound, 'track')} found (${formatCount(s.tracksNew)} new, ` +
                  `${formatCount(s.tracksUpdated)} updated${s.tracksRemoved ? `, ${formatCount(s.tracksRemoved)} removed` : ''})`);
       }
-      if (s.moviesFound) {
+      if (s.moviesFound || kind !== 'music') {
         out.push(`${plural(s.moviesFound, 'movie')} found (${formatCount(s.moviesNew)} new, ${formatCount(s.moviesUpdated)} updated)`);
       }
       if (s.assetsQueued) out.push(`${plural(s.assetsQueued, 'asset')} discovered`);
@@ -51,18 +57,24 @@ const PHASES = [
     key: 'caching', title: 'Caching assets', unit: 'assets',
     progress: (s) => ({ done: s.assetsCached + s.assetsFailed, total: s.assetsQueued }),
     startedAt: (s) => s.scanningCompletedAt,
+    // Its jobs are queued by directory scans and run beside them, before the phase begins.
+    overlapsFrom: (s) => s.discoveryCompletedAt,
     endedAt: (s) => s.cachingCompletedAt,
-    details: (s) => [`${formatCount(s.assetsCached)} cached${s.assetsFailed ? `, ${formatCount(s.assetsFailed)} failed` : ''}`],
-    nothing: (s) => (s.options?.enableCaching === false ? 'Caching is off for this scan' : 'Nothing to cache'),
+    details: (s) => [`${plural(s.assetsQueued, 'asset')} found`, `${formatCount(s.assetsCached)} cached`,
+      `${formatCount(s.assetsFailed)} failed`],
+    nothing: (s) => (s.options?.enableCaching === false ? 'None: caching is off for this scan'
+      : 'None: no artwork, trailers or subtitles found'),
   },
   {
     key: 'enriching', title: 'Enriching', unit: 'items',
     progress: (s) => ({ done: s.enrichmentCompleted + s.enrichmentSkipped + s.enrichmentFailed, total: s.enrichmentQueued }),
     startedAt: (s) => s.cachingCompletedAt || s.scanningCompletedAt,
+    overlapsFrom: (s) => s.discoveryCompletedAt,
     endedAt: (s) => (s.status === 'completed' && s.enrichmentQueued ? s.completedAt : null),
     details: (s) => [`${formatCount(s.enrichmentCompleted)} done, ${formatCount(s.enrichmentSkipped)} skipped` +
                      `${s.enrichmentFailed ? `, ${formatCount(s.enrichmentFailed)} failed` : ''}`],
-    nothing: (s) => (s.options?.enableEnrichment === false ? 'Enrichment is off for this scan' : 'Nothing to enrich'),
+    nothing: (s, kind) => (s.options?.enableEnrichment === false ? 'None: enrichment is off for this scan'
+      : kind === 'movie' ? 'None: no enricher for movie libraries' : 'None: nothing to enrich'),
   },
 ];
 
@@ -76,16 +88,20 @@ function emptyState(id) {
 
 /** One scan on the page. */
 class ScanView {
-  constructor(id, { onCancel, onDismiss, announce }) {
+  constructor(id, { onCancel, onDismiss, announce, libraryType = () => undefined }) {
     this.id = String(id);
     this.announce = announce;
+    this.libraryType = libraryType;
     this.state = emptyState(id);
-    this.refresh = throttle(() => this.fetch(), 500);
+    // The hub's events carry seed 000's fields; movies and assets come from the REST snapshot,
+    // fetched behind them at most about three times a second.
+    this.refresh = throttle(() => this.fetch(), 300);
 
     this.title = h('h3', { id: `scan-${this.id}-title` }, `Scan ${this.id}`);
     // Not a live region: it changes ten times a second. Phase changes are announced instead
     // (ScansPanel.announce).
     this.headline = h('p', { className: 'headline' });
+    this.started = h('p', { className: 'started muted' });
     this.announced = null;
     this.cancel = h('button', { type: 'button', className: 'danger', textContent: 'Cancel scan' });
     this.cancel.addEventListener('click', () => onCancel(this));
@@ -116,12 +132,21 @@ class ScanView {
     this.summary = h('section', { className: 'summary', hidden: true, attrs: { 'aria-live': 'polite' } });
     this.el = h('article', { className: 'scan', dataset: { scanId: this.id }, attrs: { 'aria-labelledby': this.title.id } },
       h('header', { className: 'row' }, this.title, h('span', { className: 'actions' }, this.cancel, this.dismiss)),
-      this.headline, this.ready,
+      this.started, this.headline, this.ready,
       h('ol', { className: 'phases' }, this.phases.map((p) => p.card)),
       this.errors, this.errorList, this.summary);
   }
 
   get ended() { return TERMINAL.has(this.state.status); }
+
+  /** "music", "movie" or "mixed": what the scan's libraries hold (from the libraries listing). */
+  kind() {
+    const s = this.state;
+    const types = new Set(s.libraries.map((l) => this.libraryType(l.id)).filter(Boolean));
+    if (types.size === 1) return [...types][0];
+    if (types.size > 1) return 'mixed';
+    return s.moviesFound && !s.tracksFound ? 'movie' : s.tracksFound && !s.moviesFound ? 'music' : 'mixed';
+  }
 
   /** Merges GET /api/scans/{id}. */
   applyRest(scan) {
@@ -162,6 +187,7 @@ class ScanView {
     }
     if (p.libraryPath && !s.libraries.length) s.libraries = [{ id: p.libraryId, path: p.libraryPath }];
     this.render();
+    if (!this.ended) this.refresh();
   }
 
   mergeStatus(status) {
@@ -209,6 +235,8 @@ class ScanView {
       const stoppedAt = PHASES.find((p) => !p.endedAt(s));
       return stoppedAt === phase ? 'stopped' : 'not reached';
     }
+    // Work of a later phase already running beside the current one (seed 002's fan-out).
+    if (phase.overlapsFrom && total > 0 && phase.overlapsFrom(s)) return 'running';
     return 'waiting';
   }
 
@@ -219,6 +247,9 @@ class ScanView {
     this.cancel.hidden = this.ended;
     this.dismiss.hidden = !this.ended;
     this.el.dataset.status = s.status;
+    const why = TRIGGER_TEXT[s.trigger];
+    this.started.textContent = s.startedAt
+      ? `Started ${formatTime(s.startedAt)}${why ? ` · ${why}` : ''}` : '';
 
     for (const { phase, card, bar } of this.phases) this.renderPhase(phase, card, bar);
 
@@ -229,8 +260,11 @@ class ScanView {
     } else if (running) {
       const { done, total } = running.phase.progress(s);
       const eta = this.eta(running.phase);
-      this.headline.textContent = `${running.phase.title}… ${total ? `${percent(done, total)}%` : ''}` +
-        `${eta != null ? ` · about ${formatSeconds(eta)} left in this phase` : ''}`;
+      const step = `step ${PHASES.indexOf(running.phase) + 1} of ${PHASES.length}`;
+      const elapsed = secondsBetween(s.startedAt, null);
+      this.headline.textContent = `${running.phase.title}… ${total ? `${percent(done, total)}% ` : ''}(${step})` +
+        `${eta != null ? ` · about ${formatSeconds(eta)} left in this step` : ''}` +
+        `${elapsed != null ? ` · running for ${formatSeconds(elapsed)}` : ''}`;
     }
     this.headline.classList.toggle('error', s.status === 'failed');
     if (this.announced !== s.status) {
@@ -239,10 +273,11 @@ class ScanView {
       this.announce(phase ? `Scan ${this.id}: ${phase.title.toLowerCase()}` : `Scan ${this.id}: ${this.headline.textContent}`);
     }
 
-    const ready = (s.status === 'caching' || s.status === 'enriching');
+    // Seed 002: once scanning is done the library is usable; caching and enrichment go on.
+    const ready = s.status === 'caching' || s.status === 'enriching' || s.status === 'completed';
     this.ready.hidden = !ready;
-    $('.ready-rest', this.ready).textContent =
-      `${s.status === 'caching' ? 'Caching assets' : 'Enrichment'} continues in the background.`;
+    $('.ready-rest', this.ready).textContent = s.status === 'completed' ? ''
+      : `${s.status === 'caching' ? 'Caching assets' : 'Enrichment'} continues in the background.`;
 
     this.errors.hidden = !s.errorsCount;
     this.errorList.hidden = !s.errorsCount;
@@ -264,7 +299,9 @@ class ScanView {
     const s = this.state;
     if (s.live && s.live.stage === phase.key && s.live.rate > 0) return s.live.rate;
     const { done } = phase.progress(s);
-    const elapsed = secondsBetween(phase.startedAt(s), phase.endedAt(s));
+    // From when its work could first run, so a phase that ran beside another is not credited
+    // with a rate of all its work over its own short tail.
+    const elapsed = secondsBetween(phase.overlapsFrom?.(s) || phase.startedAt(s), phase.endedAt(s));
     return done > 0 && elapsed > 0.2 ? done / elapsed : null;
   }
 
@@ -272,9 +309,11 @@ class ScanView {
     const s = this.state;
     const state = this.phaseState(phase);
     const { done, total } = phase.progress(s);
+    // Running before its turn: its work runs beside the current phase, whose end fixes its total.
+    const alongside = state === 'running' && s.status !== phase.key;
     card.dataset.state = state;
-    $('.phase-state', card).textContent = {
-      done: '✓ done', running: 'running', waiting: 'waiting', skipped: '–', stopped: 'stopped', 'not reached': 'not reached',
+    $('.phase-state', card).textContent = alongside ? `running alongside ${s.status}` : {
+      done: '✓ done', running: 'running', waiting: 'waiting', skipped: 'skipped', stopped: 'stopped', 'not reached': 'not reached',
     }[state];
     const count = $('.count', card);
     const rate = $('.rate', card);
@@ -284,7 +323,7 @@ class ScanView {
     if (state === 'skipped') {
       bar.update(0, 0);
       bar.classList.add('idle');
-      count.textContent = phase.nothing ? phase.nothing(s) : 'Not needed';
+      count.textContent = phase.nothing ? phase.nothing(s, this.kind()) : 'Not needed';
       rate.textContent = eta.textContent = details.textContent = current.textContent = '';
       return;
     }
@@ -307,17 +346,21 @@ class ScanView {
     }
     const phaseRate = state === 'running' || state === 'done' ? this.rate(phase) : null;
     rate.textContent = phaseRate ? formatRate(phaseRate, phase.unit === 'directories' ? 'dirs' : phase.unit) : '';
-    if (state === 'running') {
+    if (alongside) {
+      eta.textContent = `ETA once ${s.status} ends`;
+    } else if (state === 'running') {
       const left = this.eta(phase);
       eta.textContent = left != null ? `ETA ${formatSeconds(left)}` : 'ETA: estimating…';
     } else if (state === 'done') {
       const took = secondsBetween(phase.startedAt(s), phase.endedAt(s) || s.completedAt);
-      eta.textContent = took != null ? `took ${formatSeconds(took)}` : '';
+      const previous = PHASES[PHASES.indexOf(phase) - 1];
+      eta.textContent = took == null ? ''
+        : phase.overlapsFrom ? `done ${formatSeconds(took)} after ${previous.title.toLowerCase()}` : `took ${formatSeconds(took)}`;
     } else {
       eta.textContent = '';
     }
-    details.textContent = phase.key === 'discovering' ? '' : phase.details(s).join(' · ');
-    current.textContent = state === 'running'
+    details.textContent = phase.key === 'discovering' ? '' : phase.details(s, this.kind()).join(' · ');
+    current.textContent = state === 'running' && !alongside
       ? (s.currentDirectory ? `Now: ${s.currentDirectory}` : s.currentOperation || '') : '';
   }
 
@@ -325,22 +368,30 @@ class ScanView {
     const s = this.state;
     this.summary.hidden = !this.ended;
     if (!this.ended) return;
+    // Every phase, so the summary says where the time went and which phases had nothing to do.
     // The last phase that ran ends when the scan does.
-    const durations = PHASES.filter((p) => this.phaseState(p) === 'done').map((p) => {
+    const durations = PHASES.map((p) => {
+      const state = this.phaseState(p);
       const took = secondsBetween(p.startedAt(s), p.endedAt(s) || s.completedAt);
-      return took != null ? `${p.title.toLowerCase()} ${formatSeconds(took)}` : null;
-    }).filter(Boolean);
+      const name = p.title.toLowerCase();
+      if (state === 'done') return took != null ? `${name} ${formatSeconds(took)}` : `${name} done`;
+      if (state === 'stopped') return `${name} stopped${took != null ? ` after ${formatSeconds(took)}` : ''}`;
+      if (state === 'skipped') return `${name}: none`;
+      return `${name}: not reached`;
+    });
     const total = secondsBetween(s.startedAt, s.completedAt);
+    const kind = this.kind();
     const row = (field, label, value) => h('li', { dataset: { field } }, h('span', {}, label), ' ', h('strong', {}, value));
     const tracks = `${formatCount(s.tracksFound)} (${formatCount(s.tracksNew)} new, ${formatCount(s.tracksUpdated)} updated, ${formatCount(s.tracksRemoved)} removed)`;
     const items = [
-      row('tracksFound', 'Tracks found:', tracks),
-      s.moviesFound ? row('moviesFound', 'Movies found:', `${formatCount(s.moviesFound)} (${formatCount(s.moviesNew)} new, ${formatCount(s.moviesUpdated)} updated)`) : null,
+      s.tracksFound || kind !== 'movie' ? row('tracksFound', 'Tracks found:', tracks) : null,
+      s.moviesFound || kind === 'movie' ? row('moviesFound', 'Movies found:', `${formatCount(s.moviesFound)} (${formatCount(s.moviesNew)} new, ${formatCount(s.moviesUpdated)} updated)`) : null,
       row('directoriesScanned', 'Directories scanned:', `${formatCount(s.directoriesScanned)} of ${formatCount(s.directoriesTotal)}`),
-      s.assetsQueued ? row('assetsCached', 'Assets cached:', `${formatCount(s.assetsCached)} of ${formatCount(s.assetsQueued)}`) : null,
+      s.assetsQueued || kind === 'movie' ? row('assetsCached', 'Assets cached:', `${formatCount(s.assetsCached)} of ${formatCount(s.assetsQueued)}` +
+        `${s.assetsFailed ? ` (${formatCount(s.assetsFailed)} failed)` : ''}`) : null,
       s.enrichmentQueued ? row('enrichmentCompleted', 'Enriched:', `${formatCount(s.enrichmentCompleted)} (${formatCount(s.enrichmentSkipped)} skipped, ${formatCount(s.enrichmentFailed)} failed)`) : null,
       row('errorsCount', 'Errors:', formatCount(s.errorsCount)),
-      row('duration', 'Duration:', `${formatSeconds(total) || '–'}${durations.length ? ` (${durations.join(', ')})` : ''}`),
+      row('duration', 'Duration:', `${formatSeconds(total) || '–'} (${durations.join(', ')})`),
       s.completedAt ? row('completedAt', 'Finished at:', formatTime(s.completedAt)) : null,
     ];
     const heading = s.status === 'completed' ? '✓ Summary' : s.status === 'cancelled' ? 'Cancelled: what was done' : 'Failed: what was done';
@@ -350,11 +401,13 @@ class ScanView {
 
 /**
  * The scans panel: `container` holds one ScanView per scan shown. `connectionFor()` returns the
- * /hubs/progress HubConnection (or null while disconnected).
+ * /hubs/progress HubConnection (or null while disconnected); `libraryType(id)` "music" or
+ * "movie" for a library id (the libraries panel's listing), which picks the words shown.
  */
 export class ScansPanel {
-  constructor(container, { connectionFor, onScanEnded = () => {} }) {
+  constructor(container, { connectionFor, onScanEnded = () => {}, libraryType = () => undefined }) {
     this.container = container;
+    this.libraryType = libraryType;
     this.connectionFor = connectionFor;
     this.onScanEnded = onScanEnded;
     this.views = new Map();
@@ -382,7 +435,7 @@ export class ScansPanel {
 
   newView(id) {
     return new ScanView(id, { onCancel: (v) => this.cancel(v), onDismiss: (v) => this.dismiss(v),
-      announce: (text) => { this.announcer.textContent = text; } });
+      announce: (text) => { this.announcer.textContent = text; }, libraryType: this.libraryType });
   }
 
   /** Client methods of /hubs/progress. */

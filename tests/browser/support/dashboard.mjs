@@ -21,23 +21,29 @@ export async function tearDown({ browser, server, dir }) {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-/** make-library DIR --tracks N --seed S; returns {path, manifest}. */
-export function makeLibrary(path, { tracks = 200, seed = 5 } = {}) {
-  execFileSync(process.env.MAKE_LIBRARY, [path, '--tracks', String(tracks), '--seed', String(seed),
-                                          '--template-cache', process.env.TEMPLATE_CACHE]);
+/**
+ * make-library DIR --tracks N --seed S (or --movies N: a movie library in Kodi's layout);
+ * returns {path, manifest}.
+ */
+export function makeLibrary(path, { tracks = 200, movies = 0, seed = 5, noBad = false } = {}) {
+  const size = movies > 0 ? ['--movies', String(movies)] : ['--tracks', String(tracks)];
+  execFileSync(process.env.MAKE_LIBRARY, [path, ...size, '--seed', String(seed), ...(noBad ? ['--no-bad'] : []),
+                                          '--template-cache', process.env.TEMPLATE_CACHE],
+               { stdio: ['ignore', 'ignore', 'inherit'] });
   return { path, manifest: JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) };
 }
 
 /**
- * `scanhub serve` on 127.0.0.1 with its database in `dir`, no file-system watcher, and each
- * directory of a scan slowed by `delayMs` on one worker so a test can watch it run.
+ * `scanhub serve` on 127.0.0.1 with its database in `dir`, no file-system watcher (unless
+ * `watch`), and each directory of a scan slowed by `delayMs` on one worker so a test can watch
+ * it run.
  */
-export function serve(dir, { port = 0, delayMs = 250, args = [] } = {}) {
+export function serve(dir, { port = 0, delayMs = 250, watch = false, args = [] } = {}) {
   // DASHBOARD_WEB_ROOT=web/ tries page edits without rebuilding scanhub; ctest leaves it unset,
   // so the tests check the page embedded in the binary.
   const webRoot = process.env.DASHBOARD_WEB_ROOT ? ['--web-root', process.env.DASHBOARD_WEB_ROOT] : [];
   return startServer(process.env.SCANHUB_BIN, [
-    'serve', '--address', '127.0.0.1', '--port', String(port), '--db', join(dir, 'scanhub.db'), '--no-watch',
+    'serve', '--address', '127.0.0.1', '--port', String(port), '--db', join(dir, 'scanhub.db'), ...(watch ? [] : ['--no-watch']),
     '--directory-delay-for-test', String(delayMs), '--workers', '1', ...webRoot, ...args,
   ], { portPattern: /serving http:\/\/[^:]+:(\d+)\// });
 }
