@@ -113,8 +113,10 @@ test('a scan killed 20 times resumes on its own and ends with the manifest\'s ex
     assert.equal(scan.tracksRemoved, 0);
     assert.equal(scan.moviesFound, movieTotals.movies);
     assert.equal(scan.moviesNew, movieTotals.movies, 'each movie inserted once');
-    assert.equal(scan.assetsQueued, movieTotals.assets, 'each asset queued once');
-    assert.equal(scan.assetsCached, movieTotals.assets, 'each asset cached once');
+    // Movie assets and music album art (files and embedded pictures).
+    const assets = movieTotals.assets + musicManifest.albumTotals.assets;
+    assert.equal(scan.assetsQueued, assets, 'each asset queued once');
+    assert.equal(scan.assetsCached, assets, 'each asset cached once');
     assert.equal(scan.assetsFailed, 0);
     const errors = musicManifest.errors.length + movieTotals.errors;
     assert.equal(scan.errorsCount, errors, 'each error counted once');
@@ -126,7 +128,11 @@ test('a scan killed 20 times resumes on its own and ends with the manifest\'s ex
     const byType = Object.fromEntries(libraries.map((l) => [l.type, l]));
     assert.equal(byType.music.trackCount, musicTracks, 'tracks in the database');
     assert.equal(byType.movie.movieCount, movieTotals.movies, 'movies in the database');
-    assert.equal(filesUnder(join(dir, 'data', 'cache')), movieTotals.distinctAssetHashes,
+    const distinct = new Set([
+      ...movieManifest.movies.flatMap((m) => m.assets.map((a) => a.sha256)),
+      ...musicManifest.albums.flatMap((a) => a.art.map((art) => art.sha256)),
+    ]);
+    assert.equal(filesUnder(join(dir, 'data', 'cache')), distinct.size,
                  'the asset cache holds each distinct content once');
   } finally {
     await server.stop().catch(() => {});
