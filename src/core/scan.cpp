@@ -170,8 +170,11 @@ void update_rate_and_eta(ScanSnapshot& scan, TimePoint now) noexcept {
   const PhaseProgress progress = phase_progress(scan);
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - phase_started_at(scan));
-  if (progress.done <= 0 || elapsed < std::chrono::milliseconds(200)) return;
-  scan.rate_per_second = static_cast<double>(progress.done) * 1000.0 / static_cast<double>(elapsed.count());
+  // Items skipped when the phase began (stored durations) took no time to finish.
+  const std::int64_t measured =
+      scan.status == ScanStatus::enriching ? scan.counters.enrichment_completed : progress.done;
+  if (measured <= 0 || elapsed < std::chrono::milliseconds(200)) return;
+  scan.rate_per_second = static_cast<double>(measured) * 1000.0 / static_cast<double>(elapsed.count());
   if (progress.total <= 0) return;
   const double remaining = static_cast<double>(std::max<std::int64_t>(0, progress.total - progress.done));
   scan.estimated_time_remaining =

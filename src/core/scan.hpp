@@ -115,6 +115,9 @@ struct ScanSnapshot {
   /// Measured rate of the current phase in its own units per second (directories per second
   /// while scanning); 0 when unknown.
   double rate_per_second = 0.0;
+  /// Enrichment jobs of this scan running in this process when the snapshot was published
+  /// (seed 000's EmbeddingsInProgress); live only, not stored.
+  std::int64_t enrichment_in_progress = 0;
 };
 
 /// Work done and work known in the current phase: (done, total), e.g. directories scanned of
@@ -130,7 +133,9 @@ PhaseProgress phase_progress(const ScanSnapshot& scan) noexcept;
 TimePoint phase_started_at(const ScanSnapshot& scan) noexcept;
 
 /// Fills rate_per_second and estimated_time_remaining from the phase's progress and how long
-/// it has run at `now`. The ETA needs at least one finished unit and 200 ms of history.
+/// it has run at `now`. The ETA needs at least one finished unit and 200 ms of history. While
+/// enriching, the rate counts completed items only (seed 000's EstimatedTimeRemaining: elapsed
+/// / EmbeddingsCompleted x the items left), as skips cost next to nothing.
 void update_rate_and_eta(ScanSnapshot& scan, TimePoint now) noexcept;
 
 }  // namespace scanhub::core

@@ -67,18 +67,26 @@ EmbeddingEnricher::EmbeddingEnricher(EmbeddingOptions options) : options_(std::m
   if (options_.concurrency > 0) concurrency_ = options_.concurrency;
 }
 
-std::vector<scan::EnrichmentItem> EmbeddingEnricher::pending_items(
-    store::Connection& connection, const core::Library& library, const core::ScanOptions& options) {
+scan::PendingItems EmbeddingEnricher::pending_items(store::Connection& connection,
+                                                   const core::Library& library,
+                                                   const core::ScanOptions& options) {
   // An audio embedding is not metadata: "metadata-only" scans leave it out.
   if (!options.enable_enrichment || options.enrichment_mode == "none" ||
       options.enrichment_mode == "metadata-only" || library.type != core::LibraryType::music) {
     return {};
   }
-  std::vector<scan::EnrichmentItem> items;
+  scan::PendingItems pending;
   for (auto& track : connection.embeddings.tracks_needing(library.id, model_, version_)) {
-    items.push_back({"track", track.id, std::move(track.path)});
+    // A stored duration outside the limits decides without decoding; 0 (the tag reader found
+    // none) leaves it to the job, which measures the decoded audio.
+    if (track.duration_ms > 0 && (track.duration_ms < options_.min_duration.count() ||
+                                  track.duration_ms > options_.max_duration.count())) {
+      ++pending.skipped;
+      continue;
+    }
+    pending.items.push_back({"track", track.id, std::move(track.path)});
   }
-  return items;
+  return pending;
 }
 
 scan::EnrichmentResult EmbeddingEnricher::enrich(const scan::EnrichmentItem& item,

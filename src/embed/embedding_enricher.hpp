@@ -7,11 +7,16 @@
 // (embed/external_model.hpp), and stores the unit-length vector in the job's completion
 // transaction (store::EmbeddingStore::put).
 //
-// Seed 000's rules: a track whose container says it is shorter than 60 s or longer than 15 min
-// is skipped (EnrichmentResult::skipped, reason "too short: 12.3 s, under 60 s"), both limits
-// configurable, decided before decoding; a container without a duration is decided on the
-// decoded length. At most concurrency() jobs run at once: one per core for the built-in model,
-// seed 000's 10 for an external command. A silent track (no vector direction) is skipped too.
+// Seed 000's rules: a track shorter than 60 s or longer than 15 min is skipped, both limits
+// configurable. pending_items decides on the duration the scan stored (tracks.duration_ms):
+// such tracks get no job and are counted in the scan's enrichment_skipped (PendingItems::
+// skipped); nothing records the skip, so every later scan counts them as skipped again (one
+// query, no job). A track whose stored duration is 0 (unknown) gets a job, which decides on the
+// container's duration before decoding (EnrichmentResult::skipped, reason "too short: 12.3 s,
+// under 60.0 s") or else on the decoded length. A track that already has a vector of the same
+// model and version, stored after the track's last change, gets no job and is not counted. At
+// most concurrency() jobs run at once: one per core for the built-in model, seed 000's 10 for
+// an external command. A silent track (no vector direction) is skipped too.
 //
 // Failures: a file that is gone, not media, or has no audio stream or no decoder is a
 // queue::PermanentJobError (another attempt cannot fix it); decoding errors, external command
@@ -56,9 +61,8 @@ class EmbeddingEnricher : public scan::Enricher {
   }
   int concurrency() const override { return concurrency_; }
 
-  std::vector<scan::EnrichmentItem> pending_items(store::Connection& connection,
-                                                  const core::Library& library,
-                                                  const core::ScanOptions& options) override;
+  scan::PendingItems pending_items(store::Connection& connection, const core::Library& library,
+                                   const core::ScanOptions& options) override;
   scan::EnrichmentResult enrich(const scan::EnrichmentItem& item, std::stop_token stop) override;
 
   /// The model and version its vectors are stored under.

@@ -9,6 +9,15 @@
 // those three add up to enrichment_queued. A scan with no enricher for its libraries, or with
 // enableEnrichment false or enrichmentMode "none", skips the phase.
 //
+// Items the stored data already decides against (PendingItems::skipped, e.g. tracks whose stored
+// duration is outside the embedding model's limits, seed 000's "< 60" / "> 60 * 15") get no
+// job: the commit that emits the jobs counts them in enrichment_skipped, and in
+// enrichment_queued too when it emits at least one job (the phase's total, seed 000's
+// TotalTracksForEmbedding, then includes them). When it emits none there is no enriching phase
+// (enrichment_queued stays 0, enrichment_skipped holds them), so a scan of short tracks sends
+// no embedding events. Nothing records a skip: the next scan asks again and counts them again
+// (one query, no jobs).
+//
 // Thread-safety: pending_items runs on the store's writer thread, enrich on queue worker threads,
 // up to concurrency() at once: an enricher must be safe to call from several threads.
 
@@ -43,6 +52,14 @@ struct EnrichmentResult {
   std::function<void(store::Connection&)> commit;
 };
 
+/// What pending_items found in one library.
+struct PendingItems {
+  std::vector<EnrichmentItem> items;  ///< one job each, in this order
+  /// Items left out because what is stored already decides (e.g. a track's stored duration is
+  /// outside the model's limits): counted as enrichment_skipped without a job.
+  std::int64_t skipped = 0;
+};
+
 class Enricher {
  public:
   virtual ~Enricher() = default;
@@ -58,13 +75,13 @@ class Enricher {
   virtual int max_attempts() const { return 3; }
 
   /// The items of `library` that need this enricher (e.g. tracks without an embedding of its
-  /// model and version), in the order they should run. Called on the store's writer thread
-  /// inside the transaction that ends the caching phase: read only, and quickly (one query).
-  /// `options` are the scan's (enrichmentMode "metadata-only" may mean less work).
+  /// model and version), in the order they should run, and how many of the others it skips
+  /// from stored data alone. Called on the store's writer thread inside the transaction that
+  /// ends the caching phase: read only, and quickly (one query). `options` are the scan's
+  /// (enrichmentMode "metadata-only" may mean less work).
   /// Throws sqlite::Error; the scan then fails with that reason.
-  virtual std::vector<EnrichmentItem> pending_items(store::Connection& connection,
-                                                    const core::Library& library,
-                                                    const core::ScanOptions& options) = 0;
+  virtual PendingItems pending_items(store::Connection& connection, const core::Library& library,
+                                     const core::ScanOptions& options) = 0;
 
   /// Enriches one item on a queue worker thread. Throws for a failure with a reason a person
   /// can act on (the job is retried until max_attempts, then counted in enrichment_failed);

@@ -482,6 +482,18 @@ class ScanService::Handlers {
     const core::ScanId scan = *job.scan_id;
     EnrichmentItem item{payload_string(payload, "ownerKind"), payload_int(payload, "ownerId"),
                         payload_string(payload, "path")};
+    // Counted while enrich() runs: the in-progress number the scan's next publication carries.
+    struct Running {
+      explicit Running(std::shared_ptr<Active> a) : active(std::move(a)) {
+        if (active) ++active->enriching;
+      }
+      ~Running() {
+        if (active) --active->enriching;
+      }
+      Running(const Running&) = delete;
+      Running& operator=(const Running&) = delete;
+      std::shared_ptr<Active> active;
+    } running(s_.find_active(scan));
     auto result = std::make_shared<EnrichmentResult>(enricher.enrich(item, context.stop_token()));
     if (context.stop_requested()) throw std::runtime_error("stopped");
     const std::string operation = (result->skipped ? "Skipped " : "Enriched ") + display_path(item.path);

@@ -275,12 +275,12 @@ void ScanService::advance(store::Connection& c, core::ScanId id, core::TimePoint
                  k.assets_cached + k.assets_failed >= k.assets_queued) {
         scan->times.caching_completed_at = now;
         with_libraries();
-        const std::int64_t queued = emit_enrichment(c, *scan, out);
-        if (queued > 0) {
-          core::ScanCounters delta;
-          delta.enrichment_queued = queued;
+        const core::ScanCounters delta = emit_enrichment(c, *scan, out);
+        if (delta.enrichment_queued > 0 || delta.enrichment_skipped > 0) {
           c.scans.add_counters(id, delta, "Enriching", std::nullopt);
-          k.enrichment_queued += queued;
+          k += delta;
+        }
+        if (delta.enrichment_queued > 0) {
           scan->status = core::ScanStatus::enriching;
           scan->current_operation = "Enriching";
         } else {
@@ -316,17 +316,20 @@ bool ScanService::removal_released(store::Connection& c, core::ScanId id, core::
   return c.jobs.count_live(id, kRemoveMissingJob, finishing) > 0;
 }
 
-std::int64_t ScanService::emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan,
-                                          Commit& out) {
-  if (!scan.options.enable_enrichment || scan.options.enrichment_mode == "none") return 0;
-  if (options_.enrichers.empty()) return 0;
+core::ScanCounters ScanService::emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan,
+                                                Commit& out) {
+  core::ScanCounters counted;
+  if (!scan.options.enable_enrichment || scan.options.enrichment_mode == "none") return counted;
+  if (options_.enrichers.empty()) return counted;
   std::vector<core::NewJob> jobs;
   for (const auto& entry : scan.libraries) {
     const auto library = c.libraries.get(entry.id);
     if (!library) continue;
     for (const auto& enricher : options_.enrichers) {
       if (!enricher->applies_to(library->type)) continue;
-      for (auto& item : enricher->pending_items(c, *library, scan.options)) {
+      auto pending = enricher->pending_items(c, *library, scan.options);
+      counted.enrichment_skipped += pending.skipped;
+      for (auto& item : pending.items) {
         core::NewJob job;
         job.type = enricher->job_type();
         job.payload = boost::json::serialize(boost::json::object{{"scanJobId", scan.id},
@@ -341,10 +344,11 @@ std::int64_t ScanService::emit_enrichment(store::Connection& c, const core::Scan
       }
     }
   }
-  if (jobs.empty()) return 0;
+  if (jobs.empty()) return counted;  // no enriching phase: the skipped are counted, not queued
   auto ids = queue_->enqueue_in(c, jobs);
   out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
-  return static_cast<std::int64_t>(ids.size());
+  counted.enrichment_queued = static_cast<std::int64_t>(ids.size()) + counted.enrichment_skipped;
+  return counted;
 }
 
 void ScanService::published(const Commit& commit) {
@@ -366,6 +370,8 @@ void ScanService::publish(const core::ScanSnapshot& after, const std::string& di
     s.last_error = after.last_error;
     s.failure = after.failure;
     s.current_operation = after.current_operation;
+    s.enrichment_in_progress =
+        after.status == core::ScanStatus::enriching ? active->enriching.load() : 0;
     if (!directory.empty()) s.current_directory = directory;
     if (after.status != core::ScanStatus::discovering &&
         after.status != core::ScanStatus::scanning) {

@@ -159,8 +159,10 @@ class ScanService {
   /// while it has not run (the scanning phase waits for it).
   bool removal_released(store::Connection& c, core::ScanId id, core::TimePoint now,
                         core::JobId finishing, Commit& out);
-  /// The enriching phase's jobs (enqueue_in, in the same transaction); returns how many.
-  std::int64_t emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan, Commit& out);
+  /// The enriching phase's jobs (enqueue_in, in the same transaction); returns the counters to
+  /// add: enrichment_queued (jobs + items skipped without a job, 0 when no job) and
+  /// enrichment_skipped (scan/enricher.hpp).
+  core::ScanCounters emit_enrichment(store::Connection& c, const core::ScanSnapshot& scan, Commit& out);
   /// After a commit: notifies the queue of jobs added with enqueue_in and publishes the scan.
   void published(const Commit& commit);
   void publish(const core::ScanSnapshot& scan, const std::string& directory);

@@ -6,6 +6,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,8 @@ struct ScanService::Active {
   bool ended = false;   ///< guarded by ScanService::mutex_
   /// The phase the tracker was last told (guarded by ScanService::publish_mutex_).
   core::ScanStatus published_status = core::ScanStatus::discovering;
+  /// Enrichment jobs of this scan inside Enricher::enrich now (ScanSnapshot::enrichment_in_progress).
+  std::atomic<std::int64_t> enriching{0};
 
   const core::Library* library(core::LibraryId library_id) const {
     for (const auto& l : libraries) {

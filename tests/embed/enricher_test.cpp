@@ -53,11 +53,12 @@ class Embeddings : public ::testing::Test {
     std::map<core::TrackId, std::string> reasons;  // skipped or failed
   };
   Outcome run(EmbeddingEnricher& enricher) {
-    const auto items = store_.read([&](store::Connection& c) {
+    const auto pending = store_.read([&](store::Connection& c) {
       return enricher.pending_items(c, library_, core::ScanOptions{});
     });
     Outcome outcome;
-    for (const auto& item : items) {
+    outcome.skipped = static_cast<int>(pending.skipped);
+    for (const auto& item : pending.items) {
       try {
         auto result = enricher.enrich(item, {});
         if (result.skipped) {
@@ -187,7 +188,8 @@ TEST_F(Embeddings, TheEnricherStoresVectorsSkipsShortAndLongTracksAndTheCopyFind
   const auto pending = store_.read([&](store::Connection& c) {
     return enricher.pending_items(c, library_, core::ScanOptions{});
   });
-  EXPECT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending.items.size(), 3u);
+  EXPECT_EQ(pending.skipped, 0);  // the fixtures' tracks have no stored duration
   const auto matrix = store_.read([](store::Connection& c) {
     return c.embeddings.load_all(kMelStatisticsModel, kMelStatisticsVersion);
   });
@@ -209,6 +211,63 @@ TEST_F(Embeddings, TheEnricherStoresVectorsSkipsShortAndLongTracksAndTheCopyFind
             "track " + std::to_string(ids.at(files.short_track)) +
                 " has no mel-statistics embedding yet");
   EXPECT_EQ(similar.find(424242, 3).error(), "no track 424242");
+}
+
+TEST_F(Embeddings, StoredDurationsOutsideTheLimitsAreCountedAsSkippedWithoutAJob) {
+  // Seed 000's "< 60" and "> 60 * 15" decided from tracks.duration_ms: no job, a count. A track
+  // without a stored duration (0) is left to its job; the limits are inclusive.
+  add_tracks({});
+  std::map<std::string, core::TrackId> ids;
+  store_.write_sync([&](store::Connection& c) {
+    for (const auto& [name, ms] : std::vector<std::pair<std::string, std::int64_t>>{
+             {"short.mp3", 59'999},
+             {"exactly-60.mp3", 60'000},
+             {"unknown.mp3", 0},
+             {"fifteen-minutes.mp3", 900'000},
+             {"long.mp3", 900'001}}) {
+      core::TrackMetadata metadata;
+      metadata.duration_ms = ms;
+      ids[name] = c.tracks.insert(library_.id, name, {1, 1}, metadata, core::Clock::now());
+    }
+  });
+  EmbeddingEnricher enricher(EmbeddingOptions{});
+  const auto pending = store_.read(
+      [&](store::Connection& c) { return enricher.pending_items(c, library_, core::ScanOptions{}); });
+  EXPECT_EQ(pending.skipped, 2);
+  std::vector<core::TrackId> items;
+  for (const auto& item : pending.items) items.push_back(item.owner_id);
+  EXPECT_EQ(items, (std::vector<core::TrackId>{ids.at("exactly-60.mp3"), ids.at("unknown.mp3"),
+                                                ids.at("fifteen-minutes.mp3")}));
+
+  // Nothing records a skip: the next scan counts them again. A vector of the same model and
+  // version takes its track out of the work; another version's does not.
+  store_.write_sync([&](store::Connection& c) {
+    c.embeddings.put(ids.at("exactly-60.mp3"), enricher.model(), enricher.version(),
+                     std::vector<float>{1, 0}, core::Clock::now());
+    c.embeddings.put(ids.at("unknown.mp3"), enricher.model(), enricher.version() + 1,
+                     std::vector<float>{1, 0}, core::Clock::now());
+  });
+  const auto again = store_.read(
+      [&](store::Connection& c) { return enricher.pending_items(c, library_, core::ScanOptions{}); });
+  EXPECT_EQ(again.skipped, 2);
+  ASSERT_EQ(again.items.size(), 2u);
+  EXPECT_EQ(again.items[0].owner_id, ids.at("unknown.mp3"));
+
+  // Limits are options; metadata-only and enrichment-off scans have no embedding work at all.
+  EmbeddingOptions tight;
+  tight.min_duration = std::chrono::seconds(61);
+  tight.max_duration = std::chrono::seconds(61);
+  EmbeddingEnricher strict(tight);
+  EXPECT_EQ(store_.read([&](store::Connection& c) {
+              return strict.pending_items(c, library_, core::ScanOptions{}).skipped;
+            }),
+            3);  // all but the unknown one and the one already embedded
+  core::ScanOptions metadata_only;
+  metadata_only.enrichment_mode = "metadata-only";
+  const auto none = store_.read(
+      [&](store::Connection& c) { return enricher.pending_items(c, library_, metadata_only); });
+  EXPECT_TRUE(none.items.empty());
+  EXPECT_EQ(none.skipped, 0);
 }
 
 TEST_F(Embeddings, AnExternalModelsVectorsAreStoredUnderItsNameAndItsFailuresAreReported) {

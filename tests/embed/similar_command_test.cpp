@@ -5,38 +5,19 @@
 #include "support/temp_dir.hpp"
 
 #include "audio_fixtures.hpp"
+#include "run_scanhub.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
-#include <sys/wait.h>
-#include <cstdio>
 
 namespace scanhub::embed {
 namespace {
 
 using test::audio_fixtures;
 
-struct Run {
-  int status = -1;
-  std::string out;
-};
-
-// Runs the scanhub binary with `args` (shell-quoted), stdout captured, stderr with it.
-Run scanhub(const std::vector<std::string>& args) {
-  std::string command = std::string("timeout 60 ") + SCANHUB_BINARY;
-  for (const auto& arg : args) command += " " + test::shell_quote(arg);
-  command += " 2>&1";
-  Run run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return run;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe))
-    run.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+// Runs the scanhub binary with `args`, stdout and stderr captured together.
+test::ScanhubRun scanhub(const std::vector<std::string>& args) { return test::run_scanhub(args); }
 
 TEST(SimilarCommand, ListsTheOriginalFirstForAReencodedCopy) {
   const auto& files = audio_fixtures();
@@ -60,7 +41,7 @@ TEST(SimilarCommand, ListsTheOriginalFirstForAReencodedCopy) {
     });
     EmbeddingEnricher enricher(EmbeddingOptions{});
     const auto items = store.read([&](store::Connection& c) {
-      return enricher.pending_items(c, library, core::ScanOptions{});
+      return enricher.pending_items(c, library, core::ScanOptions{}).items;
     });
     ASSERT_EQ(items.size(), 5u);
     for (const auto& item : items) store.write_sync(enricher.enrich(item, {}).commit);

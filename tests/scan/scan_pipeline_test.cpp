@@ -30,13 +30,13 @@ class FlakyEnricher : public scan::Enricher {
   int concurrency() const override { return 2; }
   int max_attempts() const override { return 3; }
 
-  std::vector<scan::EnrichmentItem> pending_items(store::Connection& c, const core::Library& library,
-                                                  const core::ScanOptions&) override {
-    std::vector<scan::EnrichmentItem> items;
+  scan::PendingItems pending_items(store::Connection& c, const core::Library& library,
+                                   const core::ScanOptions&) override {
+    scan::PendingItems pending;
     for (const auto& track : c.tracks.list(library.id)) {
-      items.push_back({"track", track.id, library.path + "/" + track.path});
+      pending.items.push_back({"track", track.id, library.path + "/" + track.path});
     }
-    return items;
+    return pending;
   }
 
   scan::EnrichmentResult enrich(const scan::EnrichmentItem& item, std::stop_token) override {
