@@ -23,6 +23,12 @@ const core::ScanLibrary* shown_library(const core::ScanSnapshot& scan) noexcept 
   return scan.libraries.empty() ? nullptr : &scan.libraries.front();
 }
 
+// Seed 001's EmbeddingsCompleted: every track the phase is done with (see the header).
+std::int64_t embeddings_done(const core::ScanSnapshot& scan) noexcept {
+  const auto& c = scan.counters;
+  return c.enrichment_completed + c.enrichment_skipped + c.enrichment_failed;
+}
+
 }  // namespace
 
 int indexing_percent(const core::ScanSnapshot& scan) noexcept {
@@ -34,7 +40,7 @@ int indexing_percent(const core::ScanSnapshot& scan) noexcept {
 
 int embedding_percent(const core::ScanSnapshot& scan) noexcept {
   if (scan.status == core::ScanStatus::completed) return 100;
-  return percent(scan.counters.enrichment_completed, scan.counters.enrichment_queued);
+  return percent(embeddings_done(scan), scan.counters.enrichment_queued);
 }
 
 boost::json::object scan_job_progress(const core::ScanSnapshot& scan) {
@@ -45,7 +51,7 @@ boost::json::object scan_job_progress(const core::ScanSnapshot& scan) {
   o["libraryPath"] = library ? boost::json::value(library->path) : boost::json::value(nullptr);
   o["expectedTracks"] = scan.counters.tracks_found;
   o["tracksIndexed"] = scan.counters.tracks_found;
-  o["embeddingsCompleted"] = scan.counters.enrichment_completed;
+  o["embeddingsCompleted"] = embeddings_done(scan);
   o["startedAt"] = core::format_iso8601(scan.times.started_at);
   return o;
 }
@@ -54,7 +60,7 @@ boost::json::object indexer_scan_progress(const core::ScanSnapshot& scan) {
   boost::json::object o;
   o["requestId"] = std::to_string(scan.id);
   o["tracksIndexed"] = scan.counters.tracks_found;
-  o["embeddingsCompleted"] = scan.counters.enrichment_completed;
+  o["embeddingsCompleted"] = embeddings_done(scan);
   o["totalTracks"] = scan.counters.tracks_found;
   o["indexingProgress"] = indexing_percent(scan);
   o["embeddingProgress"] = embedding_percent(scan);

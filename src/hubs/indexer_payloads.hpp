@@ -13,7 +13,11 @@
 // - indexingProgress: the share of directories scanned (directories_scanned of
 //   directories_total; 0 while discovering, 100 once every directory is scanned), floored. It
 //   is what seed 001's TracksIndexed/ExpectedTracks measures, from the one total known early.
-// - embeddingProgress: enrichment_completed of enrichment_queued while enriching; 100 when the
+// - embeddingsCompleted: the tracks the embedding phase is done with: vectors stored, tracks
+//   skipped (too short or long) and tracks that failed, as seed 001's EmbeddingWorker calls
+//   ReportEmbeddingCompleted in all three cases ("Still report completion"). At the end of a
+//   first scan it equals totalTracks; tracks that already had a vector are not counted again.
+// - embeddingProgress: embeddingsCompleted of enrichment_queued while enriching; 100 when the
 //   scan completed (no embedding work is left, also when there was none); else 0.
 // Both percentages are integers in [0, 100] and never decrease within a scan (their inputs
 // only grow, and directories_total is fixed when scanning starts). A failed or cancelled scan

@@ -16,7 +16,23 @@ std::string duration_between(core::TimePoint from, std::optional<core::TimePoint
   return core::format_iso8601_duration(duration_cast<milliseconds>(*to - from));
 }
 
+// The scan emitted enrichment jobs (a scan whose items were all skipped by stored data has
+// enrichment_skipped but no enrichment_queued: it had no embedding phase, scan/enricher.hpp).
 bool enriched(const core::ScanSnapshot& scan) { return scan.counters.enrichment_queued > 0; }
+
+// Seed 000's phase "Embeddings": enriching now, or ended after (or during) that phase.
+bool in_embedding_phase(const core::ScanSnapshot& scan) {
+  return scan.status == core::ScanStatus::enriching ||
+         (core::is_terminal(scan.status) && enriched(scan));
+}
+
+// Where seed 000's IndexingCompleted falls: when the enriching phase began (caching ended).
+std::optional<core::TimePoint> indexing_ended_at(const core::ScanSnapshot& scan) {
+  const auto& t = scan.times;
+  if (t.caching_completed_at) return t.caching_completed_at;
+  if (t.scanning_completed_at) return t.scanning_completed_at;
+  return t.completed_at;
+}
 
 HubMessage indexing_completed(const core::ScanSnapshot& scan) {
   return {"IndexingCompleted", {id_string(scan.id), scan.counters.tracks_found}, {}};
@@ -41,7 +57,7 @@ void append_end(const core::ScanSnapshot& scan, std::vector<HubMessage>& out) {
 }
 
 std::string_view progress_target(const core::ScanSnapshot& scan) {
-  return scan.status == core::ScanStatus::enriching ? "EmbeddingProgress" : "ScanProgress";
+  return in_embedding_phase(scan) ? "EmbeddingProgress" : "ScanProgress";
 }
 
 }  // namespace
@@ -50,7 +66,7 @@ std::string scan_group(std::string_view scan_id) { return "scan_" + std::string(
 
 boost::json::object scan_progress_dto(const core::ScanSnapshot& scan, std::string_view status) {
   const auto& c = scan.counters;
-  const bool embeddings = scan.status == core::ScanStatus::enriching;
+  const bool embeddings = in_embedding_phase(scan);
   boost::json::object o;
   o["scanId"] = id_string(scan.id);
   o["phase"] = embeddings ? "Embeddings" : "Indexing";
@@ -74,8 +90,9 @@ boost::json::object scan_progress_dto(const core::ScanSnapshot& scan, std::strin
   if (embeddings) {
     o["totalTracksForEmbedding"] = c.enrichment_queued;
     o["embeddingsCompleted"] = c.enrichment_completed;
-    o["embeddingsInProgress"] = 0;
-    o["embeddingsFailed"] = c.enrichment_failed;
+    o["embeddingsInProgress"] =
+        scan.status == core::ScanStatus::enriching ? scan.enrichment_in_progress : 0;
+    o["embeddingsFailed"] = c.enrichment_failed + c.enrichment_skipped;
   } else {
     o["totalTracksForEmbedding"] = nullptr;
     o["embeddingsCompleted"] = nullptr;
@@ -96,18 +113,20 @@ boost::json::object scan_progress_dto(const core::ScanSnapshot& scan, std::strin
   o["currentOperation"] = scan.current_operation;
   o["ratePerSecond"] = scan.rate_per_second;
   o["startedAt"] = core::format_iso8601(scan.times.started_at);
+  if (embeddings) o["embeddingsSkipped"] = c.enrichment_skipped;
   return o;
 }
 
 boost::json::object scan_summary_dto(const core::ScanSnapshot& scan) {
   const auto& c = scan.counters;
   const auto& t = scan.times;
-  const auto indexing_end = t.scanning_completed_at ? t.scanning_completed_at : t.completed_at;
+  const auto indexing_end = indexing_ended_at(scan);
+  const auto scanning_end = t.scanning_completed_at ? t.scanning_completed_at : t.completed_at;
   boost::json::object o;
   o["totalTracksIndexed"] = c.tracks_found;
   o["totalDirectoriesScanned"] = c.directories_scanned;
   o["totalEmbeddingsGenerated"] = c.enrichment_completed;
-  o["embeddingsFailed"] = c.enrichment_failed;
+  o["embeddingsFailed"] = c.enrichment_failed + c.enrichment_skipped;
   o["indexingDuration"] = duration_between(t.started_at, indexing_end);
   o["embeddingDuration"] =
       enriched(scan) && indexing_end ? duration_between(*indexing_end, t.completed_at) : "PT0S";
@@ -118,9 +137,10 @@ boost::json::object scan_summary_dto(const core::ScanSnapshot& scan) {
   o["tracksRemoved"] = c.tracks_removed;
   o["errorsCount"] = c.errors_count;
   o["lastError"] = scan.last_error ? boost::json::value(*scan.last_error) : boost::json::value(nullptr);
+  o["embeddingsSkipped"] = c.enrichment_skipped;
   o["discoveryDuration"] = duration_between(t.started_at, t.discovery_completed_at);
   o["scanningDuration"] = t.discovery_completed_at
-                              ? duration_between(*t.discovery_completed_at, indexing_end)
+                              ? duration_between(*t.discovery_completed_at, scanning_end)
                               : "PT0S";
   o["totalDuration"] = duration_between(t.started_at, t.completed_at);
   o["startedAt"] = core::format_iso8601(t.started_at);
