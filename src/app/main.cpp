@@ -5,6 +5,8 @@
 #include "app/serve_command.hpp"
 #include "app/setup.hpp"
 #include "app/similar_command.hpp"
+#include "embed/embedding_enricher.hpp"
+#include "embed/external_model.hpp"
 #include "http/cors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -14,6 +16,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -21,6 +26,62 @@ double seconds_of(std::chrono::milliseconds duration) { return duration.count() 
 
 std::chrono::milliseconds milliseconds_of(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
+}
+
+// The audio-embedding options of `scan` and `serve` (issue 5; seed 000's limits and its
+// Essentia CLI as an external model).
+struct EmbeddingFlags {
+  bool enabled = true;
+  double min_seconds = 60.0;   // seed 000: "case < 60"
+  double max_seconds = 900.0;  // seed 000: "case > 60 * 15"
+  std::string command;
+  std::string model;
+  double timeout_seconds = 120.0;
+};
+
+void add_embedding_options(CLI::App& command, EmbeddingFlags& flags) {
+  const std::string group = "Audio embeddings (music libraries)";
+  command
+      .add_flag("--embeddings,!--no-embeddings", flags.enabled,
+                "Compute an audio embedding per music track after indexing (on by default)")
+      ->capture_default_str()->group(group);
+  command
+      .add_option("--embedding-min-seconds", flags.min_seconds,
+                  "Tracks shorter than this are skipped and counted as skipped")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(group);
+  command
+      .add_option("--embedding-max-seconds", flags.max_seconds,
+                  "Tracks longer than this are skipped and counted as skipped")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(group);
+  auto* external = command.add_option(
+      "--embedding-command", flags.command,
+      "External model instead of the built-in mel-statistics one: CMD [ARGS] is run with each "
+      "track's path appended and prints a JSON array of numbers; 10 run at once");
+  auto* model = command.add_option("--embedding-model", flags.model,
+                                   "Name the external model's vectors are stored under");
+  external->needs(model)->group(group);
+  model->needs(external)->group(group);
+  command
+      .add_option("--embedding-timeout", flags.timeout_seconds,
+                  "Seconds the external model may take per track before it is killed")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(group);
+}
+
+// nullopt when embeddings are off. Throws std::invalid_argument for a command line that does
+// not split into words (an unterminated quote).
+std::optional<scanhub::embed::EmbeddingOptions> embedding_options(const EmbeddingFlags& flags) {
+  if (!flags.enabled) return std::nullopt;
+  scanhub::embed::EmbeddingOptions options;
+  options.min_duration = milliseconds_of(flags.min_seconds);
+  options.max_duration = milliseconds_of(flags.max_seconds);
+  if (!flags.command.empty()) {
+    scanhub::embed::ExternalModelOptions external;
+    external.model = flags.model;
+    external.command = scanhub::embed::split_command_line(flags.command);
+    external.timeout = milliseconds_of(flags.timeout_seconds);
+    options.external = std::move(external);
+  }
+  return options;
 }
 
 }  // namespace
@@ -42,6 +103,8 @@ int main(int argc, char** argv) {
   scan->add_option("--db", scan_options.database, "SQLite database file")->capture_default_str();
   scan->add_flag("--json", scan_options.json, "Print progress events as newline-delimited JSON");
   scan->add_option("--workers", scan_options.workers, "Directories scanned at once (0 = four per core)");
+  EmbeddingFlags scan_embeddings;
+  add_embedding_options(*scan, scan_embeddings);
 
   scanhub::app::SimilarCommandOptions similar_options;
   similar_options.database = scanhub::app::kDefaultDatabase;
@@ -63,8 +126,8 @@ int main(int argc, char** argv) {
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--movies", serve_options.movie_libraries,
                     "Movie library directory, one movie per folder (repeatable)");
-  serve->add_flag("--embeddings,!--no-embeddings", serve_options.embeddings,
-                  "Compute audio embeddings of music tracks in the enriching phase");
+  EmbeddingFlags serve_embeddings;
+  add_embedding_options(*serve, serve_embeddings);
   serve->add_option("--db", serve_options.database, "SQLite database file")->capture_default_str();
   serve->add_flag("--scan-on-start", serve_options.scan_on_start, "Scan every library once serving");
   serve->add_flag("--watch,!--no-watch", serve_options.watch,
@@ -145,6 +208,13 @@ int main(int argc, char** argv) {
     // at the keep-alive rate must not time out between two pings.
     std::fprintf(stderr, "scanhub serve: --client-timeout (%g s) must be longer than "
                          "--keep-alive-interval (%g s)\n", client_timeout_s, keep_alive_s);
+    return 2;
+  }
+  try {
+    scan_options.embeddings = embedding_options(scan_embeddings);
+    serve_options.embeddings = embedding_options(serve_embeddings);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "scanhub: --embedding-command: %s\n", e.what());
     return 2;
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("scanhub"));

@@ -47,9 +47,10 @@ void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
     std::printf("  assets:      %s of %s cached, %s failed\n", with_separators(c.assets_cached).c_str(),
                 with_separators(c.assets_queued).c_str(), with_separators(c.assets_failed).c_str());
   }
-  if (c.enrichment_queued > 0) {
-    std::printf("  enrichment:  %s of %s done, %s skipped, %s failed\n",
-                with_separators(c.enrichment_completed).c_str(), with_separators(c.enrichment_queued).c_str(),
+  if (c.enrichment_queued > 0 || c.enrichment_skipped > 0) {
+    // Music scans' only enricher is the audio embedding (issue 5).
+    std::printf("  embeddings:  %s computed, %s skipped, %s failed\n",
+                with_separators(c.enrichment_completed).c_str(),
                 with_separators(c.enrichment_skipped).c_str(), with_separators(c.enrichment_failed).c_str());
   }
   const auto end = t.completed_at.value_or(t.started_at);
@@ -100,6 +101,9 @@ int run_scan_command(const ScanCommandOptions& options) {
   try {
     scan::ScanServiceOptions service_options;
     service_options.workers = options.workers;
+    if (options.embeddings) {
+      service_options.enrichers.push_back(std::make_shared<embed::EmbeddingEnricher>(*options.embeddings));
+    }
     service.emplace(*store, tracker, reader, std::move(service_options));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", e.what());

@@ -3,6 +3,9 @@
 // with live progress, prints a summary. Exit codes: 0 the scan completed (even with per-file
 // errors), 1 the scan could not run or failed, 130 cancelled with Ctrl-C.
 
+#include "embed/embedding_enricher.hpp"
+
+#include <optional>
 #include <string>
 
 namespace scanhub::app {
@@ -13,6 +16,9 @@ struct ScanCommandOptions {
   std::string database;
   bool json = false;      ///< newline-delimited JSON progress events on stdout
   unsigned workers = 0;   ///< 0 = one per core
+  /// The audio-embedding enricher of a music scan's enriching phase (issue 5), on by default
+  /// with the built-in model and seed 000's limits; nullopt (`--no-embeddings`) turns it off.
+  std::optional<embed::EmbeddingOptions> embeddings = embed::EmbeddingOptions{};
 };
 
 int run_scan_command(const ScanCommandOptions& options);

@@ -51,13 +51,15 @@ int run_serve_command(const ServeCommandOptions& options) {
   media::TagLibReader reader;
   QueueEventBridge queue_events(bus);
   std::optional<scan::ScanService> scans;
+  std::shared_ptr<embed::EmbeddingEnricher> embeddings;  // its model is the one similar searches
   try {
     scan::ScanServiceOptions scan_options;
     scan_options.workers = options.workers;
     scan_options.directory_delay_for_test = std::chrono::milliseconds(options.directory_delay_ms_for_test);
     scan_options.observers = {&queue_events};
     if (options.embeddings) {
-      scan_options.enrichers.push_back(std::make_shared<embed::EmbeddingEnricher>(embed::EmbeddingOptions{}));
+      embeddings = std::make_shared<embed::EmbeddingEnricher>(*options.embeddings);
+      scan_options.enrichers.push_back(embeddings);
     }
     scans.emplace(*store, tracker, reader, std::move(scan_options));
     for (core::ScanId id : scans->ended_at_start()) {
@@ -100,7 +102,9 @@ int run_serve_command(const ServeCommandOptions& options) {
   http::Router router;
   api::add_routes(router, {*store, tracker, *scans});
   api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks));
-  embed::SimilarTracks similar(*store, std::string(embed::kMelStatisticsModel), embed::kMelStatisticsVersion);
+  embed::SimilarTracks similar(*store,
+                               embeddings ? embeddings->model() : std::string(embed::kMelStatisticsModel),
+                               embeddings ? embeddings->version() : embed::kMelStatisticsVersion);
   api::add_similar_routes(router, similar);
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);

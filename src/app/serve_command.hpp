@@ -2,9 +2,11 @@
 // `scanhub serve`: the HTTP API, the SignalR hub /hubs/progress (seed 000) and the page at /,
 // until SIGINT or SIGTERM; then a graceful stop (clients get a Close with allowReconnect).
 
+#include "embed/embedding_enricher.hpp"
 #include "signalr/hub_options.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +17,10 @@ struct ServeCommandOptions {
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
   std::vector<std::string> movie_libraries;  ///< registered as movie libraries at start
-  /// Run the built-in audio-embedding enricher in music scans' enriching phase (issue 5).
-  bool embeddings = false;
+  /// The audio-embedding enricher of music scans' enriching phase (issue 5), on by default
+  /// with the built-in model and seed 000's limits; nullopt (`--no-embeddings`) turns it off.
+  /// GET /api/tracks/{id}/similar searches this model's vectors.
+  std::optional<embed::EmbeddingOptions> embeddings = embed::EmbeddingOptions{};
   std::string database;
   bool scan_on_start = false;  ///< scan every library once the server listens
   /// Watch every music library with inotify and scan changed directories (issue 4; the

@@ -15,7 +15,7 @@ std::string phase_title(core::ScanStatus status) {
     case core::ScanStatus::discovering: return "Discovering";
     case core::ScanStatus::scanning: return "Scanning";
     case core::ScanStatus::caching: return "Caching";
-    case core::ScanStatus::enriching: return "Enriching";
+    case core::ScanStatus::enriching: return "Embeddings";  // music's enricher (issue 5)
     default: return "Finishing";
   }
 }
@@ -79,6 +79,18 @@ void TerminalDisplay::on_event(const progress::Event& event) {
 
 namespace {
 
+// The embedding phase's outcomes: "5 embedded, 2 skipped, 1 failed" (+ ", 2 running").
+std::string embedding_counts(const core::ScanSnapshot& scan, bool running) {
+  const auto& c = scan.counters;
+  std::string text = with_separators(c.enrichment_completed) + " embedded, " +
+                     with_separators(c.enrichment_skipped) + " skipped, " +
+                     with_separators(c.enrichment_failed) + " failed";
+  if (running && scan.enrichment_in_progress > 0) {
+    text += ", " + with_separators(scan.enrichment_in_progress) + " running";
+  }
+  return text;
+}
+
 // "1,234 tracks", or movies for a movie library's scan (both when a scan has both).
 std::string items_found(const core::ScanCounters& c) {
   if (c.movies_found == 0) return with_separators(c.tracks_found) + " tracks";
@@ -101,16 +113,21 @@ void TerminalDisplay::render_live(const core::ScanSnapshot& scan, bool phase_don
     const int filled = p.total > 0 ? static_cast<int>(std::min<std::int64_t>(width, p.done * width / p.total)) : 0;
     line += "[" + std::string(static_cast<std::size_t>(filled), '#') +
             std::string(static_cast<std::size_t>(width - filled), '-') + "] ";
-    const char* unit = scan.status == core::ScanStatus::caching     ? " assets"
-                       : scan.status == core::ScanStatus::enriching ? " items"
-                                                                    : " dirs";
+    const bool embedding = scan.status == core::ScanStatus::enriching;
+    const char* unit = scan.status == core::ScanStatus::caching ? " assets"
+                       : embedding                              ? " tracks"
+                                                                : " dirs";
     line += with_separators(p.done) + "/" + with_separators(p.total) + unit;
     if (p.total > 0) line += " " + std::to_string(p.done * 100 / p.total) + "%";
-    line += "  " + items_found(c);
+    if (embedding) {
+      line += "  " + embedding_counts(scan, !phase_done);
+    } else {
+      line += "  " + items_found(c);
+    }
     if (c.errors_count) line += "  " + with_separators(c.errors_count) + " errors";
     if (!phase_done) {
       const auto elapsed = std::chrono::duration<double>(core::Clock::now() - core::phase_started_at(scan));
-      if (c.tracks_found > 0 && elapsed.count() > 0.2) {
+      if (!embedding && c.tracks_found > 0 && elapsed.count() > 0.2) {
         line += "  " + with_separators(static_cast<std::int64_t>(c.tracks_found / elapsed.count())) +
                 " tracks/s";
       }
@@ -135,7 +152,8 @@ void TerminalDisplay::render_line(const core::ScanSnapshot& scan) {
   }
   if (c.enrichment_queued > 0) {
     line += ", " + with_separators(c.enrichment_completed + c.enrichment_skipped + c.enrichment_failed) +
-            "/" + with_separators(c.enrichment_queued) + " enriched";
+            "/" + with_separators(c.enrichment_queued) + " tracks through embeddings (" +
+            embedding_counts(scan, scan.status == core::ScanStatus::enriching) + ")";
   }
   const std::string eta = eta_text(scan);
   if (!eta.empty()) line += ", " + eta;

@@ -1,6 +1,9 @@
 #pragma once
 // What `scanhub scan` shows while a scan runs. Three modes:
 //   live  (stdout is a TTY): one redrawn line per phase: bar, done/total, rate, ETA, directory;
+//         the enriching phase of a music scan is shown as "Embeddings": tracks done of the
+//         phase's total (seed 000's TotalTracksForEmbedding), embedded/skipped/failed/running,
+//         and the ETA (seed 000's EstimatedTimeRemaining);
 //   lines (not a TTY): at most one plain line a second, plus one per phase change;
 //   json  (--json): every progress event as one JSON line {"target":..., "arguments":[...]},
 //         the same messages /hubs/progress sends (hubs/progress_payloads.hpp).

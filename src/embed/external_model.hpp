@@ -42,6 +42,13 @@ class ExternalModelError : public std::runtime_error {
 std::vector<float> run_external_model(const ExternalModelOptions& options,
                                       const std::filesystem::path& file, std::stop_token stop = {});
 
+/// Splits a command line given as one string (`scanhub serve --embedding-command "essentia-cli
+/// --graph 'my model.pb'"`) into program and arguments as a POSIX shell would, without expanding
+/// anything: blanks separate words, '...' keeps everything literal, "..." keeps all but \" and
+/// \\, a backslash outside quotes takes the next character literally. Throws
+/// std::invalid_argument for an unterminated quote or a line with no word.
+std::vector<std::string> split_command_line(std::string_view line);
+
 /// Parses a JSON array of finite numbers (what run_external_model reads). Throws
 /// ExternalModelError with the reason.
 std::vector<float> parse_vector_json(std::string_view text, std::size_t max_dimension);
