@@ -108,16 +108,21 @@ export class JobsPanel {
     }
     const bar = progressBar(`${jobLabel(job)} progress`);
     const pct = p ? Math.round(p.percentage ?? (p.total ? (p.current * 100) / p.total : 0)) : 0;
-    if (job.status === 'processing' && p) bar.update(pct, 100, `${pct}%${p.message ? `: ${p.message}` : ''}`);
+    // A job that reports no progress (a scan's directory-scan, cache-asset) is busy, not at 0%:
+    // its bar is indeterminate and no percentage is shown.
+    const measured = Boolean(p && (p.total > 0 || pct > 0));
+    if (job.status === 'processing' && measured) bar.update(pct, 100, `${pct}%${p.message ? `: ${p.message}` : ''}`);
     else bar.update(0, job.status === 'pending' ? 100 : 0, job.status);
+    // What it works on: the reported detail, else the directory or file in its payload.
+    const detail = p?.detail || job.payload?.directoryPath || job.payload?.sourcePath || null;
     return h('li', { className: 'job', dataset: { jobId: String(job.jobId), hubJobId: job.hubJobId } },
       h('div', { className: 'row' }, h('strong', {}, jobLabel(job)),
         h('span', { className: 'muted job-status' }, `${job.status}${job.attempts > 1 ? ` · attempt ${job.attempts} of ${job.maxAttempts}` : ''}`)),
       bar,
       h('p', { className: 'row' }, h('span', { className: 'job-message' }, p?.message || (job.status === 'pending' ? 'Waiting to start' : 'Processing…')),
-        h('span', { className: 'job-percent' }, p ? `${pct}%` : ''),
+        h('span', { className: 'job-percent' }, measured ? `${pct}%` : ''),
         p && p.total ? h('span', { className: 'muted' }, `${formatCount(p.current)} / ${formatCount(p.total)}`) : null),
-      p?.detail ? h('p', { className: 'muted job-detail' }, p.detail) : null,
+      detail ? h('p', { className: 'muted job-detail' }, detail) : null,
       job.lastError ? h('p', { className: 'error' }, `Last attempt failed: ${job.lastError}`) : null);
   }
 
@@ -139,5 +144,10 @@ export class JobsPanel {
     bar.update(pct, 100, `${pct}%`);
     $('.job-percent', row).textContent = `${pct}%`;
     if (update.statusMessage) $('.job-message', row).textContent = update.statusMessage;
+    // Sent as a job ends, just before JobCompleted; the poll it triggers removes the row.
+    if (/^completed$/i.test(update.status || '')) {
+      $('.job-message', row).textContent = 'Done';
+      $('.job-status', row).textContent = 'completed';
+    }
   }
 }

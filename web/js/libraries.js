@@ -96,6 +96,7 @@ export class LibrariesPanel {
     }
     this.types = new Map(libraries.map((l) => [String(l.id), l.type]));
     this.scanAll.disabled = !libraries.some((l) => l.type === 'music');
+    this.scanAll.title = this.scanAll.disabled ? 'Add a music library first' : 'Scan every music library';
     if (!libraries.length) {
       this.list.replaceChildren(h('li', { className: 'muted' }, 'No library yet: add a folder of music or movies below.'));
       return;
@@ -143,7 +144,7 @@ export class LibrariesPanel {
         h('span', { className: 'badge' }, library.type), ' ',
         h('code', { className: 'library-path' }, library.path)),
       h('div', { className: 'library-meta muted' },
-        h('span', { className: 'library-count' }, items), ' · ', h('span', { className: 'library-last' }, lastText), watched),
+        h('span', { className: 'library-count' }, items), library.activeScanId ? ' so far' : '', ' · ', h('span', { className: 'library-last' }, lastText), watched),
       h('div', { className: 'actions' }, scan, remove));
   }
 }

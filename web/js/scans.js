@@ -111,7 +111,7 @@ class ScanView {
       h('strong', {}, 'Library is ready to use! '),
       h('span', { className: 'ready-rest' }));
     this.phases = PHASES.map((phase) => {
-      const bar = progressBar(`${phase.title} progress`);
+      const bar = progressBar(`Scan ${this.id}: ${phase.title.toLowerCase()} progress`);
       const card = h('li', { className: 'phase', dataset: { phase: phase.key } },
         h('div', { className: 'row' }, h('strong', {}, phase.title), h('span', { className: 'phase-state' })),
         bar,
