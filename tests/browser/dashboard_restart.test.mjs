@@ -57,10 +57,14 @@ test('the page reconnects after scanhub restarts mid-scan and shows the scan at 
   await until(async () => (await page.locator('#connection').getAttribute('data-state')) !== 'connected',
               'the page notices the lost connection');
   assert.match(await page.locator('#connection-text').textContent(), /Reconnecting|Disconnected/);
+  const banner = page.locator('#offline');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /^Lost the connection to scanhub; trying again\. The numbers below\s+are from \S/);
   await saveScreenshot(page, 'dashboard-restart-down');
 
   server = await serve(dir, { port, delayMs: 400 });
   await page.locator('#connection[data-state=connected]').waitFor({ timeout: 20000 });
+  assert.equal(await banner.isHidden(), true, 'the banner goes once the page is connected again');
   // Reconnected: the scan is on the page in the state the server has for it.
   const shown = page.locator(`article.scan[data-scan-id="${scanId}"]`);
   let stored;

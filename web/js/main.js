@@ -17,12 +17,25 @@ const STATE_TEXT = {
 };
 const ORDER = ['disconnected', 'reconnecting', 'connecting', 'connected'];
 
+let everConnected = false;
 function showConnection() {
   const worst = ORDER.find((s) => Object.values(hubStates).includes(s));
   const el = $('#connection');
   el.dataset.state = worst;
   $('#connection-text').textContent = STATE_TEXT[worst];
-  document.body.classList.toggle('offline', worst !== 'connected');
+  const offline = worst !== 'connected';
+  document.body.classList.toggle('offline', offline);
+  // After the first connection, a lost one gets a banner: the scan figures stop moving and a
+  // person should know why (the dot in the corner is easy to miss). Not a live region: the
+  // status line above already announces the change.
+  const banner = $('#offline');
+  if (offline && everConnected && banner.hidden) {
+    $('#offline-since').textContent = new Date().toLocaleTimeString();
+    banner.hidden = false;
+  } else if (!offline) {
+    banner.hidden = true;
+    everConnected = true;
+  }
 }
 
 const isConnected = (connection) => connection?.state === signalR.HubConnectionState.Connected;
