@@ -163,7 +163,12 @@ bool HubConnection::write_now(const SharedRecord& record) {
   in_flight_.push_back(record);
   writing_ = true;
   last_send_ = write_started_ = Clock::now();
-  transport_->send(in_flight_);
+  if (transport_->send(in_flight_) == SendStatus::kWritten) {
+    // Nothing was queued, so nothing more to write and no input held back for the outbox.
+    writing_ = false;
+    endpoint_.counters().messages_sent.fetch_add(1, kRelaxed);
+    in_flight_.clear();
+  }
   return true;
 }
 
@@ -413,8 +418,29 @@ void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key
 }
 
 void HubConnection::maybe_write() {
-  if (writing_ || !transport_) return;
-  if (state_ != State::kOpen && state_ != State::kClosing && state_ != State::kHandshake) return;
+  // A loop: a transport that wrote everything at once (SendStatus::kWritten) is ready for the
+  // next batch now, and reports no on_send_complete to continue from.
+  for (;;) {
+    if (writing_ || !transport_) return;
+    if (state_ != State::kOpen && state_ != State::kClosing && state_ != State::kHandshake) {
+      return;
+    }
+    if (!start_write()) return;
+    if (transport_->send(in_flight_) == SendStatus::kPending) return;
+    if (!finish_write(true)) return;
+    if (receive_suspended_ && !resume_posted_) {
+      // Input held back for a full outbox may go on; not from inside this write (the caller
+      // may be processing the client's records right now).
+      resume_posted_ = true;
+      asio::post(strand_, [self = shared_from_this()] {
+        self->resume_posted_ = false;
+        self->resume_input();
+      });
+    }
+  }
+}
+
+bool HubConnection::start_write() {
   if (resend_pending_) {
     // Resumed: Sequence first (the client ignores everything until it arrives), then every
     // unacknowledged record again; the client drops the ones it had already received.
@@ -425,10 +451,10 @@ void HubConnection::maybe_write() {
         msgpack() ? write_msgpack_sequence(replay_first_id_) : write_sequence(replay_first_id_)));
     in_flight_.insert(in_flight_.end(), replay_.begin(), replay_.end());
   } else {
-    if (outbox_.empty()) return;
+    if (outbox_.empty()) return false;
     if (stateful_ && replay_bytes_ >= endpoint_.options().stateful_reconnect_buffer_size &&
         state_ == State::kOpen) {
-      return;  // wait for the client's Ack; the outbox conflates and bounds meanwhile
+      return false;  // wait for the client's Ack; the outbox conflates and bounds meanwhile
     }
     const std::size_t replayed_before = replay_.size();
     in_flight_.clear();
@@ -440,25 +466,30 @@ void HubConnection::maybe_write() {
   }
   writing_ = true;
   last_send_ = write_started_ = Clock::now();
-  transport_->send(in_flight_);
+  return true;
 }
 
-void HubConnection::on_send_complete(bool ok) {
+bool HubConnection::finish_write(bool ok) {
   writing_ = false;
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed) return false;
   if (ok) endpoint_.counters().messages_sent.fetch_add(in_flight_.size(), kRelaxed);
   in_flight_.clear();
   if (!ok) {
     transport_->abort();  // the transport reports on_transport_closed
-    return;
+    return false;
   }
   if (state_ == State::kClosing && outbox_.empty()) {
     if (!close_sent_) {
       close_sent_ = true;
       transport_->close("closed by server");
     }
-    return;
+    return false;
   }
+  return true;
+}
+
+void HubConnection::on_send_complete(bool ok) {
+  if (!finish_write(ok)) return;
   maybe_write();
   resume_input();  // the outbox shrank: input held back for it may go on
 }

@@ -124,6 +124,12 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// Ends the connection for good: leaves its groups, tells the hub.
   void finalize();
   void maybe_write();
+  /// Fills in_flight_ with the next batch (Sequence and replay first after a resume) and marks
+  /// the write started; false when there is nothing to write now.
+  bool start_write();
+  /// The write in flight ended (`ok`: every byte left). False when no further write may start:
+  /// the connection failed, closed, or its Close went out and the transport is closing.
+  bool finish_write(bool ok);
   /// Writes `record` at once when nothing is queued or in flight (the fan-out's common case at
   /// a steady rate: no outbox entry, no batch); false when it must take the outbox's path.
   bool write_now(const SharedRecord& record);
@@ -170,6 +176,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   bool draining_ = false;          // drain_inbox() is filling the outbox: write once, after
   bool close_sent_ = false;        // Transport::close requested
   bool receive_suspended_ = false;  // on_receive returned false
+  bool resume_posted_ = false;      // maybe_write posted a resume_input()
   bool handshake_done_ = false;
   std::size_t pending_invocations_ = 0;
 

@@ -62,13 +62,14 @@ class LongPollingTransport final : public HttpTransport {
     end();
   }
 
-  void send(const std::vector<SharedRecord>& records) override {
-    if (finished() || closed_) return;
+  SendStatus send(const std::vector<SharedRecord>& records) override {
+    if (finished() || closed_) return SendStatus::kPending;
     held_ = records;  // shares the immutable records; HubConnection keeps its copy alive too
     if (waiting_) {
       timer_.cancel();
       deliver(std::exchange(waiting_, nullptr));
     }
+    return SendStatus::kPending;
   }
 
   void close(std::string_view /*reason*/) override { end(); }

@@ -59,15 +59,16 @@ class SseTransport final : public HttpTransport {
     do_read();
   }
 
-  void send(const std::vector<SharedRecord>& records) override {
-    if (finished()) return;
+  SendStatus send(const std::vector<SharedRecord>& records) override {
+    if (finished()) return SendStatus::kPending;
     if (writing_) {
       // Only the response head can be in flight here (HubConnection keeps one send in flight).
       next_ = format_sse_event(records);
-      return;
+      return SendStatus::kPending;
     }
     write_buffer_ = format_sse_event(records);
     do_write();
+    return SendStatus::kPending;
   }
 
   void close(std::string_view /*reason*/) override {

@@ -17,13 +17,20 @@ namespace scanhub::signalr {
 /// The transports of TransportProtocols.md.
 enum class TransportKind { kWebSockets, kServerSentEvents, kLongPolling };
 
+/// What Transport::send did with the records.
+enum class SendStatus {
+  kPending,  ///< the write is under way: on_send_complete follows
+  kWritten,  ///< every byte left at once (WebSockets' direct write): no on_send_complete follows
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
 
   /// Writes complete records, in order, as one transport message. At most one send is in
-  /// flight; the caller keeps `records` alive until on_send_complete.
-  virtual void send(const std::vector<SharedRecord>& records) = 0;
+  /// flight. kPending: the caller keeps `records` alive until on_send_complete. kWritten: the
+  /// bytes are with the kernel already; the send is over and no on_send_complete follows.
+  virtual SendStatus send(const std::vector<SharedRecord>& records) = 0;
   /// Starts receiving again after on_receive returned false (back-pressure).
   virtual void resume_receive() = 0;
   /// Graceful end: finish the transport's close handshake (`reason` for logs and close frame).

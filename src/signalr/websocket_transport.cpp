@@ -1,10 +1,13 @@
 #include "signalr/websocket_transport.hpp"
 
+#include "signalr/gated_socket.hpp"
 #include "signalr/hub_connection.hpp"
 #include "signalr/hub_endpoint.hpp"
+#include "signalr/websocket_frame.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -13,6 +16,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
 #include <span>
 #include <vector>
 
@@ -35,11 +43,14 @@ constexpr std::size_t kReadChunk = 256;
 // memory per connection and a layer of work on every read and write.
 using Socket = asio::ip::tcp::socket;
 
+// Records per direct write (one iovec each, plus the header); a larger batch takes Beast's path.
+constexpr std::size_t kMaxDirectRecords = 63;
+
 class WebSocketTransport final : public Transport,
                                  public std::enable_shared_from_this<WebSocketTransport> {
  public:
   WebSocketTransport(HubEndpoint& endpoint, Socket&& socket)
-      : endpoint_(endpoint), ws_(std::move(socket)) {}
+      : endpoint_(endpoint), ws_(GatedSocket(std::move(socket))) {}
 
   void run(http::request<http::string_body>&& request, HubEndpoint::Claim claim,
            std::string access_token) {
@@ -69,7 +80,10 @@ class WebSocketTransport final : public Transport,
                      beast::bind_front_handler(&WebSocketTransport::on_accept, shared_from_this()));
   }
 
-  void send(const std::vector<SharedRecord>& records) override {
+  SendStatus send(const std::vector<SharedRecord>& records) override {
+    if (direct_write_allowed() && records.size() <= kMaxDirectRecords) {
+      if (auto status = write_direct(records)) return *status;
+    }
     buffers_.clear();
     buffers_.reserve(records.size());
     for (const auto& record : records) buffers_.emplace_back(record->data(), record->size());
@@ -77,6 +91,7 @@ class WebSocketTransport final : public Transport,
     // copying a vector allocates (a fifth of the fan-out's instructions went there).
     ws_.async_write(std::span<const asio::const_buffer>(buffers_),
                     beast::bind_front_handler(&WebSocketTransport::on_write, shared_from_this()));
+    return SendStatus::kPending;
   }
 
   void resume_receive() override {
@@ -93,18 +108,75 @@ class WebSocketTransport final : public Transport,
                     beast::bind_front_handler(&WebSocketTransport::on_close, shared_from_this()));
   }
 
-  void use_binary() override { ws_.binary(true); }  // MessagePack: Binary frames
+  void use_binary() override {  // MessagePack: Binary frames
+    ws_.binary(true);
+    binary_ = true;
+  }
 
   void abort() override {
     if (finished_) return;
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    ws_.next_layer().next_layer().close(ignored);
     // Report on the next turn: the caller is inside HubConnection and must not see its
     // transport released under its feet.
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->finish(); });
   }
 
  private:
+  bool direct_write_allowed() const noexcept {
+    // ws_.is_open(): no close frame sent nor being sent (Beast's reply to the client's Close
+    // changes the status before it writes), so no data frame follows one (RFC 6455 5.5.1).
+    return accepted_ && !closing_ && !finished_ && ws_.is_open() && ws_.next_layer().idle();
+  }
+
+  // The fan-out's common case: the whole frame in one non-blocking sendmsg on the socket,
+  // without Beast's and Asio's write machinery (a composed operation, a reactor operation, a
+  // completion through the scheduler: a third of a delivery's CPU at 10 messages/s). Returns
+  // kWritten when every byte left; kPending when the kernel took part of them and the rest is
+  // on its way (on_rest_written); nullopt when nothing was written (the socket is full, or an
+  // error, which Beast's write then meets and reports).
+  std::optional<SendStatus> write_direct(const std::vector<SharedRecord>& records) {
+    std::array<iovec, kMaxDirectRecords + 1> iov;
+    std::uint64_t payload = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      iov[i + 1] = {const_cast<char*>(records[i]->data()), records[i]->size()};
+      payload += records[i]->size();
+    }
+    const std::size_t header_size = write_server_frame_header(binary_, payload, header_);
+    iov[0] = {header_.data(), header_size};
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen = records.size() + 1;
+    const ssize_t sent = ::sendmsg(ws_.next_layer().next_layer().native_handle(), &message,
+                                   MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent <= 0) return std::nullopt;
+    const auto written = static_cast<std::size_t>(sent);
+    if (written == header_size + payload) return SendStatus::kWritten;
+    // The rest, raw: the frame has begun and must end before any other byte, Beast's included.
+    buffers_.clear();
+    std::size_t skip = written;
+    for (std::size_t i = 0; i < records.size() + 1; ++i) {
+      if (skip >= iov[i].iov_len) {
+        skip -= iov[i].iov_len;
+        continue;
+      }
+      buffers_.emplace_back(static_cast<const char*>(iov[i].iov_base) + skip,
+                            iov[i].iov_len - skip);
+      skip = 0;
+    }
+    ws_.next_layer().begin_raw_write();
+    asio::async_write(ws_.next_layer().next_layer(),
+                      std::span<const asio::const_buffer>(buffers_),
+                      beast::bind_front_handler(&WebSocketTransport::on_rest_written,
+                                                shared_from_this()));
+    return SendStatus::kPending;
+  }
+
+  void on_rest_written(beast::error_code ec, std::size_t bytes) {
+    ws_.next_layer().end_raw_write();
+    on_write(ec, bytes);
+  }
+
   void on_accept(beast::error_code ec) {
     if (ec) {
       spdlog::debug("signalr: {} websocket accept failed: {}", endpoint_.path(), ec.message());
@@ -118,6 +190,7 @@ class WebSocketTransport final : public Transport,
       return;
     }
     request_ = {};
+    accepted_ = true;
     if (resuming_) {
       connection_->resume(shared_from_this());
     } else {
@@ -165,7 +238,7 @@ class WebSocketTransport final : public Transport,
       spdlog::debug("signalr: {} websocket close: {}", endpoint_.path(), ec.message());
     }
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    ws_.next_layer().next_layer().close(ignored);
     finish();
   }
 
@@ -176,12 +249,15 @@ class WebSocketTransport final : public Transport,
   }
 
   HubEndpoint& endpoint_;
-  websocket::stream<Socket> ws_;
+  websocket::stream<GatedSocket> ws_;
   http::request<http::string_body> request_;
   std::string token_;
   std::shared_ptr<HubConnection> connection_;
   beast::flat_buffer read_buffer_;
   std::vector<asio::const_buffer> buffers_;
+  WebSocketFrameHeader header_{};  // of the direct write in flight (its rest may still be going)
+  bool binary_ = false;            // Binary frames (MessagePack), as ws_.binary()
+  bool accepted_ = false;          // the upgrade response went out
   bool resuming_ = false;
   bool reading_ = false;
   bool closing_ = false;
