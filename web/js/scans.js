@@ -7,6 +7,13 @@
 // stage, currentDirectory, ratePerSecond, estimatedTimeRemaining) move the bars at once; every
 // counter of GET /api/scans/{id} (api/scan_json.cpp) is fetched at most twice a second behind
 // them. Counters never go backwards here: two sources may arrive out of order.
+//
+// Seed 002's fan-out means a later phase's jobs (cache-asset, enrichers) may run beside the
+// current phase: such a card shows "running alongside <phase>" with its real counts and no ETA
+// (its total grows until the current phase ends). Words follow the library's type (tracks for
+// music, movies for movie libraries; LibrariesPanel's listing), and a phase with nothing to do
+// says why.
+
 import { $, api, h, progressBar, throttle } from './dom.js';
 import {
   formatCount, formatProgress, formatRate, formatSeconds, formatTime, parseIsoDuration, percent, plural,
@@ -105,7 +112,8 @@ class ScanView {
     this.announced = null;
     this.cancel = h('button', { type: 'button', className: 'danger', textContent: 'Cancel scan' });
     this.cancel.addEventListener('click', () => onCancel(this));
-    this.dismiss = h('button', { type: 'button', className: 'secondary', textContent: 'Close', hidden: true });
+    this.dismiss = h('button', { type: 'button', className: 'secondary', textContent: 'Close', hidden: true,
+      attrs: { 'aria-label': `Close scan ${this.id}` } });
     this.dismiss.addEventListener('click', () => onDismiss(this));
     this.ready = h('p', { className: 'note', hidden: true, attrs: { role: 'status' } },
       h('strong', {}, 'Library is ready to use! '),
