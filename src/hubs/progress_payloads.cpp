@@ -113,7 +113,7 @@ boost::json::object scan_progress_dto(const core::ScanSnapshot& scan, std::strin
   o["currentOperation"] = scan.current_operation;
   o["ratePerSecond"] = scan.rate_per_second;
   o["startedAt"] = core::format_iso8601(scan.times.started_at);
-  if (embeddings) o["embeddingsSkipped"] = c.enrichment_skipped;
+  o["embeddingsSkipped"] = embeddings ? boost::json::value(c.enrichment_skipped) : boost::json::value(nullptr);
   return o;
 }
 

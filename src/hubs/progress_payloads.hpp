@@ -24,7 +24,7 @@
 // - embeddingsFailed: failed plus skipped, as seed 000 counts them (FailEmbedding for "too
 //   short"/"too long" and for errors; its UI labels them "skipped - too short/long"), so
 //   completed + failed reaches the total when the phase ends; the addition embeddingsSkipped
-//   holds the skipped alone;
+//   holds the skipped alone (null outside the phase, as the seed's embedding fields);
 // - estimatedTimeRemaining: ISO 8601 duration, seed 000's formula (elapsed in the phase /
 //   completed x tracks left; core::update_rate_and_eta), null until one track completed.
 // ScanSummaryDto: totalEmbeddingsGenerated (completed), embeddingsFailed (failed + skipped, as

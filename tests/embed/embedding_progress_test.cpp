@@ -107,6 +107,7 @@ TEST(EmbeddingProgress, AScanWithEveryTrackSkippedHasNoEmbeddingPhase) {
   const auto end = hubs::progress_hub_messages(progress::ScanFinished{s});
   ASSERT_EQ(targets(end), (std::vector<std::string>{"ScanProgress", "IndexingCompleted", "ScanCompleted"}));
   EXPECT_EQ(end[0].arguments.at(0).as_object().at("phase"), "Indexing");
+  EXPECT_TRUE(end[0].arguments.at(0).as_object().at("embeddingsSkipped").is_null());
   const auto& summary = end[2].arguments.at(1).as_object();
   EXPECT_EQ(summary.at("totalEmbeddingsGenerated"), 0);
   EXPECT_EQ(summary.at("embeddingsFailed"), 10);
