@@ -75,6 +75,7 @@ export const SCAN_PROGRESS_DTO = {
   currentOperation: 'string',
   ratePerSecond: 'number',
   startedAt: 'iso-time',
+  embeddingsSkipped: 'integer|null',  // the skipped among embeddingsFailed (Embeddings phase)
 };
 
 export const SCAN_SUMMARY_DTO = {
@@ -91,6 +92,7 @@ export const SCAN_SUMMARY_DTO = {
   tracksRemoved: 'integer',
   errorsCount: 'integer',
   lastError: 'string|null',
+  embeddingsSkipped: 'integer',  // the skipped among embeddingsFailed
   discoveryDuration: 'iso-duration',
   scanningDuration: 'iso-duration',
   totalDuration: 'iso-duration',
