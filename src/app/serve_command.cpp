@@ -1,5 +1,6 @@
 #include "app/serve_command.hpp"
 
+#include "api/album_routes.hpp"
 #include "api/job_routes.hpp"
 #include "api/library_routes.hpp"
 #include "api/routes.hpp"
@@ -106,6 +107,7 @@ int run_serve_command(const ServeCommandOptions& options) {
                                embeddings ? embeddings->model() : std::string(embed::kMelStatisticsModel),
                                embeddings ? embeddings->version() : embed::kMelStatisticsVersion);
   api::add_similar_routes(router, similar);
+  api::add_album_routes(router, *store);
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
   api::SignalRInfo signalr_info = api::signalr_capabilities();
