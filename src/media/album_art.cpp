@@ -12,6 +12,7 @@
 #include <taglib/mp4file.h>
 #include <taglib/mpegfile.h>
 #include <taglib/tdebuglistener.h>
+#include <taglib/tfilestream.h>
 #include <taglib/oggflacfile.h>
 #include <taglib/opusfile.h>
 #include <taglib/vorbisfile.h>
@@ -95,9 +96,12 @@ void visit_pictures(const std::filesystem::path& path, const PictureVisitor& vis
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw ReadError("not a regular file: " + path.string());
   }
+  // Read-only: TagLib otherwise opens read-write, which fails on read-only media and makes a
+  // file-system watcher see every read as a write (IN_CLOSE_WRITE) and scan again.
+  TagLib::FileStream stream(path.c_str(), /*openReadOnly=*/true);
+  if (!stream.isOpen()) throw ReadError("cannot open: " + path.string());
   // Reading audio properties is what makes TagLib reject a file that only has the extension.
-  TagLib::FileRef ref(path.c_str(), /*readAudioProperties=*/true,
-                      TagLib::AudioProperties::Fast);
+  TagLib::FileRef ref(&stream, /*readAudioProperties=*/true, TagLib::AudioProperties::Fast);
   if (ref.isNull() || !ref.file()->isValid()) {
     throw ReadError("not a recognized audio file: " + path.string());
   }
