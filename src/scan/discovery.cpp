@@ -3,6 +3,7 @@
 #include "scan/discovery.hpp"
 
 #include "core/text.hpp"
+#include "scan/directory_fingerprint.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <string_view>
+#include <unordered_map>
 
 namespace scanhub::scan::detail {
 
@@ -167,6 +169,34 @@ std::vector<std::string> list_movie_directories(const std::string& root,
   if (ignored) return {};
   std::sort(directories.begin(), directories.end());
   return directories;
+}
+
+Unchanged skip_unchanged(const std::string& root, const std::vector<std::string>& directories,
+                         const store::TrackIndex& index, const store::FingerprintIndex& fingerprints,
+                         std::vector<std::string>& changed, const std::atomic<bool>& cancelled) {
+  Unchanged unchanged;
+  if (fingerprints.empty()) {
+    changed.insert(changed.end(), directories.begin(), directories.end());
+    return unchanged;
+  }
+  std::unordered_map<std::string, std::int64_t> tracks_in;  // directory -> stored tracks
+  for (const auto& [path, track] : index) ++tracks_in[parent_directory(path)];
+  for (const std::string& directory : directories) {
+    if (!cancelled.load(std::memory_order_relaxed)) {
+      const auto stored = fingerprints.find(directory);
+      if (stored != fingerprints.end()) {
+        const auto now = directory_fingerprint(join_path(root, directory));
+        if (now && *now == stored->second) {
+          ++unchanged.directories;
+          const auto count = tracks_in.find(directory);
+          if (count != tracks_in.end()) unchanged.tracks += count->second;
+          continue;
+        }
+      }
+    }
+    changed.push_back(directory);
+  }
+  return unchanged;
 }
 
 }  // namespace scanhub::scan::detail

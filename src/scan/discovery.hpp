@@ -4,9 +4,12 @@
 // '/'-separated and relative to the library root ("" = the root). Internal to the scan library.
 
 #include "scan/walker.hpp"
+#include "store/directory_store.hpp"
 #include "store/scan_store.hpp"
+#include "store/track_store.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,5 +38,25 @@ void walk_scope(const std::string& root, const std::vector<std::string>& directo
 /// followed. Throws std::filesystem::filesystem_error when the root cannot be read.
 std::vector<std::string> list_movie_directories(const std::string& root,
                                                 std::vector<store::ScanError>& errors);
+
+/// What a rescan found as its last complete scan left it: directories and their stored tracks.
+struct Unchanged {
+  std::int64_t directories = 0;
+  std::int64_t tracks = 0;
+  Unchanged& operator+=(const Unchanged& other) noexcept {
+    directories += other.directories;
+    tracks += other.tracks;
+    return *this;
+  }
+};
+
+/// Splits a music walk's `directories` (relative to `root`) into unchanged ones, counted with
+/// their tracks in `index` (the library's stored tracks), and the rest, appended to `changed` in
+/// order: a directory is unchanged when `fingerprints` holds one for it and
+/// directory_fingerprint() computes the same now (scan/directory_fingerprint.hpp). Stops early,
+/// treating what is left as changed, when `cancelled` is set.
+Unchanged skip_unchanged(const std::string& root, const std::vector<std::string>& directories,
+                         const store::TrackIndex& index, const store::FingerprintIndex& fingerprints,
+                         std::vector<std::string>& changed, const std::atomic<bool>& cancelled);
 
 }  // namespace scanhub::scan::detail

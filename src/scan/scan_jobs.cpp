@@ -3,6 +3,7 @@
 // scan's counters and runs the phase machine in the transaction that completes the job.
 #include "core/text.hpp"
 #include "scan/album_art.hpp"
+#include "scan/directory_fingerprint.hpp"
 #include "scan/discovery.hpp"
 #include "scan/movie_directory.hpp"
 #include "scan/music_directory.hpp"
@@ -64,6 +65,8 @@ using detail::list_movie_directories;
 using detail::parent_directory;
 using detail::payload_int;
 using detail::payload_string;
+using detail::skip_unchanged;
+using detail::Unchanged;
 using detail::under_prefix;
 using detail::walk_scope;
 
@@ -140,13 +143,16 @@ class ScanService::Handlers {
       core::Library library;
       bool available = true;
       std::vector<std::string> kept_prefixes;
-      std::vector<std::string> directories;
+      std::vector<std::string> directories;  ///< every directory found
+      std::vector<std::string> changed;      ///< those that need a directory-scan job
+      store::TrackIndex index;               ///< music: the stored tracks
+      std::vector<std::string> stale;        ///< fingerprints of directories no longer found
     };
     std::vector<LibraryWalk> walks;
     std::vector<store::ScanError> errors;
     std::size_t total = 0;
     for (const auto& library : active->libraries) {
-      LibraryWalk walk{library, true, {}, {}};
+      LibraryWalk walk{library, true, {}, {}, {}, {}, {}};
       WalkCallbacks callbacks;
       callbacks.on_enter = [&](const std::string& directory) {
         s_.tracker_.update(scan, [&](core::ScanSnapshot& snapshot) {
@@ -191,11 +197,41 @@ class ScanService::Handlers {
     const bool partial = max_directories && static_cast<std::int64_t>(total) > *max_directories;
     std::int64_t budget = max_directories.value_or(std::numeric_limits<std::int64_t>::max());
 
-    // The children: one directory-scan per directory (seed 002's payload).
+    // Unchanged music directories (the fingerprint their last complete scan stored still holds)
+    // are counted here, with their stored tracks, instead of queued.
+    Unchanged unchanged;
+    for (auto& walk : walks) {
+      if (!fatal.empty() || !walk.available || walk.library.type != core::LibraryType::music) {
+        walk.changed = walk.directories;
+        continue;
+      }
+      store::FingerprintIndex fingerprints;
+      s_.store_.read([&](store::Connection& c) {
+        walk.index = c.tracks.load_index(walk.library.id);
+        if (!max_directories) fingerprints = c.directories.load_fingerprints(walk.library.id);
+      });
+      unchanged += skip_unchanged(walk.library.path, walk.directories, walk.index, fingerprints,
+                                  walk.changed, cancelled);
+      if (partial || cancelled) continue;
+      const std::unordered_set<std::string> found(walk.directories.begin(), walk.directories.end());
+      for (const auto& [directory, fingerprint] : fingerprints) {
+        if (found.contains(directory) || under_prefix(directory, walk.kept_prefixes) ||
+            std::find(walk.kept_prefixes.begin(), walk.kept_prefixes.end(), directory) != walk.kept_prefixes.end()) {
+          continue;
+        }
+        if (!scoped || in_scope(directory, scope) ||
+            std::find(scope.begin(), scope.end(), directory) != scope.end()) {
+          walk.stale.push_back(directory);
+        }
+      }
+    }
+    if (cancelled) throw std::runtime_error("discovery stopped");
+
+    // The children: one directory-scan per changed directory (seed 002's payload).
     std::int64_t queued = 0;
     if (fatal.empty()) {
       for (const auto& walk : walks) {
-        for (const auto& directory : walk.directories) {
+        for (const auto& directory : walk.changed) {
           if (queued >= budget) break;
           core::NewJob child;
           child.type = kDirectoryScanJob;
@@ -227,8 +263,7 @@ class ScanService::Handlers {
           }
           continue;
         }
-        const auto index = s_.store_.read([&](store::Connection& c) { return c.tracks.load_index(walk.library.id); });
-        for (const auto& [path, track] : index) {
+        for (const auto& [path, track] : walk.index) {
           if (scoped && !in_scope(path, scope)) continue;
           if (found.contains(parent_directory(path))) continue;
           if (under_prefix(path, walk.kept_prefixes) ||
@@ -275,8 +310,13 @@ class ScanService::Handlers {
         c.scans.save_status(*snapshot);
         return;
       }
-      delta.directories_total = queued;
-      delta.directories_queued = queued;
+      delta.directories_total = queued + unchanged.directories;
+      delta.directories_queued = queued + unchanged.directories;
+      delta.directories_scanned = unchanged.directories;
+      delta.tracks_found = unchanged.tracks;
+      for (const auto& walk : walks) {
+        for (const auto& directory : walk.stale) c.directories.forget(walk.library.id, directory);
+      }
       if (removal) {
         // Queued here, before the phase machine runs, so the scanning phase waits for it.
         const auto ids = s_.queue_->enqueue_in(c, std::span<const core::NewJob>(&*removal, 1));
@@ -316,6 +356,8 @@ class ScanService::Handlers {
       return c.tracks.load_directory_index(library.id, directory);
     });
     auto result = std::make_shared<DirectoryResult>();
+    // Taken before the listing: a change after it makes the next scan look again.
+    const auto fingerprint = directory_fingerprint(full);
     const auto files = list_audio_files(full);
     if (!files) {
       const std::error_code e = files.error();
@@ -361,6 +403,14 @@ class ScanService::Handlers {
     }
     const std::string shown = display_path(directory);
     const std::string operation = "Scanned " + (shown.empty() ? library.path : shown);
+    // A later scan may skip this directory while it keeps this fingerprint, but only if this
+    // scan did all a scan does there: no errors (they are reported again) and nothing skipped.
+    std::optional<std::string> complete;
+    if (fingerprint && result->errors.empty() && active.options.enable_caching &&
+        !active.options.skip_asset_discovery) {
+      complete = *fingerprint;
+    }
+    const core::LibraryId library_id = library.id;
     return finish(context, scan, shown, [=, this](store::Connection& c, Commit& out) {
       const core::TimePoint now = core::Clock::now();
       for (const auto& track : result->inserts) {
@@ -368,6 +418,11 @@ class ScanService::Handlers {
       }
       for (const auto& track : result->updates) c.tracks.update(track.id, track.stamp, track.metadata, now);
       for (core::TrackId track : gone) c.tracks.remove(track);
+      if (complete) {
+        c.directories.put_fingerprint(library_id, directory, *complete, now);
+      } else {
+        c.directories.forget(library_id, directory);
+      }
       for (const auto& error : result->errors) c.scans.add_error(scan, error, now);
       core::ScanCounters counted = delta;
       const auto jobs = album->apply(c, scan, job_id, caching, now);

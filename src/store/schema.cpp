@@ -13,7 +13,7 @@ namespace scanhub::store {
 namespace {
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<std::string_view, 6> kMigrations{
+constexpr std::array<std::string_view, 7> kMigrations{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     R"sql(
 CREATE TABLE libraries (
@@ -289,6 +289,17 @@ CREATE TRIGGER tracks_delete_empty_album AFTER DELETE ON tracks WHEN OLD.album_i
   DELETE FROM albums WHERE id = OLD.album_id
     AND NOT EXISTS (SELECT 1 FROM tracks WHERE album_id = OLD.album_id);
 END;
+)sql",
+    // 7: directory fingerprints (store/directory_store.hpp): what each directory looked like
+    // when its last complete directory-scan ran, so that a rescan skips unchanged directories.
+    R"sql(
+CREATE TABLE directory_fingerprints (
+  library_id   INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  path         TEXT NOT NULL,
+  fingerprint  TEXT NOT NULL,
+  scanned_at   TEXT NOT NULL,
+  PRIMARY KEY (library_id, path)
+) WITHOUT ROWID;
 )sql",
 };
 

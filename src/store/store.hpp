@@ -8,6 +8,7 @@
 #include "lib/sqlite/database.hpp"
 #include "store/album_store.hpp"
 #include "store/asset_store.hpp"
+#include "store/directory_store.hpp"
 #include "store/embedding_store.hpp"
 #include "store/job_store.hpp"
 #include "store/library_store.hpp"
@@ -40,6 +41,7 @@ struct Connection {
   AssetStore assets{db};
   EmbeddingStore embeddings{db};
   AlbumStore albums{db};
+  DirectoryStore directories{db};
 };
 
 class Store {

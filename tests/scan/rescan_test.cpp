@@ -1,4 +1,5 @@
-// Incremental rescans: only what changed is read; renames are a removal plus a new track.
+// Incremental rescans: only what changed is read; renames are a removal plus a new track; a
+// directory whose fingerprint still holds gets no directory-scan job at all.
 
 #include "support/library_fixture.hpp"
 #include "support/scan_harness.hpp"
@@ -8,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace scanhub;
@@ -27,6 +29,19 @@ class RescanTest : public ::testing::Test {
 
   fs::path file(const std::string& relative) const { return dir_ / "library" / relative; }
   const std::string& track_path(std::size_t i) const { return manifest_.tracks.at(i).path; }
+
+  // The directory-scan jobs scan `id` ran, by directory.
+  std::vector<std::string> directory_jobs(core::ScanId id) {
+    store::JobFilter filter;
+    filter.type = "directory-scan";
+    filter.scan_id = id;
+    filter.limit = 10000;
+    std::vector<std::string> directories;
+    for (const auto& job : harness_.store.read([&](store::Connection& c) { return c.jobs.list(filter); })) {
+      directories.push_back(job.payload);
+    }
+    return directories;
+  }
 
   std::map<std::string, core::Track> tracks_by_path() {
     std::map<std::string, core::Track> tracks;
@@ -57,9 +72,41 @@ TEST_F(RescanTest, NothingChangedReadsNothingAndChangesNothing) {
   EXPECT_EQ(scan.counters.tracks_new, 0);
   EXPECT_EQ(scan.counters.tracks_updated, 0);
   EXPECT_EQ(scan.counters.tracks_removed, 0);
+  EXPECT_EQ(scan.counters.directories_scanned, scan.counters.directories_total);
+  EXPECT_GT(scan.counters.directories_total, 0);
+  EXPECT_TRUE(directory_jobs(scan.id).empty()) << "unchanged directories are counted, not queued";
   const auto after = tracks_by_path();
   ASSERT_EQ(after.size(), before.size());
   for (const auto& [path, track] : before) EXPECT_EQ(after.at(path).id, track.id) << path;
+}
+
+TEST_F(RescanTest, OnlyDirectoriesWithAChangedEntryGetADirectoryScanJob) {
+  const fs::path retitled = track_path(0);
+  fs::path other;
+  for (const auto& t : manifest_.tracks) {
+    if (fs::path(t.path).parent_path() != retitled.parent_path()) other = fs::path(t.path).parent_path();
+  }
+  ASSERT_FALSE(other.empty());
+  retitle(file(retitled.string()), "Changed Title");
+  std::ofstream(file((other / "folder.jpg").string())) << "not audio, but part of the album";
+
+  const auto scan = harness_.scan(library_);
+  EXPECT_EQ(scan.status, core::ScanStatus::completed);
+  EXPECT_EQ(scan.counters.tracks_found, 30);
+  EXPECT_EQ(scan.counters.tracks_updated, 1);
+  EXPECT_EQ(scan.counters.directories_scanned, scan.counters.directories_total);
+  auto jobs = directory_jobs(scan.id);
+  ASSERT_EQ(jobs.size(), 2u);
+  std::sort(jobs.begin(), jobs.end());
+  const bool named = (jobs[0].find(retitled.parent_path().string()) != std::string::npos &&
+                      jobs[1].find(other.string()) != std::string::npos) ||
+                     (jobs[1].find(retitled.parent_path().string()) != std::string::npos &&
+                      jobs[0].find(other.string()) != std::string::npos);
+  EXPECT_TRUE(named) << jobs[0] << "\n" << jobs[1];
+
+  const auto again = harness_.scan(library_);
+  EXPECT_EQ(again.counters.tracks_found, 30);
+  EXPECT_TRUE(directory_jobs(again.id).empty());
 }
 
 TEST_F(RescanTest, AddedChangedDeletedAndRenamedFilesGiveExactCounts) {
@@ -115,6 +162,12 @@ TEST_F(RescanTest, AFileThatTurnedBadIsAnErrorAndItsTrackIsKept) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, broken);
   EXPECT_EQ(tracks_by_path().at(broken).id, id);
+
+  // A directory with an error is never skipped as unchanged: the error is reported every scan.
+  const auto again = harness_.scan(library_);
+  EXPECT_EQ(again.counters.errors_count, 1);
+  EXPECT_EQ(directory_jobs(again.id).size(), 1u);
+  EXPECT_EQ(again.counters.tracks_found, scan.counters.tracks_found);
 }
 
 TEST_F(RescanTest, ADirectoryWithAScanignoreFileIsDroppedFromTheLibrary) {
