@@ -13,6 +13,7 @@
 #include "library_fixture.hpp"
 #include "mpd_peer.hpp"
 #include "report.hpp"
+#include "scanhub_daemon.hpp"
 #include "scanhub_subject.hpp"
 
 #include <stdlib.h>
@@ -41,6 +42,7 @@ struct Options {
   int rounds = 5;
   std::string work_dir = SCAN_BENCH_WORK_DIR;
   std::optional<int> workers;
+  std::string scanhub_as = "daemon";  ///< "daemon" (serve + HTTP, like MPD) or "cli" (scanhub scan)
   std::string scanhub = SCAN_BENCH_SCANHUB;
   std::string make_library = SCAN_BENCH_MAKE_LIBRARY;
   std::string mpd = "mpd";
@@ -142,8 +144,20 @@ int run(const Options& options, const std::string& command) {
 
   RuntimeDir runtime(options.keep_runtime);
   const QuietGate gate(options.quiet_threshold, std::chrono::seconds(options.quiet_timeout));
-  ScanhubSubject scanhub(
-      {fs::absolute(options.scanhub), library, runtime.path(), expected, options.workers, &gate});
+  const ScanhubOptions scanhub_options{fs::absolute(options.scanhub), library, runtime.path(),
+                                      expected, options.workers, &gate};
+  std::optional<ScanhubSubject> scanhub_cli;
+  std::optional<ScanhubDaemon> scanhub_daemon;
+  if (options.scanhub_as == "cli") {
+    scanhub_cli.emplace(scanhub_options);
+  } else {
+    scanhub_daemon.emplace(scanhub_options);
+  }
+  const auto scanhub_full = [&] { return scanhub_cli ? scanhub_cli->full_scan() : scanhub_daemon->full_scan(); };
+  const auto scanhub_rescan = [&] { return scanhub_cli ? scanhub_cli->rescan() : scanhub_daemon->rescan(); };
+  const auto scanhub_stop = [&] {
+    if (scanhub_daemon) scanhub_daemon->stop();
+  };
   MpdOptions mpd_options;
   mpd_options.mpd = options.mpd;
   mpd_options.mpc = options.mpc;
@@ -157,7 +171,8 @@ int run(const Options& options, const std::string& command) {
   // their shared libraries (codecs, SQLite) and the library's inodes are in memory before the
   // first timed round, which would otherwise pay for them alone.
   const WarmUp warm = warm_page_cache(library);
-  scanhub.full_scan();
+  scanhub_full();
+  scanhub_stop();
   mpd.full_update();
   mpd.stop();
   std::fprintf(stderr,
@@ -169,10 +184,11 @@ int run(const Options& options, const std::string& command) {
     Round round;
     round.scanhub_first = i % 2 == 0;
     const auto run_scanhub = [&] {
-      round.scanhub_full = scanhub.full_scan();
+      round.scanhub_full = scanhub_full();
       note(i + 1, options.rounds, "scanhub full scan", round.scanhub_full);
-      round.scanhub_rescan = scanhub.rescan();
+      round.scanhub_rescan = scanhub_rescan();
       note(i + 1, options.rounds, "scanhub rescan", round.scanhub_rescan);
+      scanhub_stop();
     };
     const auto run_mpd = [&] {
       round.mpd_full = mpd.full_update();
@@ -197,6 +213,9 @@ int run(const Options& options, const std::string& command) {
   context.mpd_version = mpd.version();
   context.scanhub_revision = source_revision(runtime.path());
   context.date = utc_now();
+  context.scanhub_how = options.scanhub_as == "cli"
+                            ? "`scanhub scan --json` processes (start included)"
+                            : "a running `scanhub serve`: POST /api/library/scan, polled to its end";
   context.scanhub_workers =
       options.workers ? std::to_string(*options.workers) : "default (one per core)";
   context.quiet_threshold_cores = options.quiet_threshold;
@@ -235,6 +254,11 @@ int main(int argc, char** argv) {
   app.add_option("--work-dir", options.work_dir, "Holds the generated libraries (reused)")
       ->capture_default_str();
   app.add_option("--workers", options.workers, "scanhub --workers (default: scanhub's own)");
+  app.add_option("--scanhub-as", options.scanhub_as,
+                 "daemon: time scans of a running `scanhub serve` through its HTTP API, as MPD "
+                 "is timed through mpc; cli: time `scanhub scan` processes, start included")
+      ->check(CLI::IsMember({"daemon", "cli"}))
+      ->capture_default_str();
   app.add_option("--scanhub", options.scanhub, "scanhub binary")->capture_default_str();
   app.add_option("--make-library", options.make_library, "make-library binary")
       ->capture_default_str();

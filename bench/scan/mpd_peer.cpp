@@ -206,39 +206,12 @@ std::string MpdPeer::mpc_or_throw(const std::vector<std::string>& args) {
   return run.out;
 }
 
-long MpdPeer::vm_hwm_kb() const {
-  if (!daemon_) return 0;
-  std::ifstream status("/proc/" + std::to_string(daemon_->pid()) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
+long MpdPeer::vm_hwm_kb() const { return daemon_ ? bench::vm_hwm_kb(daemon_->pid()) : 0; }
 
 std::chrono::nanoseconds MpdPeer::daemon_cpu() const {
-  if (!daemon_) return {};
-  std::ifstream in("/proc/" + std::to_string(daemon_->pid()) + "/stat");
-  const std::string stat{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  // Fields after the command name, which is in parentheses and may hold spaces: state is field
-  // 3, utime 14 and stime 15 (proc(5)), in clock ticks.
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
-  return std::chrono::nanoseconds((utime + stime) * 1'000'000'000ULL / ticks_per_second);
+  return daemon_ ? process_cpu(daemon_->pid()) : std::chrono::nanoseconds{};
 }
 
-std::string MpdPeer::log_tail() const {
-  std::ifstream in(log_, std::ios::binary);
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  constexpr std::size_t kTail = 2000;
-  return text.size() > kTail ? text.substr(text.size() - kTail) : text;
-}
+std::string MpdPeer::log_tail() const { return file_tail(log_); }
 
 }  // namespace scanhub::bench

@@ -123,7 +123,7 @@ std::string markdown_report(const std::vector<Round>& rounds, int tracks,
   out += "- Command: `" + context.command + "`\n";
   out += "- Machine: " + context.machine + "\n";
   out += "- scanhub " + context.scanhub_revision +
-         ", `scanhub scan --json`, workers: " + context.scanhub_workers +
+         ", " + context.scanhub_how + ", workers: " + context.scanhub_workers +
          "; peer: " + context.mpd_version + ", timed with `mpc update --wait`\n";
   out += "- Library: " + context.library + "\n";
   out += "- " + std::to_string(rounds.size()) + " alternated rounds, warm page cache, " +

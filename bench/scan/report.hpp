@@ -29,6 +29,7 @@ struct RunContext {
   std::string scanhub_revision;  ///< "abc1234", "+ local changes" when src/ differs from it
   std::string date;              ///< when the benchmark ran, UTC
   std::string scanhub_workers;
+  std::string scanhub_how;  ///< what was timed on scanhub's side
   std::string library;                  ///< path, track count, seed
   double quiet_threshold_cores = 0.25;  ///< above this median background load, warn
 };
