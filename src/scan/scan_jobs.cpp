@@ -1,6 +1,8 @@
-// The job handlers of a scan (scan_service.hpp): discover, directory-scan (music and movie),
-// cache-asset and the enrichers' jobs. Each returns a CommitFn that writes its results, its
-// scan's counters and runs the phase machine in the transaction that completes the job.
+// The job handlers of a scan that walk its libraries (scan_service.hpp): discover,
+// directory-scan (music and movie) and remove-missing; cache-asset, the enrichers' jobs and the
+// registration of every type are in scan_job_types.cpp. Each returns a CommitFn that writes its
+// results, its scan's counters and runs the phase machine in the transaction that completes the
+// job.
 #include "core/text.hpp"
 #include "scan/album_art.hpp"
 #include "scan/directory_fingerprint.hpp"
@@ -94,571 +96,382 @@ DirectoryResult unreadable_directory(const std::string& directory, const store::
 
 }  // namespace
 
-// The handlers, with ScanService's private members at hand.
-class ScanService::Handlers {
- public:
-  explicit Handlers(ScanService& service) : s_(service) {}
-
-  std::shared_ptr<Active> active_for(const core::Job& job) {
-    if (!job.scan_id) throw queue::PermanentJobError(job.type + " job without a scan");
-    auto active = s_.find_active(*job.scan_id);
-    if (!active) active = s_.load_active(*job.scan_id);
-    if (!active) throw queue::PermanentJobError("scan " + std::to_string(*job.scan_id) + " is gone");
-    return active;
-  }
-
-  // Wraps a CommitFn's writes with the phase machine and the publishing after the commit.
-  queue::CommitFn finish(queue::JobContext& context, core::ScanId scan, std::string directory,
-                         std::function<void(store::Connection&, Commit&)> writes) {
-    auto commit = std::make_shared<Commit>();
-    commit->directory = std::move(directory);
-    context.after_commit([this, commit] { s_.published(*commit); });
-    const core::JobId job = context.job().id;
-    return [this, commit, scan, job, writes = std::move(writes)](store::Connection& c) {
-      // A retried savepoint (the group commit) starts from a clean result.
-      commit->after.reset();
-      commit->enqueued.clear();
-      if (writes) writes(c, *commit);
-      s_.advance(c, scan, core::Clock::now(), *commit, job);
-    };
-  }
-
-  queue::CommitFn discover(queue::JobContext& context) {
-    const core::Job& job = context.job();
-    const auto payload = detail::parse_payload(job);
-    const auto active = active_for(job);
-    const core::ScanId scan = active->id;
-    std::vector<std::string> scope;
-    if (const auto* list = payload.if_contains("directories"); list && list->is_array()) {
-      for (const auto& d : list->as_array()) {
-        if (d.is_string()) scope.emplace_back(d.as_string());
-      }
+queue::CommitFn ScanService::Handlers::discover(queue::JobContext& context) {
+  const core::Job& job = context.job();
+  const auto payload = detail::parse_payload(job);
+  const auto active = active_for(job);
+  const core::ScanId scan = active->id;
+  std::vector<std::string> scope;
+  if (const auto* list = payload.if_contains("directories"); list && list->is_array()) {
+    for (const auto& d : list->as_array()) {
+      if (d.is_string()) scope.emplace_back(d.as_string());
     }
-    const bool scoped = !scope.empty();
+  }
+  const bool scoped = !scope.empty();
 
-    std::atomic<bool> cancelled{false};
-    std::stop_callback on_stop(context.stop_token(), [&] { cancelled = true; });
+  std::atomic<bool> cancelled{false};
+  std::stop_callback on_stop(context.stop_token(), [&] { cancelled = true; });
 
-    struct LibraryWalk {
-      core::Library library;
-      bool available = true;
-      std::vector<std::string> kept_prefixes;
-      std::vector<std::string> directories;  ///< every directory found
-      std::vector<std::string> changed;      ///< those that need a directory-scan job
-      store::TrackIndex index;               ///< music: the stored tracks
-      std::vector<std::string> stale;        ///< fingerprints of directories no longer found
+  struct LibraryWalk {
+    core::Library library;
+    bool available = true;
+    std::vector<std::string> kept_prefixes;
+    std::vector<std::string> directories;  ///< every directory found
+    std::vector<std::string> changed;      ///< those that need a directory-scan job
+    store::TrackIndex index;               ///< music: the stored tracks
+    std::vector<std::string> stale;        ///< fingerprints of directories no longer found
+  };
+  std::vector<LibraryWalk> walks;
+  std::vector<store::ScanError> errors;
+  std::size_t total = 0;
+  for (const auto& library : active->libraries) {
+    LibraryWalk walk{library, true, {}, {}, {}, {}, {}};
+    WalkCallbacks callbacks;
+    callbacks.on_enter = [&](const std::string& directory) {
+      s_.tracker_.update(scan, [&](core::ScanSnapshot& snapshot) {
+        snapshot.current_library_id = library.id;
+        snapshot.current_directory = display_path(directory);
+      });
     };
-    std::vector<LibraryWalk> walks;
-    std::vector<store::ScanError> errors;
-    std::size_t total = 0;
-    for (const auto& library : active->libraries) {
-      LibraryWalk walk{library, true, {}, {}, {}, {}, {}};
-      WalkCallbacks callbacks;
-      callbacks.on_enter = [&](const std::string& directory) {
+    callbacks.on_directory = [&](DirectoryWork&& work) {
+      walk.directories.push_back(std::move(work.directory));
+      s_.tracker_.update(scan, [](core::ScanSnapshot& snapshot) { ++snapshot.counters.directories_total; });
+    };
+    callbacks.on_error = [&](WalkError&& error) {
+      if (error.keep_contents) walk.kept_prefixes.push_back(error.path);
+      errors.push_back({display_path(error.path), error.reason});
+    };
+    try {
+      if (library.type == core::LibraryType::movie) {
+        walk.directories = list_movie_directories(library.path, errors);
         s_.tracker_.update(scan, [&](core::ScanSnapshot& snapshot) {
-          snapshot.current_library_id = library.id;
-          snapshot.current_directory = display_path(directory);
+          snapshot.counters.directories_total += static_cast<std::int64_t>(walk.directories.size());
         });
-      };
-      callbacks.on_directory = [&](DirectoryWork&& work) {
-        walk.directories.push_back(std::move(work.directory));
-        s_.tracker_.update(scan, [](core::ScanSnapshot& snapshot) { ++snapshot.counters.directories_total; });
-      };
-      callbacks.on_error = [&](WalkError&& error) {
-        if (error.keep_contents) walk.kept_prefixes.push_back(error.path);
-        errors.push_back({display_path(error.path), error.reason});
-      };
-      try {
-        if (library.type == core::LibraryType::movie) {
-          walk.directories = list_movie_directories(library.path, errors);
-          s_.tracker_.update(scan, [&](core::ScanSnapshot& snapshot) {
-            snapshot.counters.directories_total += static_cast<std::int64_t>(walk.directories.size());
-          });
-        } else if (scoped) {
-          walk_scope(library.path, scope, cancelled, callbacks);
-        } else {
-          walk_library(library.path, cancelled, callbacks);
-        }
-      } catch (const std::filesystem::filesystem_error& e) {
-        walk.available = false;
-        errors.push_back({library.path, std::string("library unavailable, its items are kept: ") +
-                                            e.code().message()});
+      } else if (scoped) {
+        walk_scope(library.path, scope, cancelled, callbacks);
+      } else {
+        walk_library(library.path, cancelled, callbacks);
       }
-      total += walk.directories.size();
-      walks.push_back(std::move(walk));
+    } catch (const std::filesystem::filesystem_error& e) {
+      walk.available = false;
+      errors.push_back({library.path, std::string("library unavailable, its items are kept: ") +
+                                          e.code().message()});
     }
-    if (cancelled) throw std::runtime_error("discovery stopped");
+    total += walk.directories.size();
+    walks.push_back(std::move(walk));
+  }
+  if (cancelled) throw std::runtime_error("discovery stopped");
 
-    std::string fatal;
-    if (std::none_of(walks.begin(), walks.end(), [](const LibraryWalk& w) { return w.available; })) {
-      fatal = errors.empty() ? "no library could be read" : errors.front().reason;
+  std::string fatal;
+  if (std::none_of(walks.begin(), walks.end(), [](const LibraryWalk& w) { return w.available; })) {
+    fatal = errors.empty() ? "no library could be read" : errors.front().reason;
+  }
+  const auto& max_directories = active->options.max_directories;
+  const bool partial = max_directories && static_cast<std::int64_t>(total) > *max_directories;
+  std::int64_t budget = max_directories.value_or(std::numeric_limits<std::int64_t>::max());
+
+  // Unchanged music directories (the fingerprint their last complete scan stored still holds)
+  // are counted here, with their stored tracks, instead of queued.
+  Unchanged unchanged;
+  for (auto& walk : walks) {
+    if (!fatal.empty() || !walk.available || walk.library.type != core::LibraryType::music) {
+      walk.changed = walk.directories;
+      continue;
     }
-    const auto& max_directories = active->options.max_directories;
-    const bool partial = max_directories && static_cast<std::int64_t>(total) > *max_directories;
-    std::int64_t budget = max_directories.value_or(std::numeric_limits<std::int64_t>::max());
-
-    // Unchanged music directories (the fingerprint their last complete scan stored still holds)
-    // are counted here, with their stored tracks, instead of queued.
-    Unchanged unchanged;
-    for (auto& walk : walks) {
-      if (!fatal.empty() || !walk.available || walk.library.type != core::LibraryType::music) {
-        walk.changed = walk.directories;
+    store::FingerprintIndex fingerprints;
+    s_.store_.read([&](store::Connection& c) {
+      walk.index = c.tracks.load_index(walk.library.id);
+      if (!max_directories) fingerprints = c.directories.load_fingerprints(walk.library.id);
+    });
+    unchanged += skip_unchanged(walk.library.path, walk.directories, walk.index, fingerprints,
+                                walk.changed, cancelled);
+    if (partial || cancelled) continue;
+    const std::unordered_set<std::string> found(walk.directories.begin(), walk.directories.end());
+    for (const auto& [directory, fingerprint] : fingerprints) {
+      if (found.contains(directory) || under_prefix(directory, walk.kept_prefixes) ||
+          std::find(walk.kept_prefixes.begin(), walk.kept_prefixes.end(), directory) != walk.kept_prefixes.end()) {
         continue;
       }
-      store::FingerprintIndex fingerprints;
-      s_.store_.read([&](store::Connection& c) {
-        walk.index = c.tracks.load_index(walk.library.id);
-        if (!max_directories) fingerprints = c.directories.load_fingerprints(walk.library.id);
-      });
-      unchanged += skip_unchanged(walk.library.path, walk.directories, walk.index, fingerprints,
-                                  walk.changed, cancelled);
-      if (partial || cancelled) continue;
-      const std::unordered_set<std::string> found(walk.directories.begin(), walk.directories.end());
-      for (const auto& [directory, fingerprint] : fingerprints) {
-        if (found.contains(directory) || under_prefix(directory, walk.kept_prefixes) ||
-            std::find(walk.kept_prefixes.begin(), walk.kept_prefixes.end(), directory) != walk.kept_prefixes.end()) {
-          continue;
-        }
-        if (!scoped || in_scope(directory, scope) ||
-            std::find(scope.begin(), scope.end(), directory) != scope.end()) {
-          walk.stale.push_back(directory);
-        }
+      if (!scoped || in_scope(directory, scope) ||
+          std::find(scope.begin(), scope.end(), directory) != scope.end()) {
+        walk.stale.push_back(directory);
       }
     }
-    if (cancelled) throw std::runtime_error("discovery stopped");
-
-    // The children: one directory-scan per changed directory (seed 002's payload).
-    std::int64_t queued = 0;
-    if (fatal.empty()) {
-      for (const auto& walk : walks) {
-        for (const auto& directory : walk.changed) {
-          if (queued >= budget) break;
-          core::NewJob child;
-          child.type = kDirectoryScanJob;
-          child.priority = core::kPriorityDirectoryScan;
-          child.payload = boost::json::serialize(boost::json::object{
-              {"scanJobId", scan},
-              {"libraryId", walk.library.id},
-              {"directoryPath", directory},
-              {"libraryType", core::to_string(walk.library.type)}});
-          context.add_child(std::move(child));
-          ++queued;
-        }
-      }
-    }
-
-    // What is gone: stored items in directories the walk no longer found (their directories'
-    // own jobs judge the rest). Not for a partial scan, an unavailable library, or what lies
-    // under a directory the walk could not read.
-    std::vector<core::TrackId> gone_tracks;
-    std::vector<core::MovieId> gone_movies;
-    if (fatal.empty() && !partial) {
-      for (const auto& walk : walks) {
-        if (!walk.available) continue;
-        const std::unordered_set<std::string> found(walk.directories.begin(), walk.directories.end());
-        if (walk.library.type == core::LibraryType::movie) {
-          const auto index = s_.store_.read([&](store::Connection& c) { return c.movies.load_index(walk.library.id); });
-          for (const auto& [directory, movie] : index) {
-            if (!found.contains(directory)) gone_movies.push_back(movie.id);
-          }
-          continue;
-        }
-        for (const auto& [path, track] : walk.index) {
-          if (scoped && !in_scope(path, scope)) continue;
-          if (found.contains(parent_directory(path))) continue;
-          if (under_prefix(path, walk.kept_prefixes) ||
-              std::find(walk.kept_prefixes.begin(), walk.kept_prefixes.end(), parent_directory(path)) !=
-                  walk.kept_prefixes.end()) {
-            continue;
-          }
-          gone_tracks.push_back(track.id);
-        }
-      }
-    }
-
-    std::optional<core::NewJob> removal;
-    if (!gone_tracks.empty() || !gone_movies.empty()) {
-      boost::json::array tracks(gone_tracks.begin(), gone_tracks.end());
-      boost::json::array movies(gone_movies.begin(), gone_movies.end());
-      removal.emplace();
-      removal->type = kRemoveMissingJob;
-      // Held back (run_after far ahead) until the last directory scan commits: the phase
-      // machine makes it due then, so a scan cancelled before that removes nothing.
-      removal->priority = core::kPriorityDirectoryScan;
-      removal->run_after = core::Clock::now() + std::chrono::hours(24 * 365 * 50);
-      removal->parent_id = job.id;
-      removal->scan_id = scan;
-      removal->payload = boost::json::serialize(
-          boost::json::object{{"scanJobId", scan}, {"trackIds", std::move(tracks)}, {"movieIds", std::move(movies)}});
-    }
-
-    return finish(context, scan, {}, [=, this](store::Connection& c, Commit& out) {
-      const core::TimePoint now = core::Clock::now();
-      for (const auto& e : errors) c.scans.add_error(scan, e, now);
-      core::ScanCounters delta;
-      delta.errors_count = static_cast<std::int64_t>(errors.size());
-      std::optional<std::string> last;
-      if (!errors.empty()) last = errors.back().path + ": " + errors.back().reason;
-      auto snapshot = c.scans.get(scan);
-      if (!snapshot || core::is_terminal(snapshot->status)) return;
-      if (!fatal.empty()) {
-        c.scans.add_counters(scan, delta, "Failed", last);
-        snapshot->status = core::ScanStatus::failed;
-        snapshot->failure = fatal;
-        snapshot->times.completed_at = now;
-        snapshot->current_operation = "Failed";
-        c.scans.save_status(*snapshot);
-        return;
-      }
-      delta.directories_total = queued + unchanged.directories;
-      delta.directories_queued = queued + unchanged.directories;
-      delta.directories_scanned = unchanged.directories;
-      delta.tracks_found = unchanged.tracks;
-      for (const auto& walk : walks) {
-        for (const auto& directory : walk.stale) c.directories.forget(walk.library.id, directory);
-      }
-      if (removal) {
-        // Queued here, before the phase machine runs, so the scanning phase waits for it.
-        const auto ids = s_.queue_->enqueue_in(c, std::span<const core::NewJob>(&*removal, 1));
-        out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
-      }
-      c.scans.add_counters(scan, delta, "Scanning directories", last);
-      snapshot->status = core::ScanStatus::scanning;
-      snapshot->times.discovery_completed_at = now;
-      snapshot->current_operation = "Scanning directories";
-      c.scans.save_status(*snapshot);
-    });
   }
+  if (cancelled) throw std::runtime_error("discovery stopped");
 
-  queue::CommitFn directory_scan(queue::JobContext& context) {
-    const core::Job& job = context.job();
-    const auto payload = detail::parse_payload(job);
-    const auto active = active_for(job);
-    const core::ScanId scan = active->id;
-    const core::LibraryId library_id = payload_int(payload, "libraryId");
-    const std::string directory = payload_string(payload, "directoryPath");
-    const core::Library* library = active->library(library_id);
-    if (!library) throw queue::PermanentJobError("library " + std::to_string(library_id) + " is not in scan " + std::to_string(scan));
-    if (s_.options_.directory_delay_for_test.count() > 0) {
-      delay_for_test(s_.options_.directory_delay_for_test, context.stop_token());
-    }
-    if (library->type == core::LibraryType::movie) return movie_directory(context, *active, *library, directory);
-    return music_directory(context, *active, *library, directory);
-  }
-
-  queue::CommitFn music_directory(queue::JobContext& context, const Active& active,
-                                  const core::Library& library, const std::string& directory) {
-    const core::ScanId scan = active.id;
-    const std::string full = directory.empty() ? library.path : library.path + "/" + directory;
-    std::optional<store::StoredAlbum> stored_album;
-    const auto index = s_.store_.read([&](store::Connection& c) {
-      stored_album = c.albums.find(library.id, directory);
-      return c.tracks.load_directory_index(library.id, directory);
-    });
-    auto result = std::make_shared<DirectoryResult>();
-    // Taken before the listing: a change after it makes the next scan look again.
-    const auto fingerprint = directory_fingerprint(full);
-    const auto files = list_audio_files(full);
-    if (!files) {
-      const std::error_code e = files.error();
-      if (e != std::errc::no_such_file_or_directory && e != std::errc::not_a_directory) {
-        *result = unreadable_directory(directory, index, "cannot open directory: " + e.message());
-      }
-      // Gone since discovery (or replaced by a file): what was stored there is gone too.
-    } else {
-      try {
-        *result = scan_music_directory(library.path, library.id, {directory, *files}, index, s_.reader_);
-      } catch (const std::exception& e) {
-        // Not bad input (that is caught per file) but e.g. memory exhaustion: the directory is
-        // an error, and what it held before is kept.
-        *result = unreadable_directory(directory, index, e.what());
-      } catch (...) {
-        *result = unreadable_directory(directory, index, "unknown error");
-      }
-    }
-    std::vector<core::TrackId> gone;
-    {
-      const std::unordered_set<core::TrackId> seen(result->seen.begin(), result->seen.end());
-      for (const auto& [path, track] : index) {
-        if (!seen.contains(track.id)) gone.push_back(track.id);
-      }
-    }
-    // The directory's album and its art (album_art.hpp), committed with its tracks.
-    const bool tracks_changed = !result->inserts.empty() || !result->updates.empty() || !gone.empty();
-    const auto album = std::make_shared<const AlbumDirectoryResult>(scan_album_directory(
-        library.path, library.id, directory, files ? std::span<const std::string>(*files) : std::span<const std::string>(),
-        std::move(stored_album), tracks_changed, active.options));
-    const bool caching = active.options.enable_caching;
-    const core::JobId job_id = context.job().id;
-    core::ScanCounters delta;
-    delta.directories_scanned = 1;
-    delta.tracks_found = result->tracks_found();
-    delta.tracks_new = static_cast<std::int64_t>(result->inserts.size());
-    delta.tracks_updated = static_cast<std::int64_t>(result->updates.size());
-    delta.tracks_removed = static_cast<std::int64_t>(gone.size());
-    delta.errors_count = static_cast<std::int64_t>(result->errors.size());
-    std::optional<std::string> last_error;
-    if (!result->errors.empty()) {
-      last_error = result->errors.back().path + ": " + result->errors.back().reason;
-    }
-    const std::string shown = display_path(directory);
-    const std::string operation = "Scanned " + (shown.empty() ? library.path : shown);
-    // A later scan may skip this directory while it keeps this fingerprint, but only if this
-    // scan did all a scan does there: no errors (they are reported again) and nothing skipped.
-    std::optional<std::string> complete;
-    if (fingerprint && result->errors.empty() && active.options.enable_caching &&
-        !active.options.skip_asset_discovery) {
-      complete = *fingerprint;
-    }
-    const core::LibraryId library_id = library.id;
-    return finish(context, scan, shown, [=, this](store::Connection& c, Commit& out) {
-      const core::TimePoint now = core::Clock::now();
-      for (const auto& track : result->inserts) {
-        c.tracks.insert(track.library_id, track.path, track.stamp, track.metadata, now);
-      }
-      for (const auto& track : result->updates) c.tracks.update(track.id, track.stamp, track.metadata, now);
-      for (core::TrackId track : gone) c.tracks.remove(track);
-      if (complete) {
-        c.directories.put_fingerprint(library_id, directory, *complete, now);
-      } else {
-        c.directories.forget(library_id, directory);
-      }
-      for (const auto& error : result->errors) c.scans.add_error(scan, error, now);
-      core::ScanCounters counted = delta;
-      const auto jobs = album->apply(c, scan, job_id, caching, now);
-      counted.assets_queued = static_cast<std::int64_t>(jobs.size());
-      if (!jobs.empty()) {
-        const auto ids = s_.queue_->enqueue_in(c, jobs);
-        out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
-      }
-      out.after = c.scans.add_counters(scan, counted, operation, last_error);
-    });
-  }
-
-  queue::CommitFn movie_directory(queue::JobContext& context, const Active& active,
-                                  const core::Library& library, const std::string& directory) {
-    const core::ScanId scan = active.id;
-    const core::JobId job_id = context.job().id;
-    const auto stored = s_.store_.read([&](store::Connection& c) {
-      return c.movies.find_indexed(library.id, directory);
-    });
-    std::atomic<bool> cancelled{false};
-    std::stop_callback on_stop(context.stop_token(), [&] { cancelled = true; });
-    av::ProbeLimits limits;
-    limits.cancelled = &cancelled;
-    auto result = std::make_shared<MovieDirectoryResult>(
-        scan_movie_directory(library.path, library.id, directory, stored ? &*stored : nullptr,
-                             active.options, limits));
-    const bool caching = active.options.enable_caching;
-    result->queue_assets = caching;
-    const std::string root = library.path;
-    return finish(context, scan, display_path(directory), [=, this](store::Connection& c, Commit& out) {
-      const core::TimePoint now = core::Clock::now();
-      result->apply(c, scan, now);
-      if (!caching || !result->movie || !result->assets_discovered) return;
-      std::vector<core::NewJob> jobs;
-      for (const auto& asset : result->assets) {
-        if (asset.sha256) continue;
+  // The children: one directory-scan per changed directory (seed 002's payload).
+  std::int64_t queued = 0;
+  if (fatal.empty()) {
+    for (const auto& walk : walks) {
+      for (const auto& directory : walk.changed) {
+        if (queued >= budget) break;
         core::NewJob child;
-        child.type = kCacheAssetJob;
-        child.priority = core::kPriorityCacheAsset;
-        child.parent_id = job_id;
-        child.scan_id = scan;
+        child.type = kDirectoryScanJob;
+        child.priority = core::kPriorityDirectoryScan;
         child.payload = boost::json::serialize(boost::json::object{
             {"scanJobId", scan},
-            {"itemAssetId", asset.id},
-            {"sourcePath", root + "/" + asset.source_path},
-            {"displayPath", display_path(asset.source_path)},
-            {"kind", core::to_string(asset.kind)}});
-        jobs.push_back(std::move(child));
+            {"libraryId", walk.library.id},
+            {"directoryPath", directory},
+            {"libraryType", core::to_string(walk.library.type)}});
+        context.add_child(std::move(child));
+        ++queued;
       }
-      if (jobs.empty()) return;
-      auto ids = s_.queue_->enqueue_in(c, jobs);
+    }
+  }
+
+  // What is gone: stored items in directories the walk no longer found (their directories'
+  // own jobs judge the rest). Not for a partial scan, an unavailable library, or what lies
+  // under a directory the walk could not read.
+  std::vector<core::TrackId> gone_tracks;
+  std::vector<core::MovieId> gone_movies;
+  if (fatal.empty() && !partial) {
+    for (const auto& walk : walks) {
+      if (!walk.available) continue;
+      const std::unordered_set<std::string> found(walk.directories.begin(), walk.directories.end());
+      if (walk.library.type == core::LibraryType::movie) {
+        const auto index = s_.store_.read([&](store::Connection& c) { return c.movies.load_index(walk.library.id); });
+        for (const auto& [directory, movie] : index) {
+          if (!found.contains(directory)) gone_movies.push_back(movie.id);
+        }
+        continue;
+      }
+      for (const auto& [path, track] : walk.index) {
+        if (scoped && !in_scope(path, scope)) continue;
+        if (found.contains(parent_directory(path))) continue;
+        if (under_prefix(path, walk.kept_prefixes) ||
+            std::find(walk.kept_prefixes.begin(), walk.kept_prefixes.end(), parent_directory(path)) !=
+                walk.kept_prefixes.end()) {
+          continue;
+        }
+        gone_tracks.push_back(track.id);
+      }
+    }
+  }
+
+  std::optional<core::NewJob> removal;
+  if (!gone_tracks.empty() || !gone_movies.empty()) {
+    boost::json::array tracks(gone_tracks.begin(), gone_tracks.end());
+    boost::json::array movies(gone_movies.begin(), gone_movies.end());
+    removal.emplace();
+    removal->type = kRemoveMissingJob;
+    // Held back (run_after far ahead) until the last directory scan commits: the phase
+    // machine makes it due then, so a scan cancelled before that removes nothing.
+    removal->priority = core::kPriorityDirectoryScan;
+    removal->run_after = core::Clock::now() + std::chrono::hours(24 * 365 * 50);
+    removal->parent_id = job.id;
+    removal->scan_id = scan;
+    removal->payload = boost::json::serialize(
+        boost::json::object{{"scanJobId", scan}, {"trackIds", std::move(tracks)}, {"movieIds", std::move(movies)}});
+  }
+
+  return finish(context, scan, {}, [=, this](store::Connection& c, Commit& out) {
+    const core::TimePoint now = core::Clock::now();
+    for (const auto& e : errors) c.scans.add_error(scan, e, now);
+    core::ScanCounters delta;
+    delta.errors_count = static_cast<std::int64_t>(errors.size());
+    std::optional<std::string> last;
+    if (!errors.empty()) last = errors.back().path + ": " + errors.back().reason;
+    auto snapshot = c.scans.get(scan);
+    if (!snapshot || core::is_terminal(snapshot->status)) return;
+    if (!fatal.empty()) {
+      c.scans.add_counters(scan, delta, "Failed", last);
+      snapshot->status = core::ScanStatus::failed;
+      snapshot->failure = fatal;
+      snapshot->times.completed_at = now;
+      snapshot->current_operation = "Failed";
+      c.scans.save_status(*snapshot);
+      return;
+    }
+    delta.directories_total = queued + unchanged.directories;
+    delta.directories_queued = queued + unchanged.directories;
+    delta.directories_scanned = unchanged.directories;
+    delta.tracks_found = unchanged.tracks;
+    for (const auto& walk : walks) {
+      for (const auto& directory : walk.stale) c.directories.forget(walk.library.id, directory);
+    }
+    if (removal) {
+      // Queued here, before the phase machine runs, so the scanning phase waits for it.
+      const auto ids = s_.queue_->enqueue_in(c, std::span<const core::NewJob>(&*removal, 1));
       out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
-    });
-  }
+    }
+    c.scans.add_counters(scan, delta, "Scanning directories", last);
+    snapshot->status = core::ScanStatus::scanning;
+    snapshot->times.discovery_completed_at = now;
+    snapshot->current_operation = "Scanning directories";
+    c.scans.save_status(*snapshot);
+  });
+}
 
-  queue::CommitFn remove_missing(queue::JobContext& context) {
-    const core::Job& job = context.job();
-    const auto payload = detail::parse_payload(job);
-    if (!job.scan_id) throw queue::PermanentJobError("remove-missing job without a scan");
-    const core::ScanId scan = *job.scan_id;
-    std::vector<std::int64_t> tracks;
-    std::vector<std::int64_t> movies;
-    for (const auto& [key, out] : {std::pair{"trackIds", &tracks}, std::pair{"movieIds", &movies}}) {
-      if (const auto* list = payload.if_contains(key); list && list->is_array()) {
-        for (const auto& id : list->as_array()) {
-          if (id.is_int64()) out->push_back(id.as_int64());
-        }
+queue::CommitFn ScanService::Handlers::directory_scan(queue::JobContext& context) {
+  const core::Job& job = context.job();
+  const auto payload = detail::parse_payload(job);
+  const auto active = active_for(job);
+  const core::ScanId scan = active->id;
+  const core::LibraryId library_id = payload_int(payload, "libraryId");
+  const std::string directory = payload_string(payload, "directoryPath");
+  const core::Library* library = active->library(library_id);
+  if (!library) throw queue::PermanentJobError("library " + std::to_string(library_id) + " is not in scan " + std::to_string(scan));
+  if (s_.options_.directory_delay_for_test.count() > 0) {
+    delay_for_test(s_.options_.directory_delay_for_test, context.stop_token());
+  }
+  if (library->type == core::LibraryType::movie) return movie_directory(context, *active, *library, directory);
+  return music_directory(context, *active, *library, directory);
+}
+
+queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& context, const Active& active,
+                                                       const core::Library& library, const std::string& directory) {
+  const core::ScanId scan = active.id;
+  const std::string full = directory.empty() ? library.path : library.path + "/" + directory;
+  std::optional<store::StoredAlbum> stored_album;
+  const auto index = s_.store_.read([&](store::Connection& c) {
+    stored_album = c.albums.find(library.id, directory);
+    return c.tracks.load_directory_index(library.id, directory);
+  });
+  auto result = std::make_shared<DirectoryResult>();
+  // Taken before the listing: a change after it makes the next scan look again.
+  const auto fingerprint = directory_fingerprint(full);
+  const auto files = list_audio_files(full);
+  if (!files) {
+    const std::error_code e = files.error();
+    if (e != std::errc::no_such_file_or_directory && e != std::errc::not_a_directory) {
+      *result = unreadable_directory(directory, index, "cannot open directory: " + e.message());
+    }
+    // Gone since discovery (or replaced by a file): what was stored there is gone too.
+  } else {
+    try {
+      *result = scan_music_directory(library.path, library.id, {directory, *files}, index, s_.reader_);
+    } catch (const std::exception& e) {
+      // Not bad input (that is caught per file) but e.g. memory exhaustion: the directory is
+      // an error, and what it held before is kept.
+      *result = unreadable_directory(directory, index, e.what());
+    } catch (...) {
+      *result = unreadable_directory(directory, index, "unknown error");
+    }
+  }
+  std::vector<core::TrackId> gone;
+  {
+    const std::unordered_set<core::TrackId> seen(result->seen.begin(), result->seen.end());
+    for (const auto& [path, track] : index) {
+      if (!seen.contains(track.id)) gone.push_back(track.id);
+    }
+  }
+  // The directory's album and its art (album_art.hpp), committed with its tracks.
+  const bool tracks_changed = !result->inserts.empty() || !result->updates.empty() || !gone.empty();
+  const auto album = std::make_shared<const AlbumDirectoryResult>(scan_album_directory(
+      library.path, library.id, directory, files ? std::span<const std::string>(*files) : std::span<const std::string>(),
+      std::move(stored_album), tracks_changed, active.options));
+  const bool caching = active.options.enable_caching;
+  const core::JobId job_id = context.job().id;
+  core::ScanCounters delta;
+  delta.directories_scanned = 1;
+  delta.tracks_found = result->tracks_found();
+  delta.tracks_new = static_cast<std::int64_t>(result->inserts.size());
+  delta.tracks_updated = static_cast<std::int64_t>(result->updates.size());
+  delta.tracks_removed = static_cast<std::int64_t>(gone.size());
+  delta.errors_count = static_cast<std::int64_t>(result->errors.size());
+  std::optional<std::string> last_error;
+  if (!result->errors.empty()) {
+    last_error = result->errors.back().path + ": " + result->errors.back().reason;
+  }
+  const std::string shown = display_path(directory);
+  const std::string operation = "Scanned " + (shown.empty() ? library.path : shown);
+  // A later scan may skip this directory while it keeps this fingerprint, but only if this
+  // scan did all a scan does there: no errors (they are reported again) and nothing skipped.
+  std::optional<std::string> complete;
+  if (fingerprint && result->errors.empty() && active.options.enable_caching &&
+      !active.options.skip_asset_discovery) {
+    complete = *fingerprint;
+  }
+  const core::LibraryId library_id = library.id;
+  return finish(context, scan, shown, [=, this](store::Connection& c, Commit& out) {
+    const core::TimePoint now = core::Clock::now();
+    for (const auto& track : result->inserts) {
+      c.tracks.insert(track.library_id, track.path, track.stamp, track.metadata, now);
+    }
+    for (const auto& track : result->updates) c.tracks.update(track.id, track.stamp, track.metadata, now);
+    for (core::TrackId track : gone) c.tracks.remove(track);
+    if (complete) {
+      c.directories.put_fingerprint(library_id, directory, *complete, now);
+    } else {
+      c.directories.forget(library_id, directory);
+    }
+    for (const auto& error : result->errors) c.scans.add_error(scan, error, now);
+    core::ScanCounters counted = delta;
+    const auto jobs = album->apply(c, scan, job_id, caching, now);
+    counted.assets_queued = static_cast<std::int64_t>(jobs.size());
+    if (!jobs.empty()) {
+      const auto ids = s_.queue_->enqueue_in(c, jobs);
+      out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
+    }
+    out.after = c.scans.add_counters(scan, counted, operation, last_error);
+  });
+}
+
+queue::CommitFn ScanService::Handlers::movie_directory(queue::JobContext& context, const Active& active,
+                                                       const core::Library& library, const std::string& directory) {
+  const core::ScanId scan = active.id;
+  const core::JobId job_id = context.job().id;
+  const auto stored = s_.store_.read([&](store::Connection& c) {
+    return c.movies.find_indexed(library.id, directory);
+  });
+  std::atomic<bool> cancelled{false};
+  std::stop_callback on_stop(context.stop_token(), [&] { cancelled = true; });
+  av::ProbeLimits limits;
+  limits.cancelled = &cancelled;
+  auto result = std::make_shared<MovieDirectoryResult>(
+      scan_movie_directory(library.path, library.id, directory, stored ? &*stored : nullptr,
+                           active.options, limits));
+  const bool caching = active.options.enable_caching;
+  result->queue_assets = caching;
+  const std::string root = library.path;
+  return finish(context, scan, display_path(directory), [=, this](store::Connection& c, Commit& out) {
+    const core::TimePoint now = core::Clock::now();
+    result->apply(c, scan, now);
+    if (!caching || !result->movie || !result->assets_discovered) return;
+    std::vector<core::NewJob> jobs;
+    for (const auto& asset : result->assets) {
+      if (asset.sha256) continue;
+      core::NewJob child;
+      child.type = kCacheAssetJob;
+      child.priority = core::kPriorityCacheAsset;
+      child.parent_id = job_id;
+      child.scan_id = scan;
+      child.payload = boost::json::serialize(boost::json::object{
+          {"scanJobId", scan},
+          {"itemAssetId", asset.id},
+          {"sourcePath", root + "/" + asset.source_path},
+          {"displayPath", display_path(asset.source_path)},
+          {"kind", core::to_string(asset.kind)}});
+      jobs.push_back(std::move(child));
+    }
+    if (jobs.empty()) return;
+    auto ids = s_.queue_->enqueue_in(c, jobs);
+    out.enqueued.insert(out.enqueued.end(), ids.begin(), ids.end());
+  });
+}
+
+queue::CommitFn ScanService::Handlers::remove_missing(queue::JobContext& context) {
+  const core::Job& job = context.job();
+  const auto payload = detail::parse_payload(job);
+  if (!job.scan_id) throw queue::PermanentJobError("remove-missing job without a scan");
+  const core::ScanId scan = *job.scan_id;
+  std::vector<std::int64_t> tracks;
+  std::vector<std::int64_t> movies;
+  for (const auto& [key, out] : {std::pair{"trackIds", &tracks}, std::pair{"movieIds", &movies}}) {
+    if (const auto* list = payload.if_contains(key); list && list->is_array()) {
+      for (const auto& id : list->as_array()) {
+        if (id.is_int64()) out->push_back(id.as_int64());
       }
     }
-    return finish(context, scan, {}, [=](store::Connection& c, Commit& out) {
-      for (const auto id : tracks) c.tracks.remove(id);
-      for (const auto id : movies) c.movies.remove(id);
-      core::ScanCounters delta;
-      delta.tracks_removed = static_cast<std::int64_t>(tracks.size());
-      out.after = c.scans.add_counters(scan, delta, "Removed what is gone", std::nullopt);
-    });
   }
-
-  queue::CommitFn cache_asset(queue::JobContext& context) {
-    const core::Job& job = context.job();
-    const auto payload = detail::parse_payload(job);
-    if (!job.scan_id) throw queue::PermanentJobError("cache-asset job without a scan");
-    const core::ScanId scan = *job.scan_id;
-    const core::ItemAssetId item = payload_int(payload, "itemAssetId");
-    const std::string source = payload_string(payload, "sourcePath");
-    const std::string shown = payload_string(payload, "displayPath");
-    const auto* from = payload.if_contains("source");
-    const bool embedded = from && from->is_string() && from->as_string() == "embedded";
-    auto stored = embedded ? cache_embedded_picture(*s_.cache_, source) : s_.cache_->store(source);
-    if (!stored) {
-      const auto& error = stored.error();
-      if (error.code == std::errc::no_such_file_or_directory || error.code == std::errc::is_a_directory) {
-        throw queue::PermanentJobError(error.message);
-      }
-      throw std::runtime_error(error.message);
-    }
-    const store::AssetContent content = asset_content(*stored);
-    return finish(context, scan, {}, [=](store::Connection& c, Commit& out) {
-      const core::TimePoint now = core::Clock::now();
-      c.assets.record_content(content, now);
-      c.assets.set_cached(item, content, now);  // false: its movie was removed meanwhile
-      core::ScanCounters delta;
-      delta.assets_cached = 1;
-      out.after = c.scans.add_counters(scan, delta, "Cached " + shown, std::nullopt);
-    });
-  }
-
-  queue::CommitFn enrich(queue::JobContext& context, Enricher& enricher) {
-    const core::Job& job = context.job();
-    const auto payload = detail::parse_payload(job);
-    if (!job.scan_id) throw queue::PermanentJobError(job.type + " job without a scan");
-    const core::ScanId scan = *job.scan_id;
-    EnrichmentItem item{payload_string(payload, "ownerKind"), payload_int(payload, "ownerId"),
-                        payload_string(payload, "path")};
-    // Counted while enrich() runs: the in-progress number the scan's next publication carries.
-    struct Running {
-      explicit Running(std::shared_ptr<Active> a) : active(std::move(a)) {
-        if (active) ++active->enriching;
-      }
-      ~Running() {
-        if (active) --active->enriching;
-      }
-      Running(const Running&) = delete;
-      Running& operator=(const Running&) = delete;
-      std::shared_ptr<Active> active;
-    } running(s_.find_active(scan));
-    auto result = std::make_shared<EnrichmentResult>(enricher.enrich(item, context.stop_token()));
-    if (context.stop_requested()) throw std::runtime_error("stopped");
-    const std::string operation = (result->skipped ? "Skipped " : "Enriched ") + display_path(item.path);
-    return finish(context, scan, {}, [=](store::Connection& c, Commit& out) {
-      if (result->commit) result->commit(c);
-      core::ScanCounters delta;
-      if (result->skipped) {
-        delta.enrichment_skipped = 1;
-      } else {
-        delta.enrichment_completed = 1;
-      }
-      out.after = c.scans.add_counters(scan, delta, operation, std::nullopt);
-    });
-  }
-
-  // A job of a scan failed for good: one error, counted where its phase will look for it.
-  queue::FailedFn failed(std::function<void(core::ScanCounters&)> count) {
-    return [this, count](store::Connection& c, const core::Job& job,
-                         const std::string& error) -> std::function<void()> {
-      if (!job.scan_id) return {};
-      const core::ScanId scan = *job.scan_id;
-      std::string path = job.type;
-      try {
-        const auto payload = detail::parse_payload(job);
-        for (const char* key : {"displayPath", "directoryPath", "path"}) {
-          if (const auto* v = payload.if_contains(key); v && v->is_string()) {
-            path = display_path(std::string(v->as_string()));
-            break;
-          }
-        }
-      } catch (const std::exception&) {
-      }
-      const std::string reason = job.type + " failed: " + error;
-      c.scans.add_error(scan, {path, reason}, core::Clock::now());
-      core::ScanCounters delta;
-      delta.errors_count = 1;
-      count(delta);
-      c.scans.add_counters(scan, delta, "Failed " + path, path + ": " + reason);
-      auto commit = std::make_shared<Commit>();
-      s_.advance(c, scan, core::Clock::now(), *commit);
-      return [this, commit] { s_.published(*commit); };
-    };
-  }
-
- private:
-  ScanService& s_;
-};
-
-void ScanService::register_handlers() {
-  auto handlers = std::make_shared<Handlers>(*this);
-  queue::JobTypeOptions discover;
-  discover.retry = options_.retry;
-  discover.max_attempts = 3;
-  discover.concurrency = 1;
-  // Discovery that fails for good ends the scan: nothing was emitted, nothing else will end it.
-  discover.on_failed = [this](store::Connection& c, const core::Job& job,
-                              const std::string& error) -> std::function<void()> {
-    if (!job.scan_id) return {};
-    auto commit = std::make_shared<Commit>();
-    commit->scan = *job.scan_id;
-    auto scan = c.scans.get(*job.scan_id);
-    if (scan && !core::is_terminal(scan->status)) {
-      scan->status = core::ScanStatus::failed;
-      scan->failure = "discovery failed: " + error;
-      scan->times.completed_at = core::Clock::now();
-      scan->current_operation = "Failed";
-      c.scans.save_status(*scan);
-    }
-    commit->after = std::move(scan);
-    return [this, commit] { published(*commit); };
-  };
-  queue_->register_handler(kDiscoverJob, [handlers](queue::JobContext& c) { return handlers->discover(c); },
-                           discover);
-
-  queue::JobTypeOptions directory;
-  directory.retry = options_.retry;
-  directory.max_attempts = 3;
-  directory.concurrency = static_cast<int>(options_.workers);
-  directory.on_failed = handlers->failed([](core::ScanCounters& d) { d.directories_scanned = 1; });
-  queue_->register_handler(kDirectoryScanJob,
-                           [handlers](queue::JobContext& c) { return handlers->directory_scan(c); },
-                           directory);
-
-  queue::JobTypeOptions removal;
-  removal.retry = options_.retry;
-  removal.max_attempts = 3;
-  removal.concurrency = 1;
-  removal.on_failed = handlers->failed([](core::ScanCounters&) {});
-  queue_->register_handler(kRemoveMissingJob,
-                           [handlers](queue::JobContext& c) { return handlers->remove_missing(c); }, removal);
-
-  queue::JobTypeOptions asset;
-  asset.retry = options_.retry;
-  asset.max_attempts = 3;
-  asset.concurrency = static_cast<int>(options_.workers);
-  asset.on_failed = handlers->failed([](core::ScanCounters& d) { d.assets_failed = 1; });
-  queue_->register_handler(kCacheAssetJob, [handlers](queue::JobContext& c) { return handlers->cache_asset(c); },
-                           asset);
-
-  for (const auto& enricher : options_.enrichers) {
-    queue::JobTypeOptions type;
-    type.retry = options_.retry;
-    type.max_attempts = std::max(1, enricher->max_attempts());
-    type.concurrency = std::max(1, enricher->concurrency());
-    type.on_failed = handlers->failed([](core::ScanCounters& d) { d.enrichment_failed = 1; });
-    Enricher* raw = enricher.get();
-    queue_->register_handler(enricher->job_type(),
-                             [handlers, raw](queue::JobContext& c) { return handlers->enrich(c, *raw); },
-                             type);
-  }
+  return finish(context, scan, {}, [=](store::Connection& c, Commit& out) {
+    for (const auto id : tracks) c.tracks.remove(id);
+    for (const auto id : movies) c.movies.remove(id);
+    core::ScanCounters delta;
+    delta.tracks_removed = static_cast<std::int64_t>(tracks.size());
+    out.after = c.scans.add_counters(scan, delta, "Removed what is gone", std::nullopt);
+  });
 }
 
 }  // namespace scanhub::scan

@@ -1,13 +1,18 @@
 #pragma once
 // ScanService's private types, shared by scan_service.cpp (lifecycle, phase machine,
-// publishing) and scan_jobs.cpp (the job handlers). Not part of the scan library's interface.
+// publishing), scan_jobs.cpp and scan_job_types.cpp (the job handlers). Not part of the scan
+// library's interface.
 
+#include "queue/queue.hpp"
+#include "scan/enricher.hpp"
 #include "scan/scan_service.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +43,54 @@ struct ScanService::Commit {
   std::optional<core::ScanSnapshot> after;  ///< the scan row as the commit left it
   std::vector<core::JobId> enqueued;        ///< jobs added with Queue::enqueue_in
   std::string directory;                    ///< the directory the job worked on ("" none)
+};
+
+// The handlers, with ScanService's private members at hand.
+class ScanService::Handlers {
+ public:
+  explicit Handlers(ScanService& service) : s_(service) {}
+
+  std::shared_ptr<Active> active_for(const core::Job& job) {
+    if (!job.scan_id) throw queue::PermanentJobError(job.type + " job without a scan");
+    auto active = s_.find_active(*job.scan_id);
+    if (!active) active = s_.load_active(*job.scan_id);
+    if (!active) throw queue::PermanentJobError("scan " + std::to_string(*job.scan_id) + " is gone");
+    return active;
+  }
+
+  // Wraps a CommitFn's writes with the phase machine and the publishing after the commit.
+  queue::CommitFn finish(queue::JobContext& context, core::ScanId scan, std::string directory,
+                         std::function<void(store::Connection&, Commit&)> writes) {
+    auto commit = std::make_shared<Commit>();
+    commit->directory = std::move(directory);
+    context.after_commit([this, commit] { s_.published(*commit); });
+    const core::JobId job = context.job().id;
+    return [this, commit, scan, job, writes = std::move(writes)](store::Connection& c) {
+      // A retried savepoint (the group commit) starts from a clean result.
+      commit->after.reset();
+      commit->enqueued.clear();
+      if (writes) writes(c, *commit);
+      s_.advance(c, scan, core::Clock::now(), *commit, job);
+    };
+  }
+
+  // One per job type (scan_jobs.cpp: discover, directory-scan, remove-missing;
+  // scan_job_types.cpp: cache-asset, the enrichers' jobs): each does the job's work and returns
+  // the CommitFn that writes its results in the transaction completing the job.
+  queue::CommitFn discover(queue::JobContext& context);
+  queue::CommitFn directory_scan(queue::JobContext& context);
+  queue::CommitFn music_directory(queue::JobContext& context, const Active& active,
+                                  const core::Library& library, const std::string& directory);
+  queue::CommitFn movie_directory(queue::JobContext& context, const Active& active,
+                                  const core::Library& library, const std::string& directory);
+  queue::CommitFn remove_missing(queue::JobContext& context);
+  queue::CommitFn cache_asset(queue::JobContext& context);
+  queue::CommitFn enrich(queue::JobContext& context, Enricher& enricher);
+  // A job of a scan failed for good: one error, counted where its phase will look for it.
+  queue::FailedFn failed(std::function<void(core::ScanCounters&)> count);
+
+ private:
+  ScanService& s_;
 };
 
 namespace detail {
