@@ -54,14 +54,6 @@ class HttpConnection {
 
 namespace {
 
-std::int64_t count_field(const json::object& scan, std::string_view name) {
-  const json::value* value = scan.if_contains(name);
-  if (value == nullptr || !value->is_number()) {
-    throw VerificationError("the scan has no numeric " + std::string(name));
-  }
-  return value->to_number<std::int64_t>();
-}
-
 void expect(bool condition, const std::string& what) {
   if (!condition) throw VerificationError(what);
 }
@@ -171,22 +163,8 @@ Measurement ScanhubDaemon::timed_scan(Kind kind) {
     const auto cpu = process_cpu(pid) - cpu_before;
     const double machine_busy = busy_seconds(machine_before, sample_cpu());
 
-    const std::int64_t expected = options_.expected_tracks;
-    const std::int64_t found = count_field(scan, "tracksFound");
-    expect(found == expected, "found " + std::to_string(found) + " tracks, expected " + std::to_string(expected));
-    expect(count_field(scan, "errorsCount") == 0, "the scan reported errors");
-    const std::int64_t added = count_field(scan, "tracksNew");
-    const std::int64_t updated = count_field(scan, "tracksUpdated");
-    const std::int64_t removed = count_field(scan, "tracksRemoved");
-    if (kind == Kind::full) {
-      expect(added == expected, "only " + std::to_string(added) + " tracks were new");
-    } else {
-      expect(added == 0 && updated == 0 && removed == 0,
-             "not a no-change rescan: " + std::to_string(added) + " new, " + std::to_string(updated) +
-                 " updated, " + std::to_string(removed) + " removed");
-    }
-    return {wall, vm_hwm_kb(pid),
-            static_cast<int>(found), cpu, background_cores(machine_busy, cpu, wall)};
+    const int found = verify_scan_counts(scan, "tracksFound", options_.expected_tracks, kind == Kind::full);
+    return {wall, vm_hwm_kb(pid), found, cpu, background_cores(machine_busy, cpu, wall)};
   } catch (const VerificationError& e) {
     throw VerificationError(std::string(name) + ": " + e.what());
   } catch (const boost::system::system_error& e) {

@@ -50,6 +50,26 @@ void expect(bool condition, const std::string& what) {
 
 }  // namespace
 
+int verify_scan_counts(const json::object& scan, std::string_view found_field, int expected_tracks,
+                       bool full) {
+  const std::int64_t found = count_field(scan, found_field);
+  const std::int64_t expected = expected_tracks;
+  expect(found == expected, std::string(found_field) + " is " + std::to_string(found) +
+                                ", expected " + std::to_string(expected));
+  expect(count_field(scan, "errorsCount") == 0, "the scan reported errors");
+  const std::int64_t added = count_field(scan, "tracksNew");
+  const std::int64_t updated = count_field(scan, "tracksUpdated");
+  const std::int64_t removed = count_field(scan, "tracksRemoved");
+  if (full) {
+    expect(added == expected, "only " + std::to_string(added) + " tracks were new");
+  } else {
+    expect(added == 0 && updated == 0 && removed == 0,
+           "not a no-change rescan: " + std::to_string(added) + " new, " + std::to_string(updated) +
+               " updated, " + std::to_string(removed) + " removed");
+  }
+  return static_cast<int>(found);
+}
+
 ScanhubSubject::ScanhubSubject(ScanhubOptions options)
     : options_(std::move(options)), database_(options_.runtime_dir / "scanhub.db") {}
 
@@ -82,22 +102,9 @@ Measurement ScanhubSubject::run(Kind kind) {
     const json::value* status = summary.if_contains("status");
     expect(status != nullptr && status->is_string() && status->get_string() == "completed",
            "status is not \"completed\"");
-    const std::int64_t indexed = count_field(summary, "totalTracksIndexed");
-    const std::int64_t expected = options_.expected_tracks;
-    expect(indexed == expected,
-           "indexed " + std::to_string(indexed) + " tracks, expected " + std::to_string(expected));
-    expect(count_field(summary, "errorsCount") == 0, "the scan reported errors");
-    const std::int64_t added = count_field(summary, "tracksNew");
-    const std::int64_t updated = count_field(summary, "tracksUpdated");
-    const std::int64_t removed = count_field(summary, "tracksRemoved");
-    if (kind == Kind::full) {
-      expect(added == expected, "only " + std::to_string(added) + " tracks were new");
-    } else {
-      expect(added == 0 && updated == 0 && removed == 0,
-             "not a no-change rescan: " + std::to_string(added) + " new, " +
-                 std::to_string(updated) + " updated, " + std::to_string(removed) + " removed");
-    }
-    return {run.wall, run.max_rss_kb, static_cast<int>(indexed), run.cpu,
+    const int indexed =
+        verify_scan_counts(summary, "totalTracksIndexed", options_.expected_tracks, kind == Kind::full);
+    return {run.wall, run.max_rss_kb, indexed, run.cpu,
             background_cores(run.machine_busy_seconds, run.cpu, run.wall)};
   } catch (const VerificationError& e) {
     throw VerificationError(std::string(name) + ": " + e.what());

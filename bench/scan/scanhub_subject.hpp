@@ -5,9 +5,12 @@
 #include "measurement.hpp"
 #include "system_load.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace scanhub::bench {
 
@@ -19,6 +22,13 @@ struct ScanhubOptions {
   std::optional<int> workers;       ///< --workers; unset = scanhub's default (one per core)
   const QuietGate* gate = nullptr;  ///< waited on before each timed run; must outlive us
 };
+
+/// Checks a finished scan's counts as scanhub reports them (a ScanCompleted summary or a
+/// GET /api/scans/{id} answer): `found_field` equals `expected_tracks`, errorsCount is 0, and
+/// tracksNew/tracksUpdated/tracksRemoved are all-new for a full scan, all 0 for a rescan.
+/// Returns the tracks found; throws VerificationError saying what differs.
+int verify_scan_counts(const boost::json::object& scan, std::string_view found_field,
+                       int expected_tracks, bool full);
 
 class ScanhubSubject {
  public:

@@ -81,7 +81,9 @@ const PHASES = [
     details: (s) => [`${formatCount(s.enrichmentCompleted)} done, ${formatCount(s.enrichmentSkipped)} skipped` +
                      `${s.enrichmentFailed ? `, ${formatCount(s.enrichmentFailed)} failed` : ''}`],
     nothing: (s, kind) => (s.options?.enableEnrichment === false ? 'None: enrichment is off for this scan'
-      : kind === 'movie' ? 'None: no enricher for movie libraries' : 'None: nothing to enrich'),
+      : kind === 'movie' ? 'None: no enricher for movie libraries'
+      : s.enrichmentSkipped ? `None needed: ${formatCount(s.enrichmentSkipped)} skipped (too short or too long for embeddings)`
+      : 'None: nothing to enrich'),
   },
 ];
 
