@@ -153,10 +153,13 @@ void Queue::heartbeat_round() {
   const auto now = core::Clock::now();
   std::vector<core::JobId> renewed;
   std::vector<core::JobId> recovered;
+  std::vector<StalledFailure> failed;
   store_.write_sync([&](store::Connection& c) {
     if (!ids.empty()) renewed = c.jobs.renew_leases(ids, options_.owner, now + options_.lease);
+    failed = fail_stalled(c, now, false, {});
     recovered = c.jobs.recover_stalled(now);
   });
+  report_stalled(failed);
   std::sort(renewed.begin(), renewed.end());
   {
     std::lock_guard lock(mutex_);

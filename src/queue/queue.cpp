@@ -73,13 +73,17 @@ void Queue::start() {
     if (started_) return;
   }
   std::vector<core::JobId> recovered;
+  std::vector<StalledFailure> failed;
   const bool all = options_.recover_all_at_start;
   std::vector<std::string> types;
   for (const auto& [type, state] : types_) types.push_back(type);
   store_.write_sync([&](store::Connection& c) {
     // Only the types this queue runs: other programs' (external) jobs keep their leases.
-    recovered = c.jobs.recover_stalled(core::Clock::now(), all, types);
+    const auto now = core::Clock::now();
+    failed = fail_stalled(c, now, all, types);
+    recovered = c.jobs.recover_stalled(now, all, types);
   });
+  report_stalled(failed);
   if (!recovered.empty()) {
     spdlog::info("queue: {} job(s) left processing by a stopped process are pending again",
                  recovered.size());

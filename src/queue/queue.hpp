@@ -97,6 +97,11 @@ struct QueueOptions {
   /// kill -9 resumes immediately); other programs' jobs (external jobs) keep their leases.
   /// Turn off when several processes share the store; expired leases are recovered anyway.
   bool recover_all_at_start = true;
+  /// A job interrupted this many times by a process that died (or by an expired lease) fails
+  /// for good at its next recovery, with a reason, and is counted by its type's on_failed like
+  /// any failure (BullMQ's maxStalledCount): a file that crashes the process whenever it is read
+  /// is not retried forever. A graceful stop() releases jobs without counting a stall.
+  int max_stalled = 5;
 };
 
 class Queue {
@@ -198,6 +203,19 @@ class Queue {
                     const std::vector<core::JobId>& child_ids, core::TimePoint now,
                     std::exception_ptr error);
   void fail_attempt(core::Job job, const std::string& error, bool retryable);
+  /// Inside a write: the job's type's on_failed (in a savepoint; a throw is logged and rolled
+  /// back). Returns what to run after the commit (may be empty).
+  std::function<void()> count_failure(store::Connection& c, const core::Job& job,
+                                      const std::string& error);
+  struct StalledFailure {
+    core::Job job;
+    std::function<void()> after;
+  };
+  /// Inside a write, before recover_stalled: fails the stalled jobs over max_stalled and counts
+  /// them. report_stalled() then tells the observers, after the commit.
+  std::vector<StalledFailure> fail_stalled(store::Connection& c, core::TimePoint now, bool all,
+                                           std::span<const std::string> types);
+  void report_stalled(const std::vector<StalledFailure>& failures);
   static void run_after_commit(const core::Job& job, const std::function<void()>& fn) noexcept;
   void release_job(const core::Job& job);
   void stop_cancelled(const std::vector<core::JobId>& ids);

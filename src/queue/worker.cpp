@@ -227,22 +227,11 @@ void Queue::fail_attempt(core::Job job, const std::string& error, bool retryable
   auto outcome = std::make_shared<store::FailOutcome>();
   auto shared_job = std::make_shared<core::Job>(std::move(job));
   auto after = std::make_shared<std::function<void()>>();
-  const FailedFn* on_failed = type.options.on_failed ? &type.options.on_failed : nullptr;
   store_.write(
-      [this, shared_job, outcome, after, on_failed, error, now, delay, retryable](store::Connection& c) {
+      [this, shared_job, outcome, after, error, now, delay, retryable](store::Connection& c) {
         *outcome = c.jobs.fail(shared_job->id, options_.owner, error, now, delay, retryable);
-        if (!outcome->found || outcome->will_retry || !on_failed) return;
-        c.db.exec("SAVEPOINT job_failed");
-        try {
-          *after = (*on_failed)(c, *shared_job, error);
-          c.db.exec("RELEASE job_failed");
-        } catch (const std::exception& e) {
-          spdlog::error("queue: on_failed of {} job {} threw: {}", shared_job->type, shared_job->id,
-                        e.what());
-          *after = nullptr;
-          c.db.exec("ROLLBACK TO job_failed");
-          c.db.exec("RELEASE job_failed");
-        }
+        if (!outcome->found || outcome->will_retry) return;
+        *after = count_failure(c, *shared_job, error);
       },
       [this, shared_job, outcome, after, error](std::exception_ptr write_error) {
         core::Job& j = *shared_job;
@@ -268,6 +257,46 @@ void Queue::fail_attempt(core::Job job, const std::string& error, bool retryable
         }
         on_finished(j);
       });
+}
+
+std::function<void()> Queue::count_failure(store::Connection& c, const core::Job& job,
+                                           const std::string& error) {
+  const auto type = types_.find(job.type);
+  if (type == types_.end() || !type->second.options.on_failed) return {};
+  c.db.exec("SAVEPOINT job_failed");
+  try {
+    auto after = type->second.options.on_failed(c, job, error);
+    c.db.exec("RELEASE job_failed");
+    return after;
+  } catch (const std::exception& e) {
+    spdlog::error("queue: on_failed of {} job {} threw: {}", job.type, job.id, e.what());
+    c.db.exec("ROLLBACK TO job_failed");
+    c.db.exec("RELEASE job_failed");
+    return {};
+  }
+}
+
+std::vector<Queue::StalledFailure> Queue::fail_stalled(store::Connection& c, core::TimePoint now,
+                                                       bool all, std::span<const std::string> types) {
+  const std::string error = "stalled " + std::to_string(options_.max_stalled) +
+                            " times: the process stopped while running it";
+  std::vector<StalledFailure> failures;
+  for (auto& job : c.jobs.fail_stalled(now, options_.max_stalled, error, all, types)) {
+    auto after = count_failure(c, job, error);
+    failures.push_back({std::move(job), std::move(after)});
+  }
+  return failures;
+}
+
+void Queue::report_stalled(const std::vector<StalledFailure>& failures) {
+  for (const auto& [job, after] : failures) {
+    spdlog::warn("queue: {} job {} failed: {}", job.type, job.id, job.last_error.value_or(""));
+    if (after) run_after_commit(job, after);
+    notify([&](QueueObserver& o) {
+      o.on_job_failed(job, JobFailure{job.attempts, job.max_attempts, false, {}, job.last_error.value_or("")});
+    });
+  }
+  if (!failures.empty()) stats_dirty_ = true;
 }
 
 void Queue::run_after_commit(const core::Job& job, const std::function<void()>& fn) noexcept {

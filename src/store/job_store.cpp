@@ -337,8 +337,11 @@ std::int64_t SqliteJobStore::count_live(core::ScanId scan_id, std::string_view t
   return s.column_int64(0);
 }
 
-std::vector<core::JobId> SqliteJobStore::recover_stalled(core::TimePoint now, bool all,
-                                                        std::span<const std::string> all_types) {
+namespace {
+
+// The processing jobs stalled-job recovery takes: with `all` every one (of `all_types` when
+// given), else those whose lease expired. Placeholders: ?1 all, ?2 now (ms), ?3... the types.
+std::string stalled_jobs(bool all, std::span<const std::string> all_types) {
   std::string forced = "?1";
   if (all && !all_types.empty()) {
     forced = "(?1 AND type IN (";
@@ -347,17 +350,52 @@ std::vector<core::JobId> SqliteJobStore::recover_stalled(core::TimePoint now, bo
     }
     forced += "))";
   }
-  sqlite::Statement s(db_,
-                      "UPDATE jobs SET status = 'pending', attempts = MAX(attempts - 1, 0), "
-                      "stalled_count = stalled_count + 1, lease_owner = NULL, "
-                      "lease_expires = NULL WHERE status = 'processing' AND (" + forced +
-                          " OR lease_expires IS NULL OR lease_expires < ?2) RETURNING id");
+  return "status = 'processing' AND (" + forced + " OR lease_expires IS NULL OR lease_expires < ?2)";
+}
+
+// Binds stalled_jobs' placeholders; returns the next free index.
+int bind_stalled(sqlite::Statement& s, core::TimePoint now, bool all,
+                 std::span<const std::string> all_types) {
   s.bind(1, all ? 1 : 0).bind(2, to_ms(now));
   int index = 3;
   if (all) {
     for (const auto& type : all_types) s.bind(index++, type);
   }
+  return index;
+}
+
+}  // namespace
+
+std::vector<core::JobId> SqliteJobStore::recover_stalled(core::TimePoint now, bool all,
+                                                        std::span<const std::string> all_types) {
+  sqlite::Statement s(db_,
+                      "UPDATE jobs SET status = 'pending', attempts = MAX(attempts - 1, 0), "
+                      "stalled_count = stalled_count + 1, lease_owner = NULL, "
+                      "lease_expires = NULL WHERE " + stalled_jobs(all, all_types) + " RETURNING id");
+  bind_stalled(s, now, all, all_types);
   return collect_ids(s);
+}
+
+std::vector<core::Job> SqliteJobStore::fail_stalled(core::TimePoint now, int max_stalled,
+                                                    const std::string& error, bool all,
+                                                    std::span<const std::string> all_types) {
+  const int next = 3 + static_cast<int>(all ? all_types.size() : 0);
+  const std::string error_at = "?" + std::to_string(next);
+  const std::string finished_at = "?" + std::to_string(next + 1);
+  const std::string max_at = "?" + std::to_string(next + 2);
+  sqlite::Statement s(db_,
+                      "UPDATE jobs SET status = 'failed', last_error = " + error_at +
+                          ", finished_at = " + finished_at +
+                          ", lease_owner = NULL, lease_expires = NULL WHERE " +
+                          stalled_jobs(all, all_types) + " AND stalled_count >= " + max_at +
+                          " RETURNING id, type, payload, priority, status, attempts, max_attempts, "
+                          "parent_id, scan_id, run_after, lease_owner, lease_expires, created_at, "
+                          "started_at, finished_at, last_error, progress");
+  const int index = bind_stalled(s, now, all, all_types);
+  s.bind(index, error).bind(index + 1, core::format_iso8601(now)).bind(index + 2, max_stalled);
+  std::vector<core::Job> failed;
+  while (s.step()) failed.push_back(read_job(s));
+  return failed;
 }
 
 bool SqliteJobStore::save_progress(core::JobId id, const core::JobProgress& progress) {

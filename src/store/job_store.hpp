@@ -121,6 +121,13 @@ class JobStore {
   /// the caller runs (external jobs, run by other programs, keep their leases). Returns their ids.
   virtual std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false,
                                                    std::span<const std::string> all_types = {}) = 0;
+  /// The stalled jobs recover_stalled would take (same `now`, `all`, `all_types`) that already
+  /// stalled `max_stalled` times fail for good instead: status failed, last_error `error`,
+  /// finished now (BullMQ's maxStalledCount: a job that kills its process every time it runs
+  /// must not be retried forever). Returns them, failed. Call before recover_stalled.
+  virtual std::vector<core::Job> fail_stalled(core::TimePoint now, int max_stalled,
+                                              const std::string& error, bool all = false,
+                                              std::span<const std::string> all_types = {}) = 0;
 
   /// Stores the latest progress of job `id` (seed 003; for jobs that other programs report on).
   /// False when there is no such job.
@@ -158,6 +165,9 @@ class SqliteJobStore final : public JobStore {
              core::TimePoint now) override;
   std::vector<core::JobId> recover_stalled(core::TimePoint now, bool all = false,
                                            std::span<const std::string> all_types = {}) override;
+  std::vector<core::Job> fail_stalled(core::TimePoint now, int max_stalled, const std::string& error,
+                                      bool all = false,
+                                      std::span<const std::string> all_types = {}) override;
   bool save_progress(core::JobId id, const core::JobProgress& progress) override;
   core::QueueStats stats() override;
   std::optional<core::Job> get(core::JobId id) override;

@@ -309,6 +309,53 @@ TEST_F(QueueTest, JobLeftProcessingByADeadProcessRunsAtStartUp) {
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM results"), 1);
 }
 
+TEST_F(QueueTest, AJobTheProcessDiedRunningMaxStalledTimesFailsForGoodAndIsCountedOnce) {
+  // Three processes died while running the job (claimed, never finished); two were recovered.
+  core::JobId doomed = 0;
+  store_.write_sync([&](store::Connection& c) {
+    doomed = c.jobs.enqueue(std::vector<core::NewJob>{job("t")}, core::Clock::now(), 3).front();
+    for (int crash = 0; crash < 3; ++crash) {
+      if (crash > 0) c.jobs.recover_stalled(core::Clock::now(), true);
+      store::ClaimRequest request{{{"t", 1}}, 1, "dead-host:" + std::to_string(crash), milliseconds(300)};
+      ASSERT_EQ(c.jobs.claim(request, core::Clock::now()).size(), 1u);
+    }
+  });
+  ASSERT_EQ(scalar("SELECT stalled_count FROM jobs WHERE id = " + std::to_string(doomed)), 2);
+
+  auto options = fast_options();
+  options.max_stalled = 2;
+  queue::Queue q(store_, options);
+  std::atomic<int> runs{0};
+  std::atomic<int> counted{0};
+  std::string counted_error;
+  auto type = type_options(3, 1);
+  type.on_failed = [&](store::Connection&, const core::Job& failed, const std::string& error) {
+    EXPECT_EQ(failed.id, doomed);
+    counted_error = error;
+    ++counted;
+    return std::function<void()>{};
+  };
+  q.register_handler("t", [&](queue::JobContext& context) {
+    ++runs;
+    return record_result(context.job().id);
+  }, type);
+  q.add_observer(observer_);
+  q.start();
+  const auto after = stored(doomed);
+  EXPECT_EQ(after.status, core::JobStatus::failed) << "not recovered a third time";
+  ASSERT_TRUE(after.last_error);
+  EXPECT_NE(after.last_error->find("stalled 2 times"), std::string::npos) << *after.last_error;
+  EXPECT_EQ(counted.load(), 1) << "counted by its type's on_failed, once";
+  EXPECT_NE(counted_error.find("process stopped"), std::string::npos) << counted_error;
+  const auto failures = observer_.locked([&] { return observer_.failures; });
+  ASSERT_EQ(failures.size(), 1u) << "reported before start() returns";
+  EXPECT_EQ(failures.front().id, doomed);
+  EXPECT_FALSE(failures.front().failure.will_retry);
+  q.stop(milliseconds(500));
+  EXPECT_EQ(runs.load(), 0);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM results"), 0);
+}
+
 TEST_F(QueueTest, StalledJobOfAnotherWorkerIsRecoveredWhenItsLeaseExpires) {
   core::JobId stalled = 0;
   store_.write_sync([&](store::Connection& c) {
