@@ -58,11 +58,20 @@ const scans = new ScansPanel($('#scan-list'), {
 const jobs = new JobsPanel($('#jobs'), { connectionFor: () => (isConnected(jobHub) ? jobHub : null) });
 
 // A scan started elsewhere (another tab, the watcher, `scanhub scan`) is announced to every
-// connection of /hubs/job-progress; look for new active scans then.
+// connection of /hubs/job-progress; look for new active scans then, and show the announced
+// ones by id too: a small incremental scan can end before the throttled look.
+const announcedScans = new Set();
 const resyncScans = throttle(() => {
-  if (isConnected(progressHub)) scans.resync(progressHub).catch((err) => console.warn(err.message));
+  const announced = [...announcedScans];
+  announcedScans.clear();
+  if (isConnected(progressHub)) scans.resync(progressHub, announced).catch((err) => console.warn(err.message));
   libraries.refresh();
 }, 1000);
+const onBroadcast = (notification) => {
+  const data = notification?.data;
+  if (data?.jobType === 'LibraryScan' && data.jobId) announcedScans.add(String(data.jobId));
+  resyncScans();
+};
 
 progressHub = openHub('/hubs/progress', {
   handlers: scans.handlers(),
@@ -79,7 +88,7 @@ progressHub = openHub('/hubs/progress', {
   },
 });
 jobHub = openHub('/hubs/job-progress', {
-  handlers: jobs.handlers(() => resyncScans()),
+  handlers: jobs.handlers(onBroadcast),
   onState: (state) => { hubStates.jobs = state; showConnection(); },
   onConnected: () => jobs.resubscribe(),
 });
