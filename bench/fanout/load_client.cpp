@@ -48,6 +48,21 @@ std::string_view system_name(System system) noexcept {
   return "?";
 }
 
+namespace {
+
+// A CLOCK_REALTIME time (the kernel's receive timestamps) on the steady clock of now_ns(): the
+// two clocks' offset read now; they advance at the same rate over a run, barring a step.
+std::int64_t realtime_to_steady_ns(const timespec& stamp) noexcept {
+  timespec real{};
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  const std::int64_t real_now = static_cast<std::int64_t>(real.tv_sec) * 1'000'000'000 + real.tv_nsec;
+  const std::int64_t stamp_ns =
+      static_cast<std::int64_t>(stamp.tv_sec) * 1'000'000'000 + stamp.tv_nsec;
+  return now_ns() - (real_now - stamp_ns);
+}
+
+}  // namespace
+
 std::int64_t now_ns() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -64,6 +79,9 @@ struct Connection {
   bool want_write = false;
   std::uint64_t last_seq = 0;
   std::int64_t next_ping_ns = 0;
+  // When the bytes of the last read reached this socket: the kernel's receive timestamp
+  // (SO_TIMESTAMPNS, of the read's last segment) on the steady clock; 0 when there was none.
+  std::int64_t arrived_ns = 0;
 };
 
 LoadClient::LoadClient(System system, std::uint16_t port) : system_(system), port_(port) {
@@ -93,6 +111,7 @@ void LoadClient::open_one() {
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   sockaddr_in source{};
   source.sin_family = AF_INET;
   source.sin_addr.s_addr = htonl(0x7f000001u + static_cast<std::uint32_t>(opened_ % kSourceAddresses));
@@ -162,9 +181,9 @@ void LoadClient::run_for(std::chrono::nanoseconds duration) {
   }
 }
 
-std::vector<std::int64_t> LoadClient::take_latencies() {
-  std::vector<std::int64_t> taken;
-  taken.swap(latencies_);
+Latencies LoadClient::take_latencies() {
+  Latencies taken;
+  std::swap(taken, latencies_);
   return taken;
 }
 
@@ -250,9 +269,24 @@ void LoadClient::flush(Connection& c) {
 
 void LoadClient::on_readable(Connection& c) {
   char buffer[64 * 1024];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  c.arrived_ns = 0;
   for (;;) {
-    const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+    iovec io{buffer, sizeof buffer};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(c.fd, &message, 0);
     if (n > 0) {
+      for (cmsghdr* cmsg = CMSG_FIRSTHDR(&message); cmsg; cmsg = CMSG_NXTHDR(&message, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec stamp{};
+          std::memcpy(&stamp, CMSG_DATA(cmsg), sizeof stamp);
+          c.arrived_ns = realtime_to_steady_ns(stamp);
+        }
+      }
       c.in.append(buffer, static_cast<std::size_t>(n));
       if (static_cast<std::size_t>(n) < sizeof buffer) break;
       continue;
@@ -294,7 +328,11 @@ void LoadClient::on_upgrade_response(Connection& c) {
 
 void LoadClient::become_subscribed(Connection& c) {
   c.phase = Connection::Phase::kReady;
-  c.next_ping_ns = now_ns() + kPingIntervalNs;
+  // The first keep-alive at a point of the interval spread by connection, as browsers that
+  // connected at different times send theirs: thousands of connections made within a second
+  // would otherwise all ping in the same 100 ms every 15 s, a burst no real audience makes.
+  const auto spread_ms = (static_cast<std::uint64_t>(c.fd) * 7919u) % 15'000u;
+  c.next_ping_ns = now_ns() + static_cast<std::int64_t>(spread_ms) * 1'000'000;
   --in_handshake_;
   ++subscribed_;
 }
@@ -418,7 +456,10 @@ void LoadClient::on_data(Connection& c, std::string_view message) {
   c.last_seq = static_cast<std::uint64_t>(*seq);
   ++messages_received_;
   last_receive_ns_ = received_at;
-  if (record_latencies_) latencies_.push_back(received_at - *sent_at);
+  if (record_latencies_) {
+    latencies_.read.push_back(received_at - *sent_at);
+    latencies_.arrived.push_back((c.arrived_ns != 0 ? c.arrived_ns : received_at) - *sent_at);
+  }
 }
 
 void LoadClient::send_text(Connection& c, std::string_view text, std::uint8_t opcode) {

@@ -40,6 +40,16 @@ class ClientError : public std::runtime_error {
 
 struct Connection;
 
+/// Latency of each data message (ns from its sentAt), in receive order.
+struct Latencies {
+  /// When the message reached the client's socket: the kernel's receive timestamp
+  /// (SO_TIMESTAMPNS) of the segment that completed it. What the server's delivery took,
+  /// whatever the load client's own loop was doing meanwhile.
+  std::vector<std::int64_t> arrived;
+  /// When the client's loop read and parsed it (arrival plus the client's own delay).
+  std::vector<std::int64_t> read;
+};
+
 class LoadClient {
  public:
   LoadClient(System system, std::uint16_t port);
@@ -59,10 +69,10 @@ class LoadClient {
   /// Runs the loop for `duration` (answering pings, recording latencies).
   void run_for(std::chrono::nanoseconds duration);
 
-  /// Latency (receive time - sentAt) of each data message received since the last call, ns.
+  /// Latencies of each data message received since the last call (both measures; ns).
   /// Recording is off until the first call to record_latencies(true).
   void record_latencies(bool on) noexcept { record_latencies_ = on; }
-  std::vector<std::int64_t> take_latencies();
+  Latencies take_latencies();
 
   /// Steady-clock time of the last data message received, ns.
   std::int64_t last_receive_ns() const noexcept { return last_receive_ns_; }
@@ -99,7 +109,7 @@ class LoadClient {
   std::int64_t last_receive_ns_ = 0;
   std::int64_t next_ping_check_ns_ = 0;
   bool record_latencies_ = false;
-  std::vector<std::int64_t> latencies_;
+  Latencies latencies_;
   std::string error_;  // the first failure, thrown by the next loop call
 };
 

@@ -11,7 +11,11 @@
 //               subscribers / (last receive - burst written); server CPU per delivered message
 //               = server CPU (schedstat of all its threads) over that window / deliveries
 //   latency     one message every 100 ms (10 messages/s) stamped with the client's clock when
-//               written; latency = receive time - stamp, every message at every client
+//               written; latency = arrival - stamp, every message at every client, where
+//               arrival is the kernel's receive timestamp on the client's socket; the load
+//               client's loop runs at SCHED_IDLE meanwhile (--client-idle), so that it takes
+//               the cores only when the server leaves them, as remote clients would. The time
+//               the loop read each message is reported too.
 // then, on a fresh server, memory per idle connection = (VmRSS with N subscribed and idle after
 // one message each - VmRSS before the first connection) / N, N = 20,000.
 // Exit status: 0 when every run delivered every message; 1 otherwise (the report is not printed).
@@ -21,13 +25,16 @@
 #include "server_process.hpp"
 
 #include <CLI/CLI.hpp>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,6 +73,7 @@ struct Options {
   std::size_t idle_connections = 20'000;
   unsigned memory_rounds = 1;  // the figure hardly moves between rounds; 20,000 connections are slow
   unsigned scanhub_threads = 2;
+  bool client_idle = true;  // the load client's latency loop runs at SCHED_IDLE
   std::vector<std::string> systems{"scanhub", "socketio", "ws"};
   bool smoke = false;
   fs::path work_dir = FANOUT_WORK_DIR;
@@ -109,6 +117,15 @@ double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 // Cores' worth of other work on the machine: busy time not ours nor the server's, per wall time.
 double other_cores(std::int64_t machine_busy, std::int64_t ours, std::int64_t wall) {
   return std::max(0.0, static_cast<double>(machine_busy - ours) / static_cast<double>(wall));
+}
+
+// The calling thread only (Linux: the policy is per thread) gives the CPU to every normal
+// thread on the machine. Throws ClientError when refused.
+void set_idle_policy() {
+  const sched_param param{};
+  if (::sched_setscheduler(0, SCHED_IDLE, &param) != 0) {
+    throw ClientError("sched_setscheduler(SCHED_IDLE): " + std::string(std::strerror(errno)));
+  }
 }
 
 std::int64_t own_cpu_ns() {
@@ -162,28 +179,43 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
                                   now_ns() - written_at);
     (void)first;
 
-    // Latency at 10 messages/s.
+    // Latency at 10 messages/s, on a thread of its own so that its scheduling policy is its
+    // own: at SCHED_IDLE (the default) the load client reads when the server under test leaves
+    // a core free, as clients on other machines would, and the arrival time of each message
+    // is the kernel's receive timestamp, not when this loop got to it (both are kept).
     client.take_latencies();
-    client.record_latencies(true);
     const auto latency_cpu_before = server.cpu_time();
     const auto latency_client_before = own_cpu_ns();
     const auto latency_machine_before = machine_busy_ns();
     const auto latency_started = now_ns();
-    auto next = now_ns();
-    for (unsigned i = 0; i < options.latency_messages; ++i) {
-      server.write(msg_line(++seq));
-      next += 100'000'000;
-      client.run_for(std::chrono::nanoseconds(std::max<std::int64_t>(0, next - now_ns())));
-    }
-    ensure_delivered(client, seq, system, n, timeout);
+    std::exception_ptr latency_error;
+    std::thread latency_thread([&] {
+      try {
+        if (options.client_idle) set_idle_policy();
+        client.record_latencies(true);
+        auto next = now_ns();
+        for (unsigned i = 0; i < options.latency_messages; ++i) {
+          server.write(msg_line(++seq));
+          next += 100'000'000;
+          client.run_for(std::chrono::nanoseconds(std::max<std::int64_t>(0, next - now_ns())));
+        }
+        ensure_delivered(client, seq, system, n, timeout);
+        client.record_latencies(false);
+      } catch (...) {
+        latency_error = std::current_exception();
+      }
+    });
+    latency_thread.join();
+    if (latency_error) std::rethrow_exception(latency_error);
     const auto latency_cpu_after = server.cpu_time();
     run.latency_other_cores =
         other_cores(machine_busy_ns() - latency_machine_before,
                     (latency_cpu_after - latency_cpu_before).count() + own_cpu_ns() -
                         latency_client_before,
                     now_ns() - latency_started);
-    client.record_latencies(false);
-    run.latencies_ns = client.take_latencies();
+    Latencies latencies = client.take_latencies();
+    run.latencies_ns = std::move(latencies.arrived);
+    run.read_latencies_ns = std::move(latencies.read);
     const double expected = static_cast<double>(options.latency_messages) * static_cast<double>(n);
     if (static_cast<double>(run.latencies_ns.size()) != expected) {
       throw ClientError(std::string(system_name(system)) + ": " +
@@ -264,6 +296,10 @@ int main(int argc, char** argv) {
   app.add_option("--scanhub-threads", options.scanhub_threads,
                  "network threads of the scanhub server (scanhub serve's default is 2)")
       ->capture_default_str();
+  app.add_option("--client-idle", options.client_idle,
+                 "run the load client's latency loop at SCHED_IDLE (false: at normal priority, "
+                 "competing with the server for the cores)")
+      ->capture_default_str();
   app.add_option("--systems", options.systems, "any of scanhub, socketio, ws")->capture_default_str();
   app.add_option("--work-dir", options.work_dir, "server logs")->capture_default_str();
   app.add_option("--scanhub-server", options.scanhub_server,
@@ -336,6 +372,7 @@ int main(int argc, char** argv) {
   settings.memory_rounds = std::min(options.memory_rounds, options.rounds);
   settings.latency_messages = options.latency_messages;
   settings.scanhub_threads = options.scanhub_threads;
+  settings.client_idle = options.client_idle;
   settings.payload_bytes = payload(1, now_ns()).size();
   settings.note = limit_note;
   print_report(std::cout, settings, results);

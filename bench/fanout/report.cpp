@@ -82,10 +82,12 @@ void print_report(std::ostream& out, const ReportSettings& settings, const Resul
   out << "- Command: `" << settings.command << "`\n";
   std::snprintf(line, sizeof line,
                 "- %u alternated rounds from %s; payload %zu bytes; scanhub server with %u network "
-                "threads; latency from %u messages at 10/s per subscriber count; medians over the "
-                "rounds (memory: the first %u)\n\n",
+                "threads; latency from %u messages at 10/s per subscriber count, to their arrival "
+                "at the client's socket (kernel receive timestamp), load client at %s; medians "
+                "over the rounds (memory: the first %u)\n\n",
                 settings.rounds, results.started.c_str(), settings.payload_bytes,
-                settings.scanhub_threads, settings.latency_messages, settings.memory_rounds);
+                settings.scanhub_threads, settings.latency_messages,
+                settings.client_idle ? "SCHED_IDLE" : "normal priority", settings.memory_rounds);
   out << line;
   if (!settings.note.empty()) out << "- Note: " << settings.note << "\n\n";
   out << "| Measure | scanhub | Socket.IO | ws | scanhub / Socket.IO | scanhub / ws | Target | Met |\n"
@@ -116,18 +118,23 @@ void print_report(std::ostream& out, const ReportSettings& settings, const Resul
   }
   for (const std::size_t n : sizes) {
     const std::string at = ", " + number(static_cast<double>(n), 0) + " subscribers";
-    auto p = [&](double q) {
-      return [&results, n, q](System system) {
-        return fanout_median(results, system, n,
-                             [q](const FanoutRun& r) { return quantile_ms(r.latencies_ns, q); });
+    auto p = [&](double q, bool read) {
+      return [&results, n, q, read](System system) {
+        return fanout_median(results, system, n, [q, read](const FanoutRun& r) {
+          return quantile_ms(read ? r.read_latencies_ns : r.latencies_ns, q);
+        });
       };
     };
-    row("p50 latency at 10 messages/s, ms" + at, p(0.50), 2, "(information)", "");
-    const auto p99 = p(0.99);
+    row("p50 latency at 10 messages/s, ms" + at, p(0.50, false), 2, "(information)", "");
+    const auto p99 = p(0.99, false);
     const auto s = p99(System::kScanhub);
     const bool targeted = n == 5000;
     row("p99 latency at 10 messages/s, ms" + at, p99, 2, targeted ? "< 50 (scanhub)" : "(information)",
         targeted && s ? met(*s < 50) : "");
+    row("p50 latency when the load client read the message, ms" + at, p(0.50, true), 2,
+        "(information)", "");
+    row("p99 latency when the load client read the message, ms" + at, p(0.99, true), 2,
+        "(information)", "");
   }
   if (!results.memory.empty()) {
     const auto n = results.memory.front().connections;
@@ -168,14 +175,15 @@ void print_report(std::ostream& out, const ReportSettings& settings, const Resul
   }
   out << "\n<details><summary>Every round</summary>\n\n"
          "| Round | System | Subscribers | Burst | Delivered/s | Server CPU/msg, µs | At 10/s, µs | "
-         "p50, ms | p99, ms | Client CPU/msg, µs | Other work, cores (burst / 10/s) |\n"
-         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+         "p50, ms | p99, ms | p99 read, ms | Client CPU/msg, µs | Other work, cores (burst / 10/s) |\n"
+         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const auto& r : results.fanout) {
-    std::snprintf(line, sizeof line, "| %u | %s | %zu | %zu | %s | %.3f | %.3f | %.2f | %.2f | %.3f | %.2f / %.2f |\n",
+    std::snprintf(line, sizeof line, "| %u | %s | %zu | %zu | %s | %.3f | %.3f | %.2f | %.2f | %.2f | %.3f | %.2f / %.2f |\n",
                   r.round, std::string(system_name(r.system)).c_str(), r.subscribers, r.burst,
                   number(r.messages_per_second, 0).c_str(), r.cpu_us_per_delivery,
                   r.paced_cpu_us_per_delivery, quantile_ms(r.latencies_ns, 0.5),
-                  quantile_ms(r.latencies_ns, 0.99), r.client_cpu_us_per_delivery, r.other_cores,
+                  quantile_ms(r.latencies_ns, 0.99), quantile_ms(r.read_latencies_ns, 0.99),
+                  r.client_cpu_us_per_delivery, r.other_cores,
                   r.latency_other_cores);
     out << line;
   }

@@ -21,7 +21,10 @@ struct FanoutRun {
   double cpu_us_per_delivery = 0;            ///< server CPU over the burst / deliveries, us
   double client_cpu_us_per_delivery = 0;     ///< the load client's, same window, us
   double paced_cpu_us_per_delivery = 0;      ///< server CPU at 10 messages/s / deliveries, us
-  std::vector<std::int64_t> latencies_ns;    ///< every message at every client, at 10/s
+  /// Every message at every client at 10/s: arrival at the client's socket - sentAt, ns.
+  std::vector<std::int64_t> latencies_ns;
+  /// The same messages: when the load client's loop read them - sentAt, ns.
+  std::vector<std::int64_t> read_latencies_ns;
   double other_cores = 0;          ///< other work on the machine during the burst, in cores
   double latency_other_cores = 0;  ///< ... during the latency phase
 };
@@ -48,6 +51,7 @@ struct ReportSettings {
   unsigned memory_rounds = 0;
   unsigned latency_messages = 0;
   unsigned scanhub_threads = 0;
+  bool client_idle = true;  ///< the latency loop ran at SCHED_IDLE
   std::size_t payload_bytes = 0;
   std::string note;  ///< a deviation from the defaults the reader must know, or empty
 };

@@ -131,8 +131,9 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// the connection failed, closed, or its Close went out and the transport is closing.
   bool finish_write(bool ok);
   /// Writes `record` at once when nothing is queued or in flight (the fan-out's common case at
-  /// a steady rate: no outbox entry, no batch); false when it must take the outbox's path.
-  bool write_now(const SharedRecord& record);
+  /// a steady rate: no outbox entry, no batch), taking `record` (left empty); false, `record`
+  /// untouched, when it must take the outbox's path.
+  bool write_now(SharedRecord& record);
   void drain_inbox();
   /// Runs `task` on the strand after everything already in the inbox (post_close, post_abort,
   /// post_completion).

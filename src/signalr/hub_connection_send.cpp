@@ -7,6 +7,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
+
+using IoContextStrand = asio::strand<asio::io_context::executor_type>;
 
 }  // namespace
 
@@ -42,7 +45,13 @@ void HubConnection::dispatch_drain() {
   // fan-out then writes to each recipient in the delivering task, without a round trip through
   // the scheduler's queue per recipient. Never called on this connection's own strand (that
   // would run drain_inbox inside itself): HubEndpoint calls it from io_context tasks only.
-  asio::dispatch(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+  // Through the strand's own type when it is an io_context strand (every network connection):
+  // no copy of the type-erased executor per recipient.
+  if (const auto* strand = strand_.target<IoContextStrand>()) {
+    asio::dispatch(*strand, [self = shared_from_this()] { self->drain_inbox(); });
+  } else {
+    asio::dispatch(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+  }
 }
 
 void HubConnection::post_ordered(std::function<void()> task) {
@@ -88,20 +97,20 @@ void HubConnection::drain_inbox() {
   maybe_write();
 }
 
-bool HubConnection::write_now(const SharedRecord& record) {
+bool HubConnection::write_now(SharedRecord& record) {
   // The outbox's rules hold trivially for one record into an empty outbox: nothing to conflate,
   // within bounds. Stateful connections number and keep their records: the outbox's path.
   if (writing_ || !transport_ || state_ != State::kOpen || stateful_ || resend_pending_ ||
       !outbox_.empty()) {
     return false;
   }
-  in_flight_.push_back(record);
+  in_flight_.push_back(std::move(record));  // taken: the caller drops its empty pointer
   writing_ = true;
   last_send_ = write_started_ = Clock::now();
   if (transport_->send(in_flight_) == SendStatus::kWritten) {
     // Nothing was queued, so nothing more to write and no input held back for the outbox.
     writing_ = false;
-    endpoint_.counters().messages_sent.fetch_add(1, kRelaxed);
+    endpoint_.counters().messages_sent.add(1);
     in_flight_.clear();
   }
   return true;
@@ -181,7 +190,7 @@ bool HubConnection::start_write() {
 bool HubConnection::finish_write(bool ok) {
   writing_ = false;
   if (state_ == State::kClosed) return false;
-  if (ok) endpoint_.counters().messages_sent.fetch_add(in_flight_.size(), kRelaxed);
+  if (ok) endpoint_.counters().messages_sent.add(in_flight_.size());
   in_flight_.clear();
   if (!ok) {
     transport_->abort();  // the transport reports on_transport_closed
