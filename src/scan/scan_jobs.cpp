@@ -390,6 +390,8 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
       c.tracks.insert(track.library_id, track.path, track.stamp, track.metadata, now);
     }
     for (const auto& track : result->updates) c.tracks.update(track.id, track.stamp, track.metadata, now);
+    // Before the removals: an album whose every track was renamed keeps its id and art.
+    if (!result->inserts.empty() && !gone.empty()) c.albums.adopt_new_tracks(library_id, directory);
     for (core::TrackId track : gone) c.tracks.remove(track);
     if (complete) {
       c.directories.put_fingerprint(library_id, directory, *complete, now);

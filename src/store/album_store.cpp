@@ -165,6 +165,21 @@ void AlbumStore::assign_tracks(const Album& album) {
   run(*statement);
 }
 
+void AlbumStore::adopt_new_tracks(core::LibraryId library, const std::string& directory) {
+  auto& statement = directory.empty() ? adopt_root_ : adopt_;
+  if (!statement) {
+    // ?2 is bound for the root too (kInRoot does not use it): the album's directory is "".
+    statement.emplace(db_, std::string("UPDATE tracks SET album_id = (SELECT id FROM albums "
+                                       "WHERE library_id = ?1 AND directory = ?2) WHERE ") +
+                               (directory.empty() ? kInRoot : kInDirectory) +
+                               " AND album_id IS NULL AND EXISTS (SELECT 1 FROM albums WHERE "
+                               "library_id = ?1 AND directory = ?2)");
+  }
+  sqlite::Statement::Scope scope(*statement);
+  statement->bind(1, library).bind(2, directory);
+  run(*statement);
+}
+
 bool AlbumStore::remove(core::LibraryId library, const std::string& directory) {
   sqlite::Statement s(db_, "DELETE FROM albums WHERE library_id = ? AND directory = ?");
   s.bind(1, library).bind(2, directory);

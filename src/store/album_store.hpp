@@ -80,6 +80,12 @@ class AlbumStore {
   AlbumId upsert(const Album& album, core::TimePoint now);
   /// Points the tracks directly in the album's directory at it (only rows that differ).
   void assign_tracks(const Album& album);
+  /// Tracks directly in `directory` that have no album yet join the directory's stored album,
+  /// if there is one. A directory-scan commit calls it after inserting new tracks and before
+  /// removing gone ones: the delete trigger drops an album left without tracks, so an album
+  /// whose every file was renamed would otherwise come back with a new id (and its art rows
+  /// and cached art links gone with the old one).
+  void adopt_new_tracks(core::LibraryId library, const std::string& directory);
   /// Deletes the album of `directory` (its art rows go with it); false when there was none.
   bool remove(core::LibraryId library, const std::string& directory);
 
@@ -96,6 +102,8 @@ class AlbumStore {
   std::optional<sqlite::Statement> upsert_;
   std::optional<sqlite::Statement> assign_;
   std::optional<sqlite::Statement> assign_root_;
+  std::optional<sqlite::Statement> adopt_;
+  std::optional<sqlite::Statement> adopt_root_;
   std::optional<sqlite::Statement> art_;
 };
 

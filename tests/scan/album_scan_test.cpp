@@ -205,3 +205,55 @@ TEST_F(AlbumScanTest, ChangedRemovedAndAddedArtAndAGoneAlbum) {
   });
   EXPECT_EQ(orphans, 0);
 }
+
+TEST_F(AlbumScanTest, AnAlbumWhoseEveryTrackWasRenamedKeepsItsIdAndArt) {
+  ASSERT_EQ(harness_.scan(library_).status, core::ScanStatus::completed);
+  std::string directory;
+  for (const auto& [path, album] : expected_.albums) {
+    for (const auto& [art_path, kind, source, sha] : album.art) {
+      if (kind == "cover" && source == "file" && directory.empty()) directory = path;
+    }
+  }
+  ASSERT_FALSE(directory.empty());
+  const auto before = harness_.store.read(
+      [&](store::Connection& c) { return c.albums.find(library_.id, directory); });
+  ASSERT_TRUE(before);
+
+  const fs::path root = dir_ / "library" / directory;
+  std::vector<fs::path> tracks;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const auto extension = entry.path().extension();
+    if (entry.is_regular_file() && extension != ".jpg" && extension != ".JPG" &&
+        extension != ".txt" && extension != ".m3u") {
+      tracks.push_back(entry.path());
+    }
+  }
+  ASSERT_GE(tracks.size(), 2u);
+  for (const auto& track : tracks) {
+    fs::rename(track, track.parent_path() / ("renamed " + track.filename().string()));
+  }
+
+  const auto scan = harness_.scan(library_);
+  ASSERT_EQ(scan.status, core::ScanStatus::completed);
+  // Every stored track of the directory left and came back (a broken file there is no track).
+  EXPECT_EQ(scan.counters.tracks_new, before->album.track_count);
+  EXPECT_EQ(scan.counters.tracks_removed, before->album.track_count);
+  EXPECT_EQ(scan.counters.assets_queued, 0) << "the album's art is still cached";
+  const auto after = harness_.store.read(
+      [&](store::Connection& c) { return c.albums.find(library_.id, directory); });
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->album.id, before->album.id) << "the same album, not a new one";
+  EXPECT_EQ(after->album.track_count, before->album.track_count);
+  ASSERT_EQ(after->art.size(), before->art.size());
+  for (std::size_t i = 0; i < after->art.size(); ++i) {
+    EXPECT_EQ(after->art[i].asset.id, before->art[i].asset.id);
+    EXPECT_EQ(after->art[i].asset.sha256, before->art[i].asset.sha256);
+  }
+  const auto without_album = harness_.store.read([&](store::Connection& c) {
+    sqlite::Statement s(c.db, "SELECT count(*) FROM tracks WHERE album_id IS NULL");
+    s.step();
+    return s.column_int64(0);
+  });
+  EXPECT_EQ(without_album, 0);
+  expect_manifest();
+}
