@@ -106,19 +106,7 @@ bool same_art(const std::vector<store::AlbumArt>& found, const std::vector<store
 
 core::NewJob cache_job(const store::AlbumArt& piece, const std::string& root, core::ScanId scan,
                        core::JobId parent) {
-  core::NewJob job;
-  job.type = kCacheAssetJob;
-  job.priority = core::kPriorityCacheAsset;
-  job.parent_id = parent;
-  job.scan_id = scan;
-  job.payload = boost::json::serialize(boost::json::object{
-      {"scanJobId", scan},
-      {"itemAssetId", piece.asset.id},
-      {"sourcePath", root + "/" + piece.asset.source_path},
-      {"displayPath", core::to_valid_utf8(piece.asset.source_path)},
-      {"kind", core::to_string(piece.asset.kind)},
-      {"source", store::to_string(piece.source)}});
-  return job;
+  return cache_asset_job(piece.asset, root, scan, parent, store::to_string(piece.source));
 }
 
 }  // namespace

@@ -18,6 +18,23 @@ namespace scanhub::scan {
 using detail::payload_int;
 using detail::payload_string;
 
+core::NewJob cache_asset_job(const core::ItemAsset& asset, const std::string& root,
+                             core::ScanId scan, core::JobId parent, std::string_view source) {
+  boost::json::object payload{{"scanJobId", scan},
+                              {"itemAssetId", asset.id},
+                              {"sourcePath", root + "/" + asset.source_path},
+                              {"displayPath", core::to_valid_utf8(asset.source_path)},
+                              {"kind", core::to_string(asset.kind)}};
+  if (!source.empty()) payload["source"] = source;
+  core::NewJob job;
+  job.type = kCacheAssetJob;
+  job.priority = core::kPriorityCacheAsset;
+  job.parent_id = parent;
+  job.scan_id = scan;
+  job.payload = boost::json::serialize(payload);
+  return job;
+}
+
 queue::CommitFn ScanService::Handlers::cache_asset(queue::JobContext& context) {
   const core::Job& job = context.job();
   const auto payload = detail::parse_payload(job);

@@ -434,18 +434,7 @@ queue::CommitFn ScanService::Handlers::movie_directory(queue::JobContext& contex
     std::vector<core::NewJob> jobs;
     for (const auto& asset : result->assets) {
       if (asset.sha256) continue;
-      core::NewJob child;
-      child.type = kCacheAssetJob;
-      child.priority = core::kPriorityCacheAsset;
-      child.parent_id = job_id;
-      child.scan_id = scan;
-      child.payload = boost::json::serialize(boost::json::object{
-          {"scanJobId", scan},
-          {"itemAssetId", asset.id},
-          {"sourcePath", root + "/" + asset.source_path},
-          {"displayPath", display_path(asset.source_path)},
-          {"kind", core::to_string(asset.kind)}});
-      jobs.push_back(std::move(child));
+      jobs.push_back(cache_asset_job(asset, root, scan, job_id));
     }
     if (jobs.empty()) return;
     auto ids = s_.queue_->enqueue_in(c, jobs);

@@ -49,6 +49,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scanhub::scan {
@@ -63,6 +64,14 @@ class ScanConflict : public std::runtime_error {
 inline constexpr const char* kDiscoverJob = "discover";
 inline constexpr const char* kDirectoryScanJob = "directory-scan";
 inline constexpr const char* kCacheAssetJob = "cache-asset";
+/// The cache-asset job for the stored asset `asset` of the library at `root` (absolute), a
+/// child of job `parent` in `scan` (seed 002 phase 3). Payload: {scanJobId, itemAssetId,
+/// sourcePath (root + "/" + asset.source_path), displayPath (the relative path as valid
+/// UTF-8), kind, and source when not empty ("file" or "embedded", album art: an embedded
+/// picture is cached as its bytes)}. The cache-asset handler reads exactly these fields.
+core::NewJob cache_asset_job(const core::ItemAsset& asset, const std::string& root,
+                             core::ScanId scan, core::JobId parent,
+                             std::string_view source = {});
 /// Removes what discovery found gone (stored items in directories it no longer found). Queued
 /// by discovery but held back until the last directory scan commits, so a scan cancelled
 /// before then removes nothing; the scanning phase ends only after it.
