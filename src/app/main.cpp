@@ -135,6 +135,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--threads", serve_options.threads, "Network threads")->capture_default_str();
   serve->add_option("--workers", serve_options.workers, "Directories scanned at once (0 = four per core)");
+  serve->add_option("--max-stalled", serve_options.max_stalled,
+                    "A job the process died running this many times (kill -9, a crash, power "
+                    "loss) fails for good at the next start, counted as an error of its scan")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve->add_option("--progress-interval", serve_options.progress_interval_ms,
                     "Milliseconds between progress messages per scan")
       ->capture_default_str();

@@ -28,6 +28,9 @@ struct ServeCommandOptions {
   bool watch = true;
   unsigned threads = 2;        ///< network threads
   unsigned workers = 0;        ///< tag-reading threads; 0 = one per core
+  /// A job interrupted by this many deaths of the process fails for good at the next start
+  /// (queue::QueueOptions::max_stalled, whose default this is; BullMQ's maxStalledCount).
+  int max_stalled = 5;
   unsigned progress_interval_ms = 100;
   std::string web_root;        ///< development: serve web/ from disk
   std::vector<std::string> cors_origins;  ///< browser origins allowed, with credentials (CORS)
