@@ -90,20 +90,24 @@ std::int64_t AssetStore::sync_owner(core::AssetOwnerKind owner_kind, std::int64_
     paths.insert(asset.source_path);
   }
   // Rows of files no longer found go; an owner has tens of assets, so a scan of them is cheap.
-  sqlite::Statement stored(db_,
-                           "SELECT id, source_path FROM item_assets WHERE owner_kind = ? AND owner_id = ?");
-  stored.bind(1, owner).bind(2, owner_id);
-  std::vector<core::ItemAssetId> gone;
-  while (stored.step()) {
-    if (!paths.contains(std::string(stored.column_text(1)))) gone.push_back(stored.column_int64(0));
+  if (!owner_paths_) {
+    owner_paths_.emplace(db_, "SELECT id, source_path FROM item_assets WHERE owner_kind = ? AND owner_id = ?");
   }
-  if (!gone.empty()) {
-    sqlite::Statement remove(db_, "DELETE FROM item_assets WHERE id = ?");
-    for (const auto id : gone) {
-      sqlite::Statement::Scope scope(remove);
-      remove.bind(1, id);
-      while (remove.step()) {
+  std::vector<core::ItemAssetId> gone;
+  {
+    sqlite::Statement::Scope scope(*owner_paths_);
+    owner_paths_->bind(1, owner).bind(2, owner_id);
+    while (owner_paths_->step()) {
+      if (!paths.contains(std::string(owner_paths_->column_text(1)))) {
+        gone.push_back(owner_paths_->column_int64(0));
       }
+    }
+  }
+  if (!gone.empty() && !remove_) remove_.emplace(db_, "DELETE FROM item_assets WHERE id = ?");
+  for (const auto id : gone) {
+    sqlite::Statement::Scope scope(*remove_);
+    remove_->bind(1, id);
+    while (remove_->step()) {
     }
   }
   return kept;

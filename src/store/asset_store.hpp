@@ -63,6 +63,9 @@ class AssetStore {
  private:
   sqlite::Database& db_;
   std::optional<sqlite::Statement> upsert_;
+  // sync_owner runs once per album or movie of a scan: its statements are prepared once.
+  std::optional<sqlite::Statement> owner_paths_;
+  std::optional<sqlite::Statement> remove_;
   std::optional<sqlite::Statement> record_content_;
 };
 
