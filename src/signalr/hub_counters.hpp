@@ -59,7 +59,7 @@ struct HubCounters {
   HubCountersSnapshot snapshot() const noexcept {
     constexpr auto r = std::memory_order_relaxed;
     return {connections_open.load(r),  connections_total.load(r),  messages_received.load(r),
-            messages_sent.load(),     messages_conflated.load(r), slow_connections_closed.load(r),
+            messages_sent.load(),      messages_conflated.load(r), slow_connections_closed.load(r),
             protocol_errors.load(r)};
   }
 };
