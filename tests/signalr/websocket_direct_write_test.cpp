@@ -24,8 +24,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +145,7 @@ class Client {
   }
 
   int pongs() const noexcept { return pongs_; }
+  tcp::endpoint local_endpoint() const { return ws_.next_layer().local_endpoint(); }
 
  private:
   asio::io_context io_;
@@ -266,6 +273,44 @@ TEST(WebSocketDirectWrite, SmallMessagesToManyClientsArriveInOrder) {
       ASSERT_EQ(record.at("arguments").as_array().at(0).as_int64(), i);
     }
   }
+}
+
+
+// The value of TCP_NODELAY on the socket of this process whose local port is `local_port` and
+// whose peer is `peer` (the server runs in the test process, so its accepted socket is one of
+// our descriptors); nullopt when there is no such socket.
+std::optional<int> nodelay_of_accepted(std::uint16_t local_port, const tcp::endpoint& peer) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in local{};
+    sockaddr_in remote{};
+    socklen_t length = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 ||
+        local.sin_family != AF_INET || ntohs(local.sin_port) != local_port) {
+      continue;
+    }
+    length = sizeof remote;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &length) != 0 ||
+        ntohs(remote.sin_port) != peer.port()) {
+      continue;
+    }
+    int value = 0;
+    length = sizeof value;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &length) != 0) return std::nullopt;
+    return value;
+  }
+  return std::nullopt;
+}
+
+// Every write leaves at once, as Kestrel (NoDelay) and Node's ws do: with Nagle's algorithm a
+// progress message written while the client's delayed ACK of the previous one is still due
+// would wait for that ACK (40 ms on Linux, 200 ms on Windows).
+TEST(HttpServerSockets, AcceptedConnectionsHaveNagleOff) {
+  TestServer server;
+  Client client(server.port());
+  const auto nodelay = nodelay_of_accepted(server.port(), client.local_endpoint());
+  ASSERT_TRUE(nodelay.has_value()) << "the server's socket for this client was not found";
+  EXPECT_NE(*nodelay, 0);
 }
 
 }  // namespace
