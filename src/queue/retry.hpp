@@ -15,7 +15,8 @@ struct RetryPolicy {
   double jitter = 0.5;  ///< 0..1: the delay is cut by a random share of up to this fraction
 
   /// Delay after failed attempt number `attempt` (1-based): min(max, base * 2^(attempt-1)),
-  /// less a uniformly random share in [0, jitter) of it. `random` in [0, 1) (tests pass 0).
+  /// less a uniformly random share in [0, jitter) of it, truncated to whole milliseconds.
+  /// `random` in [0, 1) (tests pass 0).
   std::chrono::milliseconds delay(int attempt, double random) const noexcept;
   /// delay() with a thread-local random generator.
   std::chrono::milliseconds delay(int attempt) const;
