@@ -129,6 +129,12 @@ void set_idle_policy() {
   }
 }
 
+// Back to SCHED_OTHER when allowed; a failure (no CAP_SYS_NICE) is harmless.
+void leave_idle_policy() noexcept {
+  const sched_param param{};
+  (void)::sched_setscheduler(0, SCHED_OTHER, &param);
+}
+
 std::int64_t own_cpu_ns() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
@@ -200,6 +206,10 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
           next += 100'000'000;
           client.run_for(std::chrono::nanoseconds(std::max<std::int64_t>(0, next - now_ns())));
         }
+        // The rest is reading what arrived (its arrival times are the kernel's already): at
+        // normal priority, so that other work on a busy machine cannot starve it past the
+        // timeout. Leaving SCHED_IDLE needs CAP_SYS_NICE; without it the loop stays idle.
+        if (options.client_idle) leave_idle_policy();
         ensure_delivered(client, seq, system, n, timeout);
         client.record_latencies(false);
       } catch (...) {
