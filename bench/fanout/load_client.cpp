@@ -459,6 +459,7 @@ void LoadClient::on_data(Connection& c, std::string_view message) {
   if (record_latencies_) {
     latencies_.read.push_back(received_at - *sent_at);
     latencies_.arrived.push_back((c.arrived_ns != 0 ? c.arrived_ns : received_at) - *sent_at);
+    latencies_.seq.push_back(c.last_seq);
   }
 }
 

@@ -48,6 +48,8 @@ struct Latencies {
   std::vector<std::int64_t> arrived;
   /// When the client's loop read and parsed it (arrival plus the client's own delay).
   std::vector<std::int64_t> read;
+  /// The message (its seq) of each sample, in the same order.
+  std::vector<std::uint64_t> seq;
 };
 
 class LoadClient {

@@ -18,6 +18,9 @@
 //               the loop read each message is reported too.
 // then, on a fresh server, memory per idle connection = (VmRSS with N subscribed and idle after
 // one message each - VmRSS before the first connection) / N, N = 20,000.
+// `--ws-floor` puts fanout-floor-server (floor_server.cpp: a bare send() loop per thread, no
+// per-connection state) in the ws column: the least any server pays per delivery here.
+// `--per-message` prints each latency message's spread over the subscribers.
 // Exit status: 0 when every run delivered every message; 1 otherwise (the report is not printed).
 
 #include "load_client.hpp"
@@ -39,6 +42,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -79,6 +83,8 @@ struct Options {
   bool smoke = false;
   fs::path work_dir = FANOUT_WORK_DIR;
   std::string scanhub_server = FANOUT_SCANHUB_SERVER;
+  bool ws_floor = false;     // the ws column runs fanout-floor-server instead of npm ws
+  bool per_message = false;  // each latency message's p50/p99/max on stderr
 };
 
 std::vector<std::string> server_command(System system, const Options& options) {
@@ -88,6 +94,9 @@ std::vector<std::string> server_command(System system, const Options& options) {
     case System::kSocketIo:
       return {"node", FANOUT_SOURCE_DIR "/socketio-server.mjs"};
     case System::kWs:
+      if (options.ws_floor) {
+        return {FANOUT_FLOOR_SERVER, "--threads", std::to_string(options.scanhub_threads)};
+      }
       return {"node", FANOUT_SOURCE_DIR "/ws-server.mjs"};
   }
   return {};
@@ -140,6 +149,32 @@ std::int64_t own_cpu_ns() {
   ::getrusage(RUSAGE_SELF, &usage);
   return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000'000LL +
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1'000LL;
+}
+
+// --per-message: how each latency message spread over the subscribers (arrival, ms), and the
+// spread of those per-message p99s: the run's p99 is set by its slowest few messages.
+void print_per_message(System system, std::size_t n, const Latencies& latencies) {
+  std::map<std::uint64_t, std::vector<std::int64_t>> by_message;
+  for (std::size_t i = 0; i < latencies.seq.size(); ++i) {
+    by_message[latencies.seq[i]].push_back(latencies.arrived[i]);
+  }
+  const std::string name(system_name(system));
+  std::vector<double> p99s;
+  for (auto& [message, values] : by_message) {
+    std::sort(values.begin(), values.end());
+    const double p99 = static_cast<double>(values[values.size() * 99 / 100]) / 1e6;
+    p99s.push_back(p99);
+    std::fprintf(stderr, "fanout-bench: %s %zu subscribers, message %llu: p50 %.1f p99 %.1f max %.1f ms\n",
+                 name.c_str(), n, static_cast<unsigned long long>(message),
+                 static_cast<double>(values[values.size() / 2]) / 1e6, p99,
+                 static_cast<double>(values.back()) / 1e6);
+  }
+  if (p99s.empty()) return;
+  std::sort(p99s.begin(), p99s.end());
+  std::fprintf(stderr,
+               "fanout-bench: %s %zu subscribers, per-message p99: median %.1f, 90th percentile "
+               "%.1f, slowest %.1f ms\n",
+               name.c_str(), n, p99s[p99s.size() / 2], p99s[p99s.size() * 9 / 10], p99s.back());
 }
 
 // One system, one round: every subscriber count in turn on one server.
@@ -228,6 +263,7 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
                         latency_client_before,
                     now_ns() - latency_started);
     Latencies latencies = client.take_latencies();
+    if (options.per_message) print_per_message(system, n, latencies);
     run.latencies_ns = std::move(latencies.arrived);
     run.read_latencies_ns = std::move(latencies.read);
     const double expected = static_cast<double>(options.latency_messages) * static_cast<double>(n);
@@ -319,6 +355,11 @@ int main(int argc, char** argv) {
   app.add_option("--scanhub-server", options.scanhub_server,
                  "the scanhub side (another build of fanout-scanhub-server, or a wrapper)")
       ->capture_default_str();
+  app.add_flag("--ws-floor", options.ws_floor,
+               "the ws column runs fanout-floor-server (a bare send() loop on --scanhub-threads "
+               "threads behind Beast's handshake: the kernel's floor) instead of npm ws");
+  app.add_flag("--per-message", options.per_message,
+               "print each latency message's p50, p99 and slowest arrival (ms) on stderr");
   app.add_flag("--smoke", options.smoke,
                "the ctest check: 50 subscribers, one round, every message to every client");
   CLI11_PARSE(app, argc, argv);
