@@ -54,8 +54,13 @@ class SseTransport final : public HttpTransport {
     // A comment line first: some browsers fire `open` only once body bytes arrive.
     head += "\r\n:\r\n";
     write_buffer_ = std::move(head);
-    do_write();
+    // The connection is registered before the head goes out: the client sends its handshake
+    // as soon as it sees the stream open, and that POST must find the connection (it got 404
+    // when the head's write ran first and this thread was preempted before registering). A
+    // send during start_connection waits behind the head (send() sees a write in flight).
+    writing_ = true;
     start_connection(std::move(caller));
+    do_write();
     do_read();
   }
 
