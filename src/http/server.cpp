@@ -72,20 +72,29 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
     if (stopping) return;
     stopping = true;
-    state->stopping.store(true);
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
-    accept_retry_timer.cancel();
-    state->context.hubs.stop();
-    for (auto& session : state->snapshot()) session->shutdown();
+    state->stopping.store(true);  // responses from now on close their HTTP connection
+    state->context.hubs.stop();   // a Close to every hub connection; negotiate answers 503
     deadline = std::chrono::steady_clock::now() + state->options.shutdown_grace;
     poll();
   }
 
+  // Accepting stops, and idle keep-alive sessions close, only once the hub connections are
+  // gone (or the grace is over): a Long Polling client that was between two polls when the
+  // stop began must still be able to come back for its Close message.
+  void stop_listening() {
+    listening_stopped = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    accept_retry_timer.cancel();
+    for (auto& session : state->snapshot()) session->shutdown();
+  }
+
   void poll() {
     const auto now = std::chrono::steady_clock::now();
+    std::size_t connections = state->context.hubs.live_connections();
+    if (!listening_stopped && (connections == 0 || now >= deadline)) stop_listening();
     const std::size_t sessions = state->session_count();
-    const std::size_t connections = state->context.hubs.live_connections();
+    connections = state->context.hubs.live_connections();
     if (sessions == 0 && connections == 0) {
       finish();
       return;
@@ -130,6 +139,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::shared_ptr<ServerState> state;
   std::uint16_t port = 0;
   bool stopping = false;
+  bool listening_stopped = false;  // acceptor closed, idle sessions told to close
   bool forced = false;
   bool stopped = false;
   std::chrono::steady_clock::time_point deadline{};

@@ -48,10 +48,12 @@ class Server {
   /// The bound port (the ephemeral one when options.port was 0). 0 before start().
   std::uint16_t port() const noexcept;
 
-  /// Graceful stop, asynchronous: stop accepting; idle keep-alive sessions close now, busy ones
-  /// after their response; SignalR clients get a Close message (allowReconnect) and a close
-  /// frame; after options.shutdown_grace whatever remains is dropped. `on_stopped` runs (on a
-  /// network thread) once everything is closed. Idempotent.
+  /// Graceful stop, asynchronous: SignalR clients get a Close message (allowReconnect) and a
+  /// close frame, negotiate answers 503, and every response closes its HTTP connection; once
+  /// no hub connection is left (so a Long Polling client between two polls can still collect
+  /// its Close), accepting stops and idle keep-alive sessions close, busy ones after their
+  /// response. After options.shutdown_grace whatever remains is dropped. `on_stopped` runs (on
+  /// a network thread) once everything is closed. Idempotent.
   void stop(std::function<void()> on_stopped = {});
 
  private:
