@@ -16,6 +16,8 @@
 // EOF stops the server.
 //
 // Usage: fanout-floor-server [--threads N]
+#include "server_args.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -101,15 +103,10 @@ void send_loop(Shared& shared, unsigned index, unsigned count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  unsigned threads = 2;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-      threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
-    } else {
-      std::fprintf(stderr, "usage: fanout-floor-server [--threads N]\n");
-      return 2;
-    }
-  }
+  const std::optional<unsigned> parsed =
+      scanhub::bench::parse_server_threads(argc, argv, "fanout-floor-server");
+  if (!parsed) return 2;
+  const unsigned threads = *parsed;
 
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

@@ -15,6 +15,8 @@
 //           EOF             stop and exit 0
 // Usage: fanout-scanhub-server [--threads N]   (network threads, default 2 as `scanhub serve`)
 
+#include "server_args.hpp"
+
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -71,15 +73,10 @@ class FanoutHub final : public signalr::Hub {
 }  // namespace
 
 int main(int argc, char** argv) {
-  unsigned threads = 2;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-      threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
-    } else {
-      std::fprintf(stderr, "usage: fanout-scanhub-server [--threads N]\n");
-      return 2;
-    }
-  }
+  const std::optional<unsigned> parsed =
+      scanhub::bench::parse_server_threads(argc, argv, "fanout-scanhub-server");
+  if (!parsed) return 2;
+  const unsigned threads = *parsed;
   spdlog::set_level(spdlog::level::warn);
 
   boost::asio::io_context io;
