@@ -87,8 +87,7 @@ void send_loop(Shared& shared, unsigned index, unsigned count) {
         sockets.push_back(shared.sockets[i]);
       }
     }
-    for (int& fd : sockets) {
-      if (fd < 0) continue;
+    for (const int fd : sockets) {
       std::size_t sent = 0;
       while (sent < frame->size()) {
         const ssize_t n = ::send(fd, frame->data() + sent, frame->size() - sent, MSG_NOSIGNAL);
