@@ -19,6 +19,8 @@
 #include "server_args.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <fcntl.h>
@@ -42,6 +44,7 @@
 namespace {
 
 namespace asio = boost::asio;
+namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 
@@ -118,15 +121,22 @@ int main(int argc, char** argv) {
       tcp::socket socket(io);
       acceptor.accept(socket, ec);
       if (ec) return;  // closed at stop
+      boost::beast::flat_buffer buffer;
+      http::request<http::empty_body> request;
+      http::read(socket, buffer, request, ec);
+      if (ec) continue;
       websocket::stream<tcp::socket> ws(std::move(socket));
-      ws.accept(ec);
+      // The 101 goes out and the socket joins the list under one lock: a client that has seen
+      // its handshake complete may be sent a message at once, and a sender that takes that
+      // message (under the same lock) must find the socket there, as ws's clients set has it.
+      std::lock_guard lock(shared.mutex);
+      ws.accept(request, ec);
       if (ec) continue;
       const int fd = ws.next_layer().release(ec);
       if (ec || fd < 0) continue;
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
       const int on = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-      std::lock_guard lock(shared.mutex);
       shared.sockets.push_back(fd);
     }
   });
