@@ -160,14 +160,12 @@ void print_per_message(System system, std::size_t n, const Latencies& latencies)
   }
   const std::string name(system_name(system));
   std::vector<double> p99s;
-  for (auto& [message, values] : by_message) {
-    std::sort(values.begin(), values.end());
-    const double p99 = static_cast<double>(values[values.size() * 99 / 100]) / 1e6;
+  for (const auto& [message, values] : by_message) {
+    const double p99 = quantile_ms(values, 0.99);
     p99s.push_back(p99);
     std::fprintf(stderr, "fanout-bench: %s %zu subscribers, message %llu: p50 %.1f p99 %.1f max %.1f ms\n",
                  name.c_str(), n, static_cast<unsigned long long>(message),
-                 static_cast<double>(values[values.size() / 2]) / 1e6, p99,
-                 static_cast<double>(values.back()) / 1e6);
+                 quantile_ms(values, 0.5), p99, quantile_ms(values, 1.0));
   }
   if (p99s.empty()) return;
   std::sort(p99s.begin(), p99s.end());

@@ -20,15 +20,6 @@ std::optional<double> median(std::vector<double> values) {
   return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
-// The q-quantile (nearest rank) of latencies, ms.
-double quantile_ms(std::vector<std::int64_t> values, double q) {
-  if (values.empty()) return 0;
-  const std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
-  const std::size_t index = std::min(values.size() - 1, rank == 0 ? 0 : rank - 1);
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
-  return static_cast<double>(values[index]) / 1e6;
-}
-
 std::string number(std::optional<double> value, int decimals) {
   if (!value) return "–";
   char text[64];
@@ -73,6 +64,14 @@ std::optional<double> memory_median(const Results& results, System system) {
 const char* met(bool ok) { return ok ? "**yes**" : "**NO**"; }
 
 }  // namespace
+
+double quantile_ms(std::vector<std::int64_t> values, double q) {
+  if (values.empty()) return 0;
+  const std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  const std::size_t index = std::min(values.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
+  return static_cast<double>(values[index]) / 1e6;
+}
 
 void print_report(std::ostream& out, const ReportSettings& settings, const Results& results) {
   std::set<std::size_t> sizes;

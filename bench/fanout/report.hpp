@@ -56,6 +56,10 @@ struct ReportSettings {
   std::string note;  ///< a deviation from the defaults the reader must know, or empty
 };
 
+/// The q-quantile (0 < q <= 1, nearest rank; 1 is the largest) of latencies in ns, in ms;
+/// 0 when there are none. Every latency figure of the report and of --per-message.
+double quantile_ms(std::vector<std::int64_t> values, double q);
+
 /// The summary table (medians over rounds, ratios, targets) and every round's figures.
 void print_report(std::ostream& out, const ReportSettings& settings, const Results& results);
 
