@@ -175,9 +175,7 @@ void AlbumStore::adopt_new_tracks(core::LibraryId library, const std::string& di
                                " AND album_id IS NULL AND EXISTS (SELECT 1 FROM albums WHERE "
                                "library_id = ?1 AND directory = ?2)");
   }
-  sqlite::Statement::Scope scope(*statement);
-  statement->bind(1, library).bind(2, directory);
-  run(*statement);
+  statement->bind(1, library).bind(2, directory).run();
 }
 
 bool AlbumStore::remove(core::LibraryId library, const std::string& directory) {

@@ -104,12 +104,7 @@ std::int64_t AssetStore::sync_owner(core::AssetOwnerKind owner_kind, std::int64_
     }
   }
   if (!gone.empty() && !remove_) remove_.emplace(db_, "DELETE FROM item_assets WHERE id = ?");
-  for (const auto id : gone) {
-    sqlite::Statement::Scope scope(*remove_);
-    remove_->bind(1, id);
-    while (remove_->step()) {
-    }
-  }
+  for (const auto id : gone) remove_->bind(1, id).run();
   return kept;
 }
 
