@@ -91,10 +91,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void poll() {
     const auto now = std::chrono::steady_clock::now();
-    std::size_t connections = state->context.hubs.live_connections();
+    const std::size_t connections = state->context.hubs.live_connections();
     if (!listening_stopped && (connections == 0 || now >= deadline)) stop_listening();
     const std::size_t sessions = state->session_count();
-    connections = state->context.hubs.live_connections();
     if (sessions == 0 && connections == 0) {
       finish();
       return;
