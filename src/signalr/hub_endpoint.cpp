@@ -14,6 +14,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -347,7 +349,14 @@ void HubEndpoint::add_to_group(std::string_view connection_id, std::string_view 
   auto found = live_.find(std::string(connection_id));
   if (found == live_.end()) return;
   std::string name(group);
-  found->second.groups.insert(name);
+  auto& joined = found->second.groups;
+  if (joined.size() >= options_.max_groups_per_connection && !joined.contains(name)) {
+    // Before anything is stored: a client cannot grow the server by joining without end.
+    throw HubError(fmt::format(
+        "The connection is in {} groups, the most one connection may join; leave one first.",
+        joined.size()));
+  }
+  joined.insert(name);
   Group& members = groups_[std::move(name)];
   if (members.members.emplace(found->first, found->second.connection).second) {
     members.snapshot.reset();

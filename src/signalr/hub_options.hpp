@@ -58,6 +58,10 @@ struct HubOptions {
   std::size_t max_pending_invocations = 64;
   /// Negotiated connections waiting for their transport; further negotiates get an error.
   std::size_t max_pending_negotiations = 10000;
+
+  /// Groups one connection may be in at once; a join past it completes with an error and the
+  /// connection stays open. Rejoining a group it is in does not count.
+  std::size_t max_groups_per_connection = 100;
 };
 
 }  // namespace scanhub::signalr
