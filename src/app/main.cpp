@@ -197,6 +197,20 @@ int main(int argc, char** argv) {
   serve->add_option("--reconnect-grace", reconnect_grace_s,
                     "Seconds a stateful connection is kept for its client to reconnect")
       ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
+  serve->add_option("--max-groups-per-connection", hub.max_groups_per_connection,
+                    "Groups (subscriptions) one hub connection may be in at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))->capture_default_str()
+      ->group(kHubGroup);
+  serve->add_option("--max-pending-negotiations-per-client",
+                    hub.max_pending_negotiations_per_client,
+                    "Connections of one client address negotiated and not yet started (0: no limit)")
+      ->capture_default_str()->group(kHubGroup);
+  serve->add_option("--negotiate-rate", hub.negotiate_rate_per_client,
+                    "Negotiates per second one client address may sustain (0: no limit)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(kHubGroup);
+  serve->add_option("--negotiate-burst", hub.negotiate_burst_per_client,
+                    "Negotiates one client address may make at once")
+      ->check(CLI::Range(1.0, 1e9))->capture_default_str()->group(kHubGroup);
 
   try {
     cli.parse(argc, argv);

@@ -227,7 +227,9 @@ void HttpSession::on_request(Request&& request) {
     return;
   }
 
-  Response response = handle_request(request, state_->context);
+  boost::system::error_code peer_error;  // unknown peer: the unspecified address, one client
+  Response response = handle_request(request, state_->context,
+                                     stream_.socket().remote_endpoint(peer_error).address());
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("http: {} {} -> {}", request.method_string(), request.target(),
                   response.result_int());

@@ -12,7 +12,8 @@ namespace beast_http = boost::beast::http;
 namespace {
 
 Response hub_request(const Request& request, const signalr::HubRoute& route,
-                     std::string_view query, signalr::HubHost& hubs) {
+                     std::string_view query, signalr::HubHost& hubs,
+                     const boost::asio::ip::address& client) {
   if (route.kind == signalr::HubRoute::Kind::kNegotiate) {
     if (request.method() != Verb::post) {
       Response response =
@@ -21,11 +22,15 @@ Response hub_request(const Request& request, const signalr::HubRoute& route,
       return response;
     }
     const QueryParams params(query);
-    const signalr::HttpReply reply = hubs.negotiate(
-        route, params.get("negotiateVersion"), params.get("useStatefulReconnect") == "true");
+    const signalr::HttpReply reply =
+        hubs.negotiate(route, client, params.get("negotiateVersion"),
+                       params.get("useStatefulReconnect") == "true");
     Response response{static_cast<Status>(reply.status), 11};
     response.set(beast_http::field::content_type, "application/json; charset=utf-8");
     response.set(beast_http::field::cache_control, "no-store");
+    if (reply.retry_after.count() > 0) {
+      response.set(beast_http::field::retry_after, std::to_string(reply.retry_after.count()));
+    }
     response.body() = reply.body;
     response.prepare_payload();
     return response;
@@ -78,13 +83,14 @@ std::string access_token_of(const Request& request, std::string_view query) {
   return {};
 }
 
-Response handle_request(const Request& request, const RequestContext& context) {
+Response handle_request(const Request& request, const RequestContext& context,
+                        const boost::asio::ip::address& client) {
   const Target target = split_target(request.target());
   if (target.path.empty() || target.path.front() != '/') {
     return error_response(Status::bad_request, "The request target must be an absolute path.");
   }
   if (auto route = context.hubs.match(target.path)) {
-    return hub_request(request, *route, target.query, context.hubs);
+    return hub_request(request, *route, target.query, context.hubs, client);
   }
 
   const bool head = request.method() == Verb::head;

@@ -12,6 +12,8 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <filesystem>
 
 namespace scanhub::signalr {
@@ -28,7 +30,9 @@ struct RequestContext {
 };
 
 /// The response (status, headers, body, Content-Length set; version and keep-alive not yet).
-Response handle_request(const Request& request, const RequestContext& context);
+/// `client`: the TCP peer's address (SignalR negotiate limits it per client).
+Response handle_request(const Request& request, const RequestContext& context,
+                        const boost::asio::ip::address& client);
 
 /// The bearer token of a SignalR request: `Authorization: Bearer X`, else `access_token=X`.
 std::string access_token_of(const Request& request, std::string_view query);

@@ -28,4 +28,16 @@ std::string string_argument(const boost::json::array& arguments, std::size_t ind
                           std::string(name) + " must be a string.");
 }
 
+std::string id_argument(const boost::json::array& arguments, std::string_view method,
+                        std::string_view name) {
+  expect_arity(arguments, 1, method, std::string(name) + ": string");
+  std::string id = string_argument(arguments, 0, method, name);
+  if (id.size() > kMaxIdLength) {
+    throw signalr::HubError("Failed to invoke '" + std::string(method) + "': argument " +
+                            std::string(name) + " is longer than " +
+                            std::to_string(kMaxIdLength) + " bytes.");
+  }
+  return id;
+}
+
 }  // namespace scanhub::hubs

@@ -30,4 +30,16 @@ void expect_arity(const boost::json::array& arguments, std::size_t arity, std::s
 std::string string_argument(const boost::json::array& arguments, std::size_t index,
                             std::string_view method, std::string_view name);
 
+/// The longest id a hub method takes (scan, job, video and library ids), in bytes. Ours are
+/// decimal numbers or "job-" and a number; seed clients' ids are GUIDs (36 bytes). Longer ids
+/// are refused before anything is looked up or stored: a client that joins groups named by
+/// 30 KB ids would otherwise make the server keep them.
+inline constexpr std::size_t kMaxIdLength = 128;
+
+/// The only argument of `method`, an id named `name`: exactly one argument (expect_arity), a
+/// string (string_argument) of at most kMaxIdLength bytes. Throws HubError otherwise; the
+/// message never echoes the id.
+std::string id_argument(const boost::json::array& arguments, std::string_view method,
+                        std::string_view name);
+
 }  // namespace scanhub::hubs

@@ -59,8 +59,7 @@ void IndexerHub::invoke(const signalr::CallerContext& /*caller*/, std::string_vi
       return complete(std::move(scans));
     }
     if (same_method(target, "StartLibraryScan")) {
-      expect_arity(arguments, 1, "StartLibraryScan", "libraryId: string");
-      return complete(start_library_scan(string_argument(arguments, 0, "StartLibraryScan", "libraryId")));
+      return complete(start_library_scan(id_argument(arguments, "StartLibraryScan", "libraryId")));
     }
     complete(std::unexpected(signalr::unknown_method_error(target)));
   } catch (const signalr::HubError& e) {

@@ -15,12 +15,6 @@ namespace {
 // Thrown by dispatch() for a target the hub does not have.
 struct UnknownMethod {};
 
-std::string id_argument(const boost::json::array& arguments, std::string_view method,
-                        std::string_view name) {
-  expect_arity(arguments, 1, method, std::string(name) + ": string");
-  return string_argument(arguments, 0, method, name);
-}
-
 }  // namespace
 
 JobProgressHub::JobProgressHub(progress::ProgressTracker& tracker, store::Store& store)

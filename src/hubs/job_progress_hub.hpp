@@ -4,7 +4,9 @@
 // so is a queue job, external jobs reported over HTTP among them (jobId "job-{id}": their
 // lifecycle events from the bus, EventBus::subscribe_jobs; their snapshot from the store).
 //
-// Methods (names case-insensitive, as in ASP.NET Core; ids are strings, numbers accepted):
+// Methods (names case-insensitive, as in ASP.NET Core; ids are strings of at most
+// hubs::kMaxIdLength bytes, numbers accepted; a connection is in at most
+// HubOptions::max_groups_per_connection groups, a join past it completes with an error):
 //   SubscribeToJob(jobId)        join group job-{jobId}; the job's current JobProgressUpdate
 //                                (and, for an ended job, JobCompleted/JobFailed) is sent first.
 //                                Any id may be joined (nothing is ever sent for an id that is

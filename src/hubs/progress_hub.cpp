@@ -19,8 +19,7 @@ void send(signalr::HubContext& clients, std::string_view connection_id, const Hu
 }  // namespace
 
 std::string scan_id_argument(const boost::json::array& arguments, std::string_view method) {
-  expect_arity(arguments, 1, method, "scanId: string");
-  return string_argument(arguments, 0, method, "scanId");
+  return id_argument(arguments, method, "scanId");
 }
 
 ProgressHub::ProgressHub(progress::ProgressTracker& tracker, store::Store& store)

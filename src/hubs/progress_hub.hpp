@@ -1,7 +1,9 @@
 #pragma once
 // Seed 000's ProgressHub at /hubs/progress, as an adapter over the progress core.
 //
-// Methods (names case-insensitive, as in ASP.NET Core):
+// Methods (names case-insensitive, as in ASP.NET Core; a scanId has at most hubs::kMaxIdLength
+// bytes; a connection is in at most HubOptions::max_groups_per_connection groups, a subscribe
+// past it completes with an error):
 //   SubscribeToScan(scanId: string)      join group scan_{scanId}; the scan's current snapshot
 //                                        (or, if it ended, its end events) is sent first
 //   UnsubscribeFromScan(scanId: string)  leave the group
@@ -48,8 +50,9 @@ class ProgressHub : public signalr::Hub {
   std::optional<progress::EventBus::ListenerId> listener_;
 };
 
-/// "scanId" argument `index` of `method` as a string; throws signalr::HubError otherwise.
-/// Seed clients pass strings; numbers are accepted too, since our ids are numeric.
+/// The "scanId" argument of `method` as a string (hubs::id_argument: at most kMaxIdLength
+/// bytes); throws signalr::HubError otherwise. Seed clients pass strings; numbers are accepted
+/// too, since our ids are numeric.
 std::string scan_id_argument(const boost::json::array& arguments, std::string_view method);
 
 }  // namespace scanhub::hubs

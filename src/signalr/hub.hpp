@@ -93,7 +93,9 @@ class HubContext {
                                boost::json::array arguments, const SendOptions& options = {}) = 0;
 
   /// Group membership; idempotent; unknown connections are ignored. A connection leaves all
-  /// groups when it closes.
+  /// groups when it closes. add_to_group throws HubError, joining nothing, when the connection
+  /// is already in HubOptions::max_groups_per_connection other groups: called from a hub method,
+  /// that becomes the invocation's error completion.
   virtual void add_to_group(std::string_view connection_id, std::string_view group) = 0;
   virtual void remove_from_group(std::string_view connection_id, std::string_view group) = 0;
 };

@@ -139,12 +139,19 @@ bool HubConnection::on_receive(std::string_view bytes) {
     return true;
   }
   process_records();
+  compact_readers();
   queue_ack();
   if (state_ == State::kOpen && input_blocked()) {
     receive_suspended_ = true;
     return false;
   }
   return true;
+}
+
+void HubConnection::compact_readers() {
+  // Every view of a record is gone now; a large record's room is given back (record_reader.hpp).
+  reader_.compact();
+  frames_.compact();
 }
 
 bool HubConnection::input_blocked() const noexcept {
@@ -160,6 +167,7 @@ bool HubConnection::input_blocked() const noexcept {
 void HubConnection::resume_input() {
   if (state_ != State::kOpen || input_blocked()) return;
   process_records();  // records held back while blocked
+  compact_readers();
   queue_ack();
   if (receive_suspended_ && state_ == State::kOpen && !input_blocked()) {
     receive_suspended_ = false;

@@ -106,6 +106,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   using Clock = std::chrono::steady_clock;
 
   void process_records();
+  void compact_readers();
   void on_handshake(std::string_view record);
   void on_message(std::string_view record);
   void dispatch(InvocationMessage& invocation);

@@ -14,6 +14,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -37,15 +39,47 @@ HttpReply error_reply(unsigned status, std::string_view message) {
   return {status, json::serialize(body), {}};
 }
 
+HttpReply refusal_reply(const PendingNegotiations::Refusal& refusal) {
+  using Reason = PendingNegotiations::Refusal::Reason;
+  HttpReply reply;
+  switch (refusal.reason) {
+    case Reason::kFull:
+      reply = error_reply(503, "Too many pending connections; try again later.");
+      break;
+    case Reason::kRateLimited:
+      reply = error_reply(429, fmt::format("Too many negotiate requests from this address; try "
+                                           "again in {} s.",
+                                           refusal.retry_after.count()));
+      break;
+    case Reason::kTooManyPending:
+      reply = error_reply(429, "Too many connections from this address are negotiated but not "
+                               "started; start them or wait for them to expire.");
+      break;
+  }
+  reply.retry_after = refusal.retry_after;
+  return reply;
+}
+
+ClientLimits client_limits(const HubOptions& options) {
+  return {options.max_pending_negotiations_per_client, options.negotiate_rate_per_client,
+          options.negotiate_burst_per_client, options.max_negotiate_clients};
+}
+
 }  // namespace
 
 HubEndpoint::HubEndpoint(std::string path, std::shared_ptr<Hub> hub, HubOptions options,
                          HubCounters& counters)
-    : path_(std::move(path)), hub_(std::move(hub)), options_(options), counters_(counters) {}
+    : path_(std::move(path)),
+      hub_(std::move(hub)),
+      options_(options),
+      counters_(counters),
+      pending_(options.max_pending_negotiations, options.negotiate_timeout,
+               client_limits(options)) {}
 
 HubEndpoint::~HubEndpoint() = default;
 
-HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_version,
+HttpReply HubEndpoint::negotiate(const asio::ip::address& client,
+                                 std::optional<std::string_view> negotiate_version,
                                  bool use_stateful_reconnect) {
   std::int64_t version = 0;
   if (negotiate_version) {
@@ -68,12 +102,8 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return error_reply(503, "The server is shutting down.");
-    const auto now = Clock::now();
-    sweep_expired_locked(now);
-    if (pending_.size() >= options_.max_pending_negotiations) {
-      return error_reply(503, "Too many pending connections; try again later.");
-    }
-    pending_.emplace(token, Pending{connection_id, now + options_.negotiate_timeout, stateful});
+    auto added = pending_.add(token, {connection_id, stateful}, client_key(client), Clock::now());
+    if (!added) return refusal_reply(added.error());
   }
 
   json::object body;
@@ -93,12 +123,6 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
   return {200, json::serialize(body), {}};
 }
 
-void HubEndpoint::sweep_expired_locked(Clock::time_point now) {
-  if (now < next_sweep_) return;
-  next_sweep_ = now + options_.negotiate_timeout;
-  std::erase_if(pending_, [now](const auto& entry) { return entry.second.expires <= now; });
-}
-
 std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
     std::optional<std::string_view> token, TransportKind kind) {
   std::lock_guard lock(mutex_);
@@ -109,13 +133,12 @@ std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(
     return fresh;
   }
   std::string key(*token);
-  if (auto found = pending_.find(key); found != pending_.end()) {
-    const bool expired = found->second.expires <= Clock::now();
+  if (pending_.contains(key)) {
+    auto negotiated = pending_.take(key, Clock::now());
+    if (!negotiated) return std::unexpected(ClaimError::kNotFound);  // expired
     // Stateful reconnect is a WebSockets feature (the JS client enables it for no other).
-    Claim claimed{std::move(found->second.connection_id), key,
-                  found->second.stateful && kind == TransportKind::kWebSockets, nullptr};
-    pending_.erase(found);
-    if (expired) return std::unexpected(ClaimError::kNotFound);
+    Claim claimed{std::move(negotiated->connection_id), key,
+                  negotiated->stateful && kind == TransportKind::kWebSockets, nullptr};
     claimed_tokens_.emplace(std::move(key), kind);
     return claimed;
   }
@@ -347,7 +370,14 @@ void HubEndpoint::add_to_group(std::string_view connection_id, std::string_view 
   auto found = live_.find(std::string(connection_id));
   if (found == live_.end()) return;
   std::string name(group);
-  found->second.groups.insert(name);
+  auto& joined = found->second.groups;
+  if (joined.size() >= options_.max_groups_per_connection && !joined.contains(name)) {
+    // Before anything is stored: a client cannot grow the server by joining without end.
+    throw HubError(fmt::format(
+        "The connection is in {} groups, the most one connection may join; leave one first.",
+        joined.size()));
+  }
+  joined.insert(name);
   Group& members = groups_[std::move(name)];
   if (members.members.emplace(found->first, found->second.connection).second) {
     members.snapshot.reset();

@@ -14,7 +14,10 @@
 #include "signalr/hub_counters.hpp"
 #include "signalr/hub_host.hpp"
 #include "signalr/hub_options.hpp"
+#include "signalr/pending_negotiations.hpp"
 #include "signalr/transport.hpp"
+
+#include <boost/asio/ip/address.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -48,7 +51,10 @@ class HubEndpoint final : public HubContext {
   /// POST {path}/negotiate. `negotiate_version`: the query value, nullopt when absent (= 0).
   /// `use_stateful_reconnect`: the client asked for it (`useStatefulReconnect=true`); the
   /// reply then says `"useStatefulReconnect": true` when options().allow_stateful_reconnect.
-  HttpReply negotiate(std::optional<std::string_view> negotiate_version,
+  /// `client`: the TCP peer's address, for the per-client limits (pending_negotiations.hpp):
+  /// past them 429 with Retry-After; past the hub's max_pending_negotiations 503.
+  HttpReply negotiate(const boost::asio::ip::address& client,
+                      std::optional<std::string_view> negotiate_version,
                       bool use_stateful_reconnect = false);
 
   enum class ClaimError { kNotFound, kConflict, kStopping };
@@ -116,11 +122,6 @@ class HubEndpoint final : public HubContext {
   using Clock = std::chrono::steady_clock;
   using ConnectionPtr = std::shared_ptr<HubConnection>;
 
-  struct Pending {
-    std::string connection_id;
-    Clock::time_point expires;
-    bool stateful = false;
-  };
   struct Live {
     ConnectionPtr connection;
     bool open = false;
@@ -130,7 +131,6 @@ class HubEndpoint final : public HubContext {
   using Recipients = std::shared_ptr<const std::vector<ConnectionPtr>>;
   void deliver(Recipients recipients, std::string_view target,
                const boost::json::array& arguments, const SendOptions& options);
-  void sweep_expired_locked(Clock::time_point now);
   void remember_closed_locked(std::string token, Clock::time_point now);
 
   const std::string path_;
@@ -140,8 +140,7 @@ class HubEndpoint final : public HubContext {
 
   mutable std::mutex mutex_;
   bool stopping_ = false;
-  Clock::time_point next_sweep_{};
-  std::unordered_map<std::string, Pending> pending_;   // token -> negotiated, not yet claimed
+  PendingNegotiations pending_;  // tokens negotiated, not yet claimed
   std::unordered_map<std::string, TransportKind> claimed_tokens_;  // tokens held by a transport
   std::unordered_map<std::string, std::shared_ptr<HttpTransport>> http_transports_;  // by token
   // Tokens of connections that ended, oldest first, for late polls (bounded: see .cpp).

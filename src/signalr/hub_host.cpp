@@ -46,10 +46,10 @@ std::optional<HubRoute> HubHost::match(std::string_view path) const {
   return std::nullopt;
 }
 
-HttpReply HubHost::negotiate(const HubRoute& route,
+HttpReply HubHost::negotiate(const HubRoute& route, const boost::asio::ip::address& client,
                              std::optional<std::string_view> negotiate_version,
                              bool use_stateful_reconnect) {
-  return route.endpoint->negotiate(negotiate_version, use_stateful_reconnect);
+  return route.endpoint->negotiate(client, negotiate_version, use_stateful_reconnect);
 }
 
 void HubHost::stop() {

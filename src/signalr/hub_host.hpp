@@ -14,6 +14,9 @@
 #include "signalr/hub_counters.hpp"
 #include "signalr/hub_options.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -32,6 +35,8 @@ struct HttpReply {
   /// Empty: `application/json; charset=utf-8` (errors and negotiate). Ignored for 202 and 204
   /// without a body.
   std::string content_type;
+  /// Nonzero: a `Retry-After` header with these seconds (a negotiate refused by a limit).
+  std::chrono::seconds retry_after{0};
 };
 
 /// A request path that belongs to a mapped hub.
@@ -61,10 +66,12 @@ class HubHost {
   /// Whether `path` (no query string) is a hub's negotiate or connect path.
   std::optional<HubRoute> match(std::string_view path) const;
 
-  /// Answers POST {path}/negotiate; `negotiate_version` is the query value if present,
+  /// Answers POST {path}/negotiate; `client` is the TCP peer's address (limits per client:
+  /// 429 with retry_after past them), `negotiate_version` the query value if present,
   /// `use_stateful_reconnect` whether the query says `useStatefulReconnect=true`.
   /// Errors come back as {"error": ...} with a 4xx/5xx status.
-  HttpReply negotiate(const HubRoute& route, std::optional<std::string_view> negotiate_version,
+  HttpReply negotiate(const HubRoute& route, const boost::asio::ip::address& client,
+                      std::optional<std::string_view> negotiate_version,
                       bool use_stateful_reconnect = false);
 
   /// Graceful stop: refuse new connections, send every client a Close message with

@@ -56,8 +56,24 @@ struct HubOptions {
   /// Invocations whose completion has not arrived yet; at the limit the server stops reading
   /// from that client until one completes (back-pressure, not an error).
   std::size_t max_pending_invocations = 64;
-  /// Negotiated connections waiting for their transport; further negotiates get an error.
+  /// Negotiated connections waiting for their transport; further negotiates get 503.
   std::size_t max_pending_negotiations = 10000;
+
+  // Per client address (the TCP peer; an IPv6 client by its /64), so that one client cannot
+  // take the whole max_pending_negotiations and lock the others out (negotiate_limiter.hpp).
+  // A negotiate past them gets 429 Too Many Requests with Retry-After.
+  /// Negotiated connections of one client waiting for their transport; 0: no per-client cap.
+  std::size_t max_pending_negotiations_per_client = 1000;
+  /// Negotiates per second one client may sustain (a token bucket's refill); 0: unlimited.
+  double negotiate_rate_per_client = 100;
+  /// Negotiates one client may make at once (the bucket's size).
+  double negotiate_burst_per_client = 1000;
+  /// Client addresses tracked at once; an idle client's entry is dropped.
+  std::size_t max_negotiate_clients = 65536;
+
+  /// Groups one connection may be in at once; a join past it completes with an error and the
+  /// connection stays open. Rejoining a group it is in does not count.
+  std::size_t max_groups_per_connection = 100;
 };
 
 }  // namespace scanhub::signalr

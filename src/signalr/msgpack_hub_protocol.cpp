@@ -1,6 +1,7 @@
 #include "signalr/msgpack_hub_protocol.hpp"
 
 #include "signalr/msgpack_codec.hpp"
+#include "signalr/record_reader.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -101,17 +102,22 @@ std::expected<HubMessage, std::string> parse_invocation(json::array& fields, boo
 
 }  // namespace
 
-bool LengthPrefixedReader::append(std::string_view bytes) {
-  if (failed_) return false;
+void LengthPrefixedReader::compact() {
   if (consumed_ > 0) {
     buffer_.erase(0, consumed_);
     checked_ -= consumed_;
     consumed_ = 0;
   }
+  shrink_buffer(buffer_);
+}
+
+bool LengthPrefixedReader::append(std::string_view bytes) {
+  if (failed_) return false;
+  compact();
   buffer_.append(bytes);
   if (!check_prefixes()) {
     failed_ = true;
-    buffer_.clear();
+    std::string().swap(buffer_);
     consumed_ = checked_ = 0;
     return false;
   }

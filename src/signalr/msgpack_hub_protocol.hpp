@@ -43,6 +43,10 @@ class LengthPrefixedReader {
   /// The next complete payload without its prefix, or nullopt when none is complete yet.
   /// The view stays valid until the next append().
   std::optional<std::string_view> next();
+  /// As RecordReader::compact: drops what next() returned, gives back spare room beyond a few
+  /// KiB. Invalidates views returned by next().
+  void compact();
+  std::size_t capacity() const noexcept { return buffer_.capacity(); }
   bool failed() const noexcept { return failed_; }
 
  private:

@@ -4,14 +4,30 @@
 
 namespace scanhub::signalr {
 
-bool RecordReader::append(std::string_view bytes) {
-  if (failed_) return false;
+void shrink_buffer(std::string& buffer) {
+  // Room a reader keeps between records: a few invocations' worth. Beyond it, a buffer that
+  // grew for one large record (up to max_receive_message_size, 32 KiB by default and up to
+  // 16 MiB) is given back once that record is read: kept, it would cost that much per
+  // connection for the connection's lifetime.
+  constexpr std::size_t kRetainedCapacity = 4096;
+  if (buffer.capacity() > kRetainedCapacity && buffer.size() <= kRetainedCapacity / 2) {
+    buffer.shrink_to_fit();
+  }
+}
+
+void RecordReader::compact() {
   if (consumed_ > 0) {
     // Drop what next() already returned so the buffer holds at most the unread records.
     buffer_.erase(0, consumed_);
     scanned_ -= consumed_;
     consumed_ = 0;
   }
+  shrink_buffer(buffer_);
+}
+
+bool RecordReader::append(std::string_view bytes) {
+  if (failed_) return false;
+  compact();
   buffer_.append(bytes);
   // Check the limit on arrival, so an endless record without a separator never grows the
   // buffer beyond one chunk past the limit.
@@ -33,7 +49,7 @@ bool RecordReader::append(std::string_view bytes) {
   scanned_ = pos;
   if (current_len_ > max_record_size_) {
     failed_ = true;
-    buffer_.clear();
+    std::string().swap(buffer_);
     consumed_ = scanned_ = current_len_ = 0;
     return false;
   }
@@ -51,7 +67,7 @@ std::optional<std::string_view> RecordReader::next() {
 
 std::string RecordReader::take_unread() {
   std::string rest = buffer_.substr(consumed_);
-  buffer_.clear();
+  std::string().swap(buffer_);
   consumed_ = scanned_ = current_len_ = 0;
   return rest;
 }

@@ -15,6 +15,10 @@ namespace scanhub::signalr {
 
 inline constexpr char kRecordSeparator = '\x1e';
 
+/// Gives back the room of a reader's `buffer` beyond a few KiB when what it holds is small
+/// (RecordReader and LengthPrefixedReader after a large message).
+void shrink_buffer(std::string& buffer);
+
 class RecordReader {
  public:
   /// `max_record_size`: the largest record accepted, separator excluded, in bytes.
@@ -32,8 +36,15 @@ class RecordReader {
   /// when the connection switches to a binary protocol).
   std::string take_unread();
 
+  /// Drops the bytes next() returned and gives back the buffer's room beyond a few KiB, so a
+  /// connection that once sent a large record does not hold a buffer of that size for the rest
+  /// of its life (append() does the same). Invalidates views returned by next().
+  void compact();
+
   /// Bytes buffered and not yet returned by next() (complete and partial records).
   std::size_t buffered() const noexcept { return buffer_.size() - consumed_; }
+  /// Bytes the buffer holds allocated (memory accounting and tests).
+  std::size_t capacity() const noexcept { return buffer_.capacity(); }
   bool failed() const noexcept { return failed_; }
 
  private:

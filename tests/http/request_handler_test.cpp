@@ -35,7 +35,7 @@ class RequestHandlerTest : public testing::Test {
   Response handle(Verb verb, std::string target, std::string auth = {}) {
     Request request{verb, target, 11};
     if (!auth.empty()) request.set(field::authorization, auth);
-    return handle_request(request, RequestContext{router_, hubs_, files_, {}});
+    return handle_request(request, RequestContext{router_, hubs_, files_, {}}, {});
   }
   signalr::HubHost hubs_;
   Router router_;

@@ -1,7 +1,9 @@
 // The hub adapters over a real tracker and store, with a HubContext that records calls:
 // method dispatch, argument errors, subscribe-with-snapshot order, Error events.
+#include "hubs/hub_arguments.hpp"
 #include "hubs/indexer_hub.hpp"
 #include "hubs/job_progress_hub.hpp"
+#include "hubs/progress_hub.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -234,6 +236,45 @@ TEST_F(JobProgressHubTest, QueueJobsAreJobsNamedJobDashId) {
   hub.detach();
   bus.publish(progress::JobEvent{progress::JobCompleted{job}});
   EXPECT_TRUE(context.take().empty()) << "nothing after detach";
+}
+
+
+// Every method that takes an id, on each hub: a 129-byte id completes with an error that does
+// not echo it, and nothing is joined, sent or looked up; 128 bytes is still an id.
+TEST_F(Fixture, IdsLongerThanTheLimitCompleteWithAnErrorAndStoreNothing) {
+  media::TagLibReader reader;
+  scan::ScanService scans(store, tracker, reader, one_worker());
+  hubs::ProgressHub progress_hub(tracker, store);
+  hubs::JobProgressHub job_hub(tracker, store);
+  hubs::IndexerHub indexer_hub(tracker, store, scans);
+  progress_hub.attach(context);
+  job_hub.attach(context);
+  indexer_hub.attach(context);
+  const std::vector<std::pair<signalr::Hub*, std::string>> methods = {
+      {&progress_hub, "SubscribeToScan"}, {&progress_hub, "UnsubscribeFromScan"},
+      {&progress_hub, "GetScanProgress"}, {&job_hub, "SubscribeToJob"},
+      {&job_hub, "UnsubscribeFromJob"},   {&job_hub, "SubscribeToVideo"},
+      {&job_hub, "UnsubscribeFromVideo"}, {&job_hub, "GetJobProgress"},
+      {&job_hub, "GetVideoProgress"},     {&indexer_hub, "StartLibraryScan"},
+  };
+  const std::string too_long(hubs::kMaxIdLength + 1, '7');
+  for (const auto& [hub, method] : methods) {
+    const auto result = invoke(*hub, method, {boost::json::string(too_long)});
+    ASSERT_FALSE(result.has_value()) << method;
+    EXPECT_NE(result.error().find("longer than 128 bytes"), std::string::npos) << result.error();
+    EXPECT_LT(result.error().size(), 200u) << method;
+    EXPECT_TRUE(context.take().empty()) << method;
+  }
+  const std::string longest(hubs::kMaxIdLength, '7');
+  EXPECT_TRUE(invoke(progress_hub, "SubscribeToScan", {boost::json::string(longest)}).has_value());
+  EXPECT_TRUE(invoke(job_hub, "SubscribeToJob", {boost::json::string(longest)}).has_value());
+  const auto calls = context.take();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].target, "scan_" + longest);
+  EXPECT_EQ(calls[1].target, "job-" + longest);
+  progress_hub.detach();
+  job_hub.detach();
+  indexer_hub.detach();
 }
 
 }  // namespace

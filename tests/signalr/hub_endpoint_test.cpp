@@ -17,6 +17,8 @@ namespace {
 
 namespace json = boost::json;
 
+const boost::asio::ip::address kClient = boost::asio::ip::make_address("127.0.0.1");
+
 class NullHub : public Hub {
  public:
   void invoke(const CallerContext&, std::string_view, const json::array&,
@@ -32,7 +34,7 @@ class HubEndpointTest : public testing::Test {
     route_ = *hosts_.match("/hubs/test");
   }
   json::object negotiate(std::optional<std::string_view> version, unsigned expect_status = 200) {
-    auto reply = hosts_.negotiate(route_, version);
+    auto reply = hosts_.negotiate(route_, kClient, version);
     EXPECT_EQ(reply.status, expect_status) << reply.body;
     return json::parse(reply.body).as_object();
   }
@@ -133,15 +135,55 @@ TEST(HubEndpointExpiry, NegotiatedIdExpires) {
   HubHost host;
   host.map_hub("/h", std::make_shared<NullHub>(), options);
   auto route = *host.match("/h");
-  auto body = json::parse(host.negotiate(route, "1").body).as_object();
+  auto body = json::parse(host.negotiate(route, kClient, "1").body).as_object();
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(route.endpoint->claim(json::value_to<std::string>(body.at("connectionToken"))).error(),
             HubEndpoint::ClaimError::kNotFound);
 }
 
+// One address at its pending cap gets 429 with Retry-After; another address is still served,
+// and a claim gives the first its slot back (TransportProtocols.md's negotiate, per client).
+TEST(HubEndpointLimits, OneClientAtItsPendingCapIsRefusedOthersAreNot) {
+  HubOptions options;
+  options.max_pending_negotiations_per_client = 3;
+  HubHost host;
+  host.map_hub("/h", std::make_shared<NullHub>(), options);
+  auto route = *host.match("/h/negotiate");
+  std::string token;
+  for (int i = 0; i < 3; ++i) {
+    const auto reply = host.negotiate(route, kClient, "1");
+    ASSERT_EQ(reply.status, 200u) << reply.body;
+    token = json::value_to<std::string>(json::parse(reply.body).at("connectionToken"));
+  }
+  const auto refused = host.negotiate(route, kClient, "1");
+  EXPECT_EQ(refused.status, 429u);
+  EXPECT_GE(refused.retry_after.count(), 1);
+  EXPECT_TRUE(json::parse(refused.body).as_object().contains("error")) << refused.body;
+  // The same host by its IPv4-mapped IPv6 address is the same client.
+  EXPECT_EQ(host.negotiate(route, boost::asio::ip::make_address("::ffff:127.0.0.1"), "1").status,
+            429u);
+  EXPECT_EQ(host.negotiate(route, boost::asio::ip::make_address("127.0.0.2"), "1").status, 200u);
+  ASSERT_TRUE(route.endpoint->claim(token));
+  EXPECT_EQ(host.negotiate(route, kClient, "1").status, 200u);
+}
+
+TEST(HubEndpointLimits, NegotiatesPastTheRateGet429WithRetryAfter) {
+  HubOptions options;
+  options.negotiate_rate_per_client = 0.5;
+  options.negotiate_burst_per_client = 2;
+  HubHost host;
+  host.map_hub("/h", std::make_shared<NullHub>(), options);
+  auto route = *host.match("/h/negotiate");
+  EXPECT_EQ(host.negotiate(route, kClient, "1").status, 200u);
+  EXPECT_EQ(host.negotiate(route, kClient, "1").status, 200u);
+  const auto refused = host.negotiate(route, kClient, "1");
+  EXPECT_EQ(refused.status, 429u);
+  EXPECT_EQ(refused.retry_after, std::chrono::seconds(2));
+}
+
 TEST_F(HubEndpointTest, StopRefusesNegotiateAndClaims) {
   hosts_.stop();
-  EXPECT_EQ(hosts_.negotiate(route_, "1").status, 503u);
+  EXPECT_EQ(hosts_.negotiate(route_, kClient, "1").status, 503u);
   EXPECT_EQ(route_.endpoint->claim(std::nullopt).error(), HubEndpoint::ClaimError::kStopping);
 }
 

@@ -71,7 +71,7 @@ class LongPollingTest : public testing::Test {
   }
 
   std::string negotiate() {
-    auto body = json::parse(host_.negotiate(route_, "1").body).as_object();
+    auto body = json::parse(host_.negotiate(route_, boost::asio::ip::make_address("127.0.0.1"), "1").body).as_object();
     connection_id_ = json::value_to<std::string>(body.at("connectionId"));
     return json::value_to<std::string>(body.at("connectionToken"));
   }

@@ -283,6 +283,16 @@ TEST(LengthPrefixedReader, MessageSplitAcrossBuffersByteByByte) {
   EXPECT_EQ(reader.next(), body);
 }
 
+TEST(LengthPrefixedReader, GivesBackTheRoomOfALargeMessageOnceItIsRead) {
+  LengthPrefixedReader reader(32 * 1024);
+  const std::string body(30000, 'x');  // 30000 = 0x7530: prefix b0 ea 01
+  ASSERT_TRUE(reader.append(hex("b0 ea 01") + body));
+  EXPECT_GE(reader.capacity(), 30000u);
+  EXPECT_EQ(reader.next(), body);
+  reader.compact();
+  EXPECT_LE(reader.capacity(), 4096u);
+}
+
 TEST(LengthPrefixedReader, EmptyPayloadIsAMessage) {
   LengthPrefixedReader reader(16);
   ASSERT_TRUE(reader.append(hex("00 01 90")));

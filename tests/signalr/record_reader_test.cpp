@@ -85,5 +85,23 @@ TEST(RecordReader, ViewsSurviveUntilNextAppend) {
   EXPECT_EQ(reader.buffered(), 0u);
 }
 
+// A 30 KB record arriving in 256-byte reads (as the WebSocket transport delivers it): once it
+// is read, the reader gives the room back instead of keeping 30 KB for the connection's life.
+TEST(RecordReader, GivesBackTheRoomOfALargeRecordOnceItIsRead) {
+  RecordReader reader(32 * 1024);
+  const std::string record = std::string(30000, 'x') + "\x1e";
+  for (std::size_t at = 0; at < record.size(); at += 256) {
+    ASSERT_TRUE(reader.append(std::string_view(record).substr(at, 256)));
+  }
+  EXPECT_GE(reader.capacity(), 30000u);
+  ASSERT_EQ(reader.next()->size(), 30000u);
+  reader.compact();
+  EXPECT_LE(reader.capacity(), 4096u);
+  // A small record afterwards is read as usual, and the room stays small.
+  ASSERT_TRUE(reader.append("{}\x1e"));
+  EXPECT_EQ(reader.next(), "{}");
+  EXPECT_LE(reader.capacity(), 4096u);
+}
+
 }  // namespace
 }  // namespace scanhub::signalr

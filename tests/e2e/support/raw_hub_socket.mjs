@@ -9,8 +9,9 @@ const WebSocket = require('ws');
 export const RS = '\x1e';
 
 export class RawHubSocket {
-  static async open(url, { headers } = {}) {
-    const socket = new RawHubSocket(new WebSocket(url, { headers }));
+  /** `options` go to `ws` (headers, localAddress, ...). */
+  static async open(url, options = {}) {
+    const socket = new RawHubSocket(new WebSocket(url, options));
     await withTimeout(new Promise((resolve, reject) => {
       socket.ws.once('open', resolve);
       socket.ws.once('error', reject);
