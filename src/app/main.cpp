@@ -8,6 +8,7 @@
 #include "embed/embedding_enricher.hpp"
 #include "embed/external_model.hpp"
 #include "http/cors.hpp"
+#include "http/request_policy.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -157,6 +158,16 @@ int main(int argc, char** argv) {
             }
           },
           "ORIGIN"));
+  serve->add_option("--allowed-host", serve_options.allowed_hosts,
+                    "Host name a request's Host header may name besides IP addresses and "
+                    "localhost, e.g. the name a reverse proxy forwards ('*': any; repeatable). "
+                    "Other names are refused (DNS rebinding)")
+      ->check(CLI::Validator(
+          [](std::string& host) -> std::string {
+            if (host == "*" || scanhub::http::parse_host(host)) return {};
+            return "not a host name: " + host;
+          },
+          "HOST"));
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 

@@ -122,6 +122,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   server_options.port = options.port;
   server_options.web_root = options.web_root;
   server_options.cors_origins = options.cors_origins;
+  server_options.allowed_hosts = options.allowed_hosts;
   http::Server server(io, server_options, router, hubs, files);
   try {
     server.start();

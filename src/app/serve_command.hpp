@@ -34,6 +34,9 @@ struct ServeCommandOptions {
   unsigned progress_interval_ms = 100;
   std::string web_root;        ///< development: serve web/ from disk
   std::vector<std::string> cors_origins;  ///< browser origins allowed, with credentials (CORS)
+  /// Host names requests may name besides IP addresses and localhost ("*": any); see
+  /// http/request_policy.hpp.
+  std::vector<std::string> allowed_hosts;
   /// SignalR settings of every hub (ASP.NET Core's defaults unless set; seed 004 sets its own
   /// in config/seed004.ini).
   signalr::HubOptions hub;

@@ -26,6 +26,9 @@ struct ServerOptions {
   /// Origins allowed to call the API and the hubs from a browser (`scheme://host[:port]`),
   /// with credentials (cors.hpp). Empty: no CORS headers at all.
   std::vector<std::string> cors_origins;
+  /// Host names a request's Host header may name besides IP literals, `localhost`,
+  /// `*.localhost` and a host name given as `address`; "*" allows any (request_policy.hpp).
+  std::vector<std::string> allowed_hosts;
 };
 
 }  // namespace scanhub::http

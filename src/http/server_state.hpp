@@ -4,6 +4,7 @@
 
 #include "http/cors.hpp"
 #include "http/request_handler.hpp"
+#include "http/request_policy.hpp"
 #include "http/server_options.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -24,11 +25,13 @@ struct ServerState {
       : options(std::move(server_options)),
         context{router, hubs, files, options.web_root},
         cors(options.cors_origins),
+        policy({options.allowed_hosts, options.address}, cors),
         io(std::move(io_executor)) {}
 
   const ServerOptions options;
   const RequestContext context;
   const CorsPolicy cors;
+  const RequestPolicy policy;  // refers to `cors`
   /// The io_context's executor: Long Polling connections get their strands here.
   const boost::asio::any_io_executor io;
   std::atomic<bool> stopping{false};
