@@ -9,6 +9,7 @@
 #include "embed/external_model.hpp"
 #include "http/cors.hpp"
 #include "http/request_policy.hpp"
+#include "http/static_files.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -144,7 +145,9 @@ int main(int argc, char** argv) {
   serve->add_option("--progress-interval", serve_options.progress_interval_ms,
                     "Milliseconds between progress messages per scan")
       ->capture_default_str();
-  serve->add_option("--web-root", serve_options.web_root, "Serve the page from this directory (development)");
+  serve->add_option("--web-root", serve_options.web_root,
+                    "Serve the page from this directory (development; dotfiles are never "
+                    "served, system directories are refused)");
   serve->add_option("--cors-origin", serve_options.cors_origins,
                     "Browser origin allowed to call the API and hubs, with credentials "
                     "(scheme://host[:port]; repeatable)")
@@ -225,6 +228,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scanhub serve: --client-timeout (%g s) must be longer than "
                          "--keep-alive-interval (%g s)\n", client_timeout_s, keep_alive_s);
     return 2;
+  }
+  if (*serve && !serve_options.web_root.empty()) {
+    auto checked = scanhub::http::check_web_root(serve_options.web_root);
+    if (!checked) {
+      std::fprintf(stderr, "scanhub serve: --web-root %s: %s\n", serve_options.web_root.c_str(),
+                   checked.error().c_str());
+      return 2;
+    }
   }
   try {
     scan_options.embeddings = embedding_options(scan_embeddings);

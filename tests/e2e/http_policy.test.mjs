@@ -1,12 +1,13 @@
 // The HTTP edge of `scanhub serve` against what a hostile web page or a smuggling proxy sends
 // (src/http/request_policy.hpp, README "Security"): cross-site WebSocket upgrades and POSTs,
 // DNS rebinding (a foreign Host), simple cross-site bodies (text/plain, forms), ambiguous
-// framing (RFC 9112). Raw TCP where a client library would not send the request; every wait is
-// bounded.
+// framing (RFC 9112), dotfiles and system directories as --web-root. Raw TCP where a client
+// library would not send the request; every wait is bounded.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, withTimeout } from './support/server_process.mjs';
@@ -179,6 +180,47 @@ describe('--allowed-host', () => {
       assert.equal(statusOf(data), 421, 'other names stay refused');
     } finally {
       assert.equal((await server.stop()).code, 0);
+    }
+  });
+});
+
+describe('--web-root', () => {
+  test('dotfiles and dot-directories are never served', T, async () => {
+    const web = join(dir, 'web');
+    mkdirSync(join(web, '.git'), { recursive: true });
+    mkdirSync(join(web, 'js', '.cache'), { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<p>from disk</p>');
+    writeFileSync(join(web, '.env'), 'SECRET=1');
+    writeFileSync(join(web, '.git', 'config'), '[core]');
+    writeFileSync(join(web, 'js', '.cache', 'x.js'), 'x');
+    symlinkSync(join(web, '.env'), join(web, 'env.txt'));
+    const server = await serve('web', '--web-root', web);
+    try {
+      const index = await withTimeout(fetch(`${server.url}/`), MS, '/');
+      assert.equal(await index.text(), '<p>from disk</p>');
+      for (const path of ['/.env', '/.git/config', '/js/.cache/x.js', '/%2egit/config', '/%2Eenv', '/env.txt']) {
+        const response = await withTimeout(fetch(`${server.url}${path}`), MS, path);
+        const text = await response.text();
+        assert.equal(response.status, 404, `${path}: ${text.slice(0, 100)}`);
+        assert.ok(!text.includes('SECRET') && !text.includes('[core]'), path);
+      }
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  });
+
+  test('/, system directories, a missing path and a file are refused at start with exit 2', T, async () => {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    symlinkSync('/', join(dir, 'slash'));
+    for (const root of ['/', '/etc', '/proc', '/proc/self/root', '/usr', join(dir, 'slash'), join(dir, 'missing'), join(dir, 'a-file')]) {
+      const run = spawnSync(BIN, ['serve', '--port', '0', '--db', join(dir, 'refused.db'), '--no-watch', '--web-root', root],
+        { encoding: 'utf8', timeout: MS, input: '' });
+      assert.equal(run.status, 2, `${root}: ${run.stdout}${run.stderr}`);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${root}: one line: ${run.stderr}`);
+      assert.match(lines[0], /--web-root/);
+      assert.ok(lines[0].includes(root), `${root}: named in ${lines[0]}`);
+      assert.equal(run.stdout, '', `${root}: did not serve`);
     }
   });
 });
