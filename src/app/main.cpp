@@ -171,6 +171,11 @@ int main(int argc, char** argv) {
             return "not a host name: " + host;
           },
           "HOST"));
+  serve->add_option("--max-connections", serve_options.max_connections,
+                    "Connections at once, HTTP and hub (0: the descriptor limit less 128); "
+                    "more get 503")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 

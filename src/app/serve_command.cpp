@@ -11,6 +11,7 @@
 #include "embed/mel_statistics.hpp"
 #include "embed/similar_tracks.hpp"
 #include "app/setup.hpp"
+#include "http/open_files.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "hubs/indexer_hub.hpp"
@@ -32,6 +33,14 @@
 namespace scanhub::app {
 
 int run_serve_command(const ServeCommandOptions& options) {
+  // Before the database and the watcher open descriptors: every connection needs one too.
+  const http::OpenFileLimit descriptors = http::raise_open_file_limit();
+  if (descriptors.raised) {
+    spdlog::info("descriptor limit raised to {} (the hard limit)", descriptors.soft);
+  } else {
+    spdlog::info("descriptor limit {} (hard limit {})", descriptors.soft, descriptors.hard);
+  }
+
   std::unique_ptr<store::Store> store;
   std::vector<core::Library> libraries;
   try {
@@ -123,6 +132,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   server_options.web_root = options.web_root;
   server_options.cors_origins = options.cors_origins;
   server_options.allowed_hosts = options.allowed_hosts;
+  server_options.max_connections = options.max_connections;
   http::Server server(io, server_options, router, hubs, files);
   try {
     server.start();

@@ -5,6 +5,7 @@
 #include "embed/embedding_enricher.hpp"
 #include "signalr/hub_options.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ struct ServeCommandOptions {
   /// Host names requests may name besides IP addresses and localhost ("*": any); see
   /// http/request_policy.hpp.
   std::vector<std::string> allowed_hosts;
+  /// Connections at once (0: the descriptor limit less a reserve; http/open_files.hpp).
+  std::size_t max_connections = 0;
   /// SignalR settings of every hub (ASP.NET Core's defaults unless set; seed 004 sets its own
   /// in config/seed004.ini).
   signalr::HubOptions hub;

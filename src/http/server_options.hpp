@@ -29,6 +29,10 @@ struct ServerOptions {
   /// Host names a request's Host header may name besides IP literals, `localhost`,
   /// `*.localhost` and a host name given as `address`; "*" allows any (request_policy.hpp).
   std::vector<std::string> allowed_hosts;
+  /// Connections at once, HTTP sessions and hub transports together; one more is answered
+  /// 503 and closed without its request being read. 0: derived from the descriptor limit
+  /// (open_files.hpp); never above that limit.
+  std::size_t max_connections = 0;
 };
 
 }  // namespace scanhub::http
