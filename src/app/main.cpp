@@ -123,7 +123,9 @@ int main(int argc, char** argv) {
   serve_options.database = scanhub::app::kDefaultDatabase;
   auto* serve = cli.add_subcommand("serve", "Serve the API, the SignalR hubs and the dashboard");
   serve->add_option("--port", serve_options.port, "TCP port (0: any free port)")->capture_default_str();
-  serve->add_option("--address", serve_options.address, "Address to listen on (0.0.0.0: all)")
+  serve->add_option("--address", serve_options.address,
+                    "IP address or host name to listen on (0.0.0.0 or ::: all interfaces, "
+                    "with a warning: there is no authentication yet)")
       ->capture_default_str();
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--movies", serve_options.movie_libraries,

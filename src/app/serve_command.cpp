@@ -137,9 +137,18 @@ int run_serve_command(const ServeCommandOptions& options) {
   try {
     server.start();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: cannot listen on %s:%u: %s\n", options.address.c_str(),
+    std::fprintf(stderr, "scanhub: cannot listen on %s port %u: %s\n", options.address.c_str(),
                  static_cast<unsigned>(options.port), e.what());
     return 1;
+  }
+  const http::ListenEndpoint& bound = server.endpoint();
+  if (!bound.loopback) {
+    std::fprintf(stderr,
+                 "scanhub: warning: listening on %s, beyond this machine: anyone who can reach "
+                 "port %u can start scans, read the library and change it (there is no "
+                 "authentication yet). Use --address 127.0.0.1 to keep it local.\n",
+                 bound.all_interfaces ? "all interfaces" : bound.address.c_str(),
+                 static_cast<unsigned>(bound.port));
   }
 
   // Watches are in place before the server is announced, so a change made once it is cannot
@@ -164,18 +173,18 @@ int run_serve_command(const ServeCommandOptions& options) {
     }
   }
 
-  const std::string host = options.address == "0.0.0.0" ? "localhost" : options.address;
-  std::printf("scanhub: serving http://%s:%u/ (hub /hubs/progress, %zu librar%s)\n", host.c_str(),
-              static_cast<unsigned>(server.port()), libraries.size(), libraries.size() == 1 ? "y" : "ies");
+  const std::string url = http::browse_url(bound, options.address);
+  std::printf("scanhub: serving %s (hub /hubs/progress, %zu librar%s%s)\n", url.c_str(),
+              libraries.size(), libraries.size() == 1 ? "y" : "ies",
+              bound.all_interfaces ? "; listening on all interfaces" : "");
   if (watcher) {
     std::printf("scanhub: watching %zu directories for changes\n", watched_directories);
   }
   if (options.scan_on_start && !libraries.empty()) {
     try {
       const auto started = scans->start(libraries, core::ScanTrigger::manual);
-      std::printf("scanhub: scan %lld started: http://%s:%u/?scan=%lld\n",
-                  static_cast<long long>(started.id), host.c_str(),
-                  static_cast<unsigned>(server.port()), static_cast<long long>(started.id));
+      std::printf("scanhub: scan %lld started: %s?scan=%lld\n", static_cast<long long>(started.id),
+                  url.c_str(), static_cast<long long>(started.id));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
     }

@@ -14,6 +14,8 @@
 namespace scanhub::app {
 
 struct ServeCommandOptions {
+  /// IP address or host name to listen on; beyond loopback a warning says anyone who can reach
+  /// the port can drive scanhub (no authentication yet).
   std::string address = "127.0.0.1";
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start

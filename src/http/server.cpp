@@ -7,9 +7,11 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -116,6 +118,39 @@ class Lingering : public std::enable_shared_from_this<Lingering> {
   std::array<char, 1024> scratch_{};
   std::atomic<std::size_t>& count_;
 };
+
+// options.address as an endpoint: an IP literal ("[::1]" brackets allowed) as is, a host name
+// through the resolver (blocking; start-up only), preferring IPv4 as most clients try it first.
+tcp::endpoint resolve_listen_endpoint(asio::io_context& io, const std::string& address,
+                                      std::uint16_t port) {
+  std::string literal = address;
+  if (literal.size() >= 2 && literal.front() == '[' && literal.back() == ']') {
+    literal = literal.substr(1, literal.size() - 2);
+  }
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(literal, ec);
+  if (!ec) return {ip, port};
+  tcp::resolver resolver(io);
+  const auto results =
+      resolver.resolve(literal, std::to_string(port), tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    throw boost::system::system_error(ec ? ec : asio::error::host_not_found,
+                                      "cannot resolve '" + address + "'");
+  }
+  for (const auto& entry : results) {
+    if (entry.endpoint().address().is_v4()) return entry.endpoint();
+  }
+  return results.begin()->endpoint();
+}
+
+bool is_loopback(const asio::ip::address& address) {
+  if (address.is_loopback()) return true;
+  if (address.is_v6()) {
+    const auto v6 = address.to_v6();
+    return v6.is_v4_mapped() && asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -261,7 +296,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::steady_timer stop_timer;
   asio::steady_timer accept_retry_timer;
   std::shared_ptr<ServerState> state;
-  std::uint16_t port = 0;
+  ListenEndpoint endpoint;
   std::size_t max_connections = 0;  // set by start(), before the first accept
   std::atomic<std::size_t> lingering{0};
   RateLimitedWarning accept_warning;
@@ -284,13 +319,20 @@ Server::~Server() = default;
 
 void Server::start() {
   const auto& options = impl_->state->options;
-  const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
+  const tcp::endpoint endpoint = resolve_listen_endpoint(impl_->io, options.address, options.port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol());
   acceptor.set_option(asio::socket_base::reuse_address(true));
+  if (endpoint.address().is_v6() && endpoint.address().is_unspecified()) {
+    // "::" means every interface, IPv4 too, whatever the system's bindv6only default.
+    boost::system::error_code ignored;
+    acceptor.set_option(asio::ip::v6_only(false), ignored);
+  }
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
-  impl_->port = acceptor.local_endpoint().port();
+  const auto bound = acceptor.local_endpoint();
+  impl_->endpoint = {bound.address().to_string(), bound.port(), bound.address().is_v6(),
+                     is_loopback(bound.address()), bound.address().is_unspecified()};
 
   const auto limit = open_file_limit();
   impl_->max_connections = effective_max_connections(options.max_connections, limit.soft);
@@ -300,12 +342,18 @@ void Server::start() {
         "are kept for files and the database",
         options.max_connections, impl_->max_connections, limit.soft, kDescriptorReserve);
   }
-  spdlog::info("http: listening on {}:{}, at most {} connections (descriptor limit {})",
-               options.address, impl_->port, impl_->max_connections, limit.soft);
+  spdlog::info("http: listening on {} port {}, at most {} connections (descriptor limit {})",
+               impl_->endpoint.address, impl_->endpoint.port, impl_->max_connections, limit.soft);
   asio::post(impl_->strand, [impl = impl_] { impl->do_accept(); });
 }
 
-std::uint16_t Server::port() const noexcept { return impl_->port; }
+std::uint16_t Server::port() const noexcept {
+  return impl_->endpoint.port;
+}
+
+const ListenEndpoint& Server::endpoint() const noexcept {
+  return impl_->endpoint;
+}
 
 ServerCounters Server::counters() const {
   return {impl_->state->open_connections(),

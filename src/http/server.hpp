@@ -18,6 +18,7 @@
 // from any thread, any number of times. Router, HubHost and StaticFiles must outlive the
 // server and the io_context's handlers.
 
+#include "http/listen_address.hpp"
 #include "http/router.hpp"
 #include "http/server_options.hpp"
 #include "http/static_files.hpp"
@@ -52,11 +53,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds, listens and starts accepting; logs the connection cap at info. Throws
-  /// std::system_error when the address cannot be bound.
+  /// Resolves options.address (a host name: blocking DNS, the first IPv4 result, else the
+  /// first), binds, listens and starts accepting; logs the connection cap at info. Throws
+  /// boost::system::system_error when the name does not resolve or the address cannot be
+  /// bound.
   void start();
   /// The bound port (the ephemeral one when options.port was 0). 0 before start().
   std::uint16_t port() const noexcept;
+  /// The bound address and port; empty before start().
+  const ListenEndpoint& endpoint() const noexcept;
   /// Any thread, after start().
   ServerCounters counters() const;
 

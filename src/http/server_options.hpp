@@ -11,7 +11,9 @@
 namespace scanhub::http {
 
 struct ServerOptions {
-  std::string address = "127.0.0.1";  ///< IPv4 or IPv6 literal; "0.0.0.0" for all interfaces
+  /// IPv4 or IPv6 literal ("0.0.0.0", "::": all interfaces; "[::1]" brackets allowed) or a host
+  /// name, resolved at start() (the first IPv4 address it resolves to, else the first one).
+  std::string address = "127.0.0.1";
   std::uint16_t port = 0;             ///< 0: an ephemeral port, read it back with Server::port()
   std::size_t header_limit = 16 * 1024;   ///< request line + headers, bytes (431 beyond)
   std::size_t body_limit = 1024 * 1024;   ///< request body, bytes (413 beyond)

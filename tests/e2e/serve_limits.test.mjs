@@ -1,9 +1,11 @@
-// `scanhub serve` at its limits: the descriptor limit raised at start, and the connection cap
-// (--max-connections: one more connection gets 503 at once, HTTP and hub connections counted
-// together, room again once some close). Every wait is bounded.
+// `scanhub serve` at its limits and on other addresses: the descriptor limit raised at start,
+// the connection cap (--max-connections: one more connection gets 503 at once, HTTP and hub
+// connections counted together, room again once some close), and --address with host names,
+// IPv6 and all interfaces (a usable URL, a warning beyond loopback). Every wait is bounded.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { startServer, withTimeout, delay } from './support/server_process.mjs';
 import { RawHubSocket } from './support/raw_hub_socket.mjs';
 
 const BIN = process.env.SCANHUB_BIN;
-const SERVE = /serving http:\/\/[^:]+:(\d+)\//;
+const SERVE = /serving http:\/\/(?:\[[^\]]+\]|[^:/]+):(\d+)\//;
 const T = { timeout: 60000 };
 const MS = 5000;
 let dir;
@@ -45,6 +47,29 @@ function idle(port) {
     const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
     socket.on('error', reject);
   }), MS, 'idle connection');
+}
+
+/** Serves with stdout and stderr captured; resolves once the URL line is printed. */
+async function serveCaptured(args) {
+  const child = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stderr.on('data', (d) => { out.stderr += d; });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await withTimeout(new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out.stdout += d;
+      const match = out.stdout.match(SERVE);
+      if (match) resolve(Number(match[1]));
+    });
+    exited.then((code) => reject(new Error(`exited ${code}: ${out.stderr}`)));
+  }), MS * 2, `${args.join(' ')} to serve`);
+  return {
+    port, out,
+    async stop() {
+      child.kill('SIGTERM');
+      return withTimeout(exited, MS * 2, 'exit after SIGTERM');
+    },
+  };
 }
 
 describe('descriptors and connections', () => {
@@ -103,5 +128,40 @@ describe('descriptors and connections', () => {
       for (const hub of hubs) hub.close();
       assert.equal((await server.stop()).code, 0);
     }
+  });
+});
+
+describe('--address', () => {
+  const cases = [
+    { address: 'localhost', url: /serving http:\/\/localhost:\d+\//, reach: ['127.0.0.1'], warns: false },
+    { address: '::1', url: /serving http:\/\/\[::1\]:\d+\//, reach: ['::1'], warns: false },
+    { address: '127.0.0.1', url: /serving http:\/\/127\.0\.0\.1:\d+\//, reach: ['127.0.0.1'], warns: false },
+    { address: '::', url: /serving http:\/\/localhost:\d+\/.*all interfaces/, reach: ['127.0.0.1', '::1'], warns: true },
+    { address: '0.0.0.0', url: /serving http:\/\/localhost:\d+\/.*all interfaces/, reach: ['127.0.0.1'], warns: true },
+  ];
+  for (const { address, url, reach, warns } of cases) {
+    test(`${address}: ${warns ? 'a warning and ' : ''}a URL to open`, T, async () => {
+      const server = await serveCaptured(serveArgs(`address-${address.replace(/[^a-z0-9]/gi, '_')}`, '--address', address));
+      try {
+        assert.match(server.out.stdout, url);
+        for (const host of reach) {
+          assert.equal(statusOf(await rawGet(server.port, '/healthz', { host })), 200, `reachable on ${host}`);
+        }
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+      const warning = /warning: listening on .*anyone who can reach port \d+ can start scans/;
+      if (warns) assert.match(server.out.stderr, warning);
+      else assert.doesNotMatch(server.out.stderr, warning);
+    });
+  }
+
+  test('a name that does not resolve is a one-line error', T, async () => {
+    const child = spawn(BIN, serveArgs('unresolved', '--address', 'no-such-host.invalid'), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await withTimeout(new Promise((resolve) => child.once('exit', resolve)), MS * 2, 'exit');
+    assert.equal(code, 1);
+    assert.match(stderr, /cannot listen on no-such-host\.invalid.*cannot resolve/);
   });
 });
