@@ -141,6 +141,14 @@ int run_serve_command(const ServeCommandOptions& options) {
                  static_cast<unsigned>(options.port), e.what());
     return 1;
   }
+  // Before the URL is printed: a SIGTERM sent as soon as it appears must stop the server
+  // gracefully, not kill the process with the default action.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("stopping");
+    server.stop();
+  });
   const http::ListenEndpoint& bound = server.endpoint();
   if (!bound.loopback) {
     std::fprintf(stderr,
@@ -190,13 +198,6 @@ int run_serve_command(const ServeCommandOptions& options) {
     }
   }
   std::fflush(stdout);
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    spdlog::info("stopping");
-    server.stop();
-  });
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < std::max(1u, options.threads); ++i) threads.emplace_back([&] { io.run(); });
