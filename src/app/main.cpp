@@ -8,6 +8,8 @@
 #include "embed/embedding_enricher.hpp"
 #include "embed/external_model.hpp"
 #include "http/cors.hpp"
+#include "http/request_policy.hpp"
+#include "http/static_files.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -121,7 +123,9 @@ int main(int argc, char** argv) {
   serve_options.database = scanhub::app::kDefaultDatabase;
   auto* serve = cli.add_subcommand("serve", "Serve the API, the SignalR hubs and the dashboard");
   serve->add_option("--port", serve_options.port, "TCP port (0: any free port)")->capture_default_str();
-  serve->add_option("--address", serve_options.address, "Address to listen on (0.0.0.0: all)")
+  serve->add_option("--address", serve_options.address,
+                    "IP address or host name to listen on (0.0.0.0 or ::: all interfaces, "
+                    "with a warning: there is no authentication yet)")
       ->capture_default_str();
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--movies", serve_options.movie_libraries,
@@ -143,7 +147,9 @@ int main(int argc, char** argv) {
   serve->add_option("--progress-interval", serve_options.progress_interval_ms,
                     "Milliseconds between progress messages per scan")
       ->capture_default_str();
-  serve->add_option("--web-root", serve_options.web_root, "Serve the page from this directory (development)");
+  serve->add_option("--web-root", serve_options.web_root,
+                    "Serve the page from this directory (development; dotfiles are never "
+                    "served, system directories are refused)");
   serve->add_option("--cors-origin", serve_options.cors_origins,
                     "Browser origin allowed to call the API and hubs, with credentials "
                     "(scheme://host[:port]; repeatable)")
@@ -157,6 +163,21 @@ int main(int argc, char** argv) {
             }
           },
           "ORIGIN"));
+  serve->add_option("--allowed-host", serve_options.allowed_hosts,
+                    "Host name a request's Host header may name besides IP addresses and "
+                    "localhost, e.g. the name a reverse proxy forwards ('*': any; repeatable). "
+                    "Other names are refused (DNS rebinding)")
+      ->check(CLI::Validator(
+          [](std::string& host) -> std::string {
+            if (host == "*" || scanhub::http::parse_host(host)) return {};
+            return "not a host name: " + host;
+          },
+          "HOST"));
+  serve->add_option("--max-connections", serve_options.max_connections,
+                    "Connections at once, HTTP and hub (0: the descriptor limit less 128); "
+                    "more get 503")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 
@@ -228,6 +249,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scanhub serve: --client-timeout (%g s) must be longer than "
                          "--keep-alive-interval (%g s)\n", client_timeout_s, keep_alive_s);
     return 2;
+  }
+  if (*serve && !serve_options.web_root.empty()) {
+    auto checked = scanhub::http::check_web_root(serve_options.web_root);
+    if (!checked) {
+      std::fprintf(stderr, "scanhub serve: --web-root %s: %s\n", serve_options.web_root.c_str(),
+                   checked.error().c_str());
+      return 2;
+    }
   }
   try {
     scan_options.embeddings = embedding_options(scan_embeddings);

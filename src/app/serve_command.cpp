@@ -11,6 +11,7 @@
 #include "embed/mel_statistics.hpp"
 #include "embed/similar_tracks.hpp"
 #include "app/setup.hpp"
+#include "http/open_files.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "hubs/indexer_hub.hpp"
@@ -32,6 +33,14 @@
 namespace scanhub::app {
 
 int run_serve_command(const ServeCommandOptions& options) {
+  // Before the database and the watcher open descriptors: every connection needs one too.
+  const http::OpenFileLimit descriptors = http::raise_open_file_limit();
+  if (descriptors.raised) {
+    spdlog::info("descriptor limit raised to {} (the hard limit)", descriptors.soft);
+  } else {
+    spdlog::info("descriptor limit {} (hard limit {})", descriptors.soft, descriptors.hard);
+  }
+
   std::unique_ptr<store::Store> store;
   std::vector<core::Library> libraries;
   try {
@@ -122,13 +131,32 @@ int run_serve_command(const ServeCommandOptions& options) {
   server_options.port = options.port;
   server_options.web_root = options.web_root;
   server_options.cors_origins = options.cors_origins;
+  server_options.allowed_hosts = options.allowed_hosts;
+  server_options.max_connections = options.max_connections;
   http::Server server(io, server_options, router, hubs, files);
   try {
     server.start();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: cannot listen on %s:%u: %s\n", options.address.c_str(),
+    std::fprintf(stderr, "scanhub: cannot listen on %s port %u: %s\n", options.address.c_str(),
                  static_cast<unsigned>(options.port), e.what());
     return 1;
+  }
+  // Before the URL is printed: a SIGTERM sent as soon as it appears must stop the server
+  // gracefully, not kill the process with the default action.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("stopping");
+    server.stop();
+  });
+  const http::ListenEndpoint& bound = server.endpoint();
+  if (!bound.loopback) {
+    std::fprintf(stderr,
+                 "scanhub: warning: listening on %s, beyond this machine: anyone who can reach "
+                 "port %u can start scans, read the library and change it (there is no "
+                 "authentication yet). Use --address 127.0.0.1 to keep it local.\n",
+                 bound.all_interfaces ? "all interfaces" : bound.address.c_str(),
+                 static_cast<unsigned>(bound.port));
   }
 
   // Watches are in place before the server is announced, so a change made once it is cannot
@@ -153,30 +181,23 @@ int run_serve_command(const ServeCommandOptions& options) {
     }
   }
 
-  const std::string host = options.address == "0.0.0.0" ? "localhost" : options.address;
-  std::printf("scanhub: serving http://%s:%u/ (hub /hubs/progress, %zu librar%s)\n", host.c_str(),
-              static_cast<unsigned>(server.port()), libraries.size(), libraries.size() == 1 ? "y" : "ies");
+  const std::string url = http::browse_url(bound, options.address);
+  std::printf("scanhub: serving %s (hub /hubs/progress, %zu librar%s%s)\n", url.c_str(),
+              libraries.size(), libraries.size() == 1 ? "y" : "ies",
+              bound.all_interfaces ? "; listening on all interfaces" : "");
   if (watcher) {
     std::printf("scanhub: watching %zu directories for changes\n", watched_directories);
   }
   if (options.scan_on_start && !libraries.empty()) {
     try {
       const auto started = scans->start(libraries, core::ScanTrigger::manual);
-      std::printf("scanhub: scan %lld started: http://%s:%u/?scan=%lld\n",
-                  static_cast<long long>(started.id), host.c_str(),
-                  static_cast<unsigned>(server.port()), static_cast<long long>(started.id));
+      std::printf("scanhub: scan %lld started: %s?scan=%lld\n", static_cast<long long>(started.id),
+                  url.c_str(), static_cast<long long>(started.id));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
     }
   }
   std::fflush(stdout);
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    spdlog::info("stopping");
-    server.stop();
-  });
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < std::max(1u, options.threads); ++i) threads.emplace_back([&] { io.run(); });

@@ -5,6 +5,7 @@
 #include "embed/embedding_enricher.hpp"
 #include "signalr/hub_options.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@
 namespace scanhub::app {
 
 struct ServeCommandOptions {
+  /// IP address or host name to listen on; beyond loopback a warning says anyone who can reach
+  /// the port can drive scanhub (no authentication yet).
   std::string address = "127.0.0.1";
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
@@ -34,6 +37,11 @@ struct ServeCommandOptions {
   unsigned progress_interval_ms = 100;
   std::string web_root;        ///< development: serve web/ from disk
   std::vector<std::string> cors_origins;  ///< browser origins allowed, with credentials (CORS)
+  /// Host names requests may name besides IP addresses and localhost ("*": any); see
+  /// http/request_policy.hpp.
+  std::vector<std::string> allowed_hosts;
+  /// Connections at once (0: the descriptor limit less a reserve; http/open_files.hpp).
+  std::size_t max_connections = 0;
   /// SignalR settings of every hub (ASP.NET Core's defaults unless set; seed 004 sets its own
   /// in config/seed004.ini).
   signalr::HubOptions hub;

@@ -133,6 +133,19 @@ void HttpSession::on_header(beast::error_code ec, std::size_t /*bytes*/) {
   }
   const auto& header = parser_->get();
   request_origin_ = std::string(header[beast_http::field::origin]);
+  request_version_ = header.version();
+  // Framing, Host, Origin and content type are settled on the header, before any body is
+  // read: a refused request's body is never parsed (nor taken for a second request).
+  const auto path = split_target(header.target()).path;
+  const auto surface =
+      state_->context.hubs.match(path) ? RequestSurface::kHub : RequestSurface::kRest;
+  if (auto refusal = state_->policy.check(header, surface)) {
+    reading_ = false;
+    spdlog::debug("http: {} {} refused: {}", header.method_string(), header.target(),
+                  refusal->message);
+    send(error_response(refusal->status, refusal->message), true);
+    return;
+  }
   if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
     // curl and other clients wait for this before sending a large body. The interim response
     // is tiny; write it synchronously-ordered before reading the body.
@@ -172,7 +185,16 @@ void HttpSession::on_read_error(beast::error_code ec) {
     do_close();
     return;
   }
-  if (ec == beast_http::error::body_limit) {
+  if (ec == beast_http::error::bad_transfer_encoding ||
+      ec == beast_http::error::bad_content_length ||
+      ec == beast_http::error::multiple_content_length) {
+    // Beast refuses these while parsing the header (Transfer-Encoding after Content-Length or
+    // twice, Content-Length after chunked, conflicting lengths), before request_policy sees it.
+    send(error_response(Status::bad_request,
+                        "The request's length is malformed or ambiguous: Transfer-Encoding "
+                        "with Content-Length, or either of them twice (RFC 9112 section 6.3)."),
+         true);
+  } else if (ec == beast_http::error::body_limit) {
     send(error_response(Status::payload_too_large,
                         fmt::format("The request body exceeds {} bytes.",
                                     state_->options.body_limit)),

@@ -3,7 +3,9 @@
 // answers them through handle_request, keeps the connection alive, and hands requests to a
 // hub's path to src/signalr: WebSocket upgrades and Server-Sent Events take the stream over;
 // long polls, POSTs and DELETEs are answered asynchronously (the session neither reads nor
-// writes until the reply comes). CORS headers (cors.hpp) go on every response it writes.
+// writes until the reply comes). Each request's header is checked by RequestPolicy
+// (request_policy.hpp) before its body is read or it is routed; a refusal is answered and the
+// connection closed. CORS headers (cors.hpp) go on every response it writes.
 // Beast advanced_server's http_session, without the pipelining queue (one request at a time).
 //
 // Threading: all work on the socket's strand; shutdown(), abort() and the reply handlers given

@@ -45,7 +45,7 @@ Response hub_request(const Request& request, const signalr::HubRoute& route,
 std::optional<Response> static_file(std::string_view raw_path,
                                     const RequestContext& context) {
   auto path = percent_decode(raw_path);
-  if (!path) return std::nullopt;
+  if (!path || has_dot_segment(*path)) return std::nullopt;
   Response response{Status::ok, 11};
   if (!context.web_root.empty()) {
     if (auto bytes = read_under_root(context.web_root, *path)) {

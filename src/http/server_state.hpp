@@ -4,11 +4,14 @@
 
 #include "http/cors.hpp"
 #include "http/request_handler.hpp"
+#include "http/request_policy.hpp"
 #include "http/server_options.hpp"
+#include "signalr/hub_host.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -24,14 +27,18 @@ struct ServerState {
       : options(std::move(server_options)),
         context{router, hubs, files, options.web_root},
         cors(options.cors_origins),
+        policy({options.allowed_hosts, options.address}, cors),
         io(std::move(io_executor)) {}
 
   const ServerOptions options;
   const RequestContext context;
   const CorsPolicy cors;
+  const RequestPolicy policy;  // refers to `cors`
   /// The io_context's executor: Long Polling connections get their strands here.
   const boost::asio::any_io_executor io;
   std::atomic<bool> stopping{false};
+  /// Connections answered 503 because the cap was reached (Server::counters()).
+  std::atomic<std::uint64_t> connections_refused{0};
 
   void track(const std::shared_ptr<HttpSession>& session) {
     std::lock_guard lock(mutex);
@@ -53,6 +60,10 @@ struct ServerState {
     std::lock_guard lock(mutex);
     return sessions.size();
   }
+  /// What the connection cap counts: HTTP sessions plus hub connections (a WebSocket or an
+  /// event stream owns its socket once its session handed it over; a Long Polling connection
+  /// holds no socket between polls but counts too: it holds the server's memory).
+  std::size_t open_connections() { return session_count() + context.hubs.live_connections(); }
 
  private:
   std::mutex mutex;

@@ -76,10 +76,17 @@ std::string_view content_type_for(std::string_view path) noexcept {
   return "application/octet-stream";
 }
 
+bool has_dot_segment(std::string_view url_path) noexcept {
+  for (std::size_t at = 0; at < url_path.size(); ++at) {
+    if (url_path[at] == '.' && (at == 0 || url_path[at - 1] == '/')) return true;
+  }
+  return false;
+}
+
 std::optional<std::string> read_under_root(const std::filesystem::path& root,
                                            std::string_view url_path) {
   url_path = normalize(url_path);
-  if (root.empty() || url_path.front() != '/') return std::nullopt;
+  if (root.empty() || url_path.front() != '/' || has_dot_segment(url_path)) return std::nullopt;
   if (url_path.find('\0') != std::string_view::npos ||
       url_path.find('\\') != std::string_view::npos) {
     return std::nullopt;
@@ -98,9 +105,46 @@ std::optional<std::string> read_under_root(const std::filesystem::path& root,
   auto [root_end, file_it] = std::mismatch(canonical_root.begin(), canonical_root.end(),
                                            canonical_file.begin(), canonical_file.end());
   if (root_end != canonical_root.end()) return std::nullopt;
+  // A symlink with a plain name must not lead to a dotfile inside the root either.
+  for (; file_it != canonical_file.end(); ++file_it) {
+    if (file_it->native().starts_with('.')) return std::nullopt;
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::expected<std::filesystem::path, std::string> check_web_root(
+    const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  // Nothing below these may be served: configuration and secrets, kernel and device views
+  // (/proc/N/root is the whole disk again), the superuser's home.
+  static constexpr std::string_view kSystemTrees[] = {"/etc", "/proc", "/sys", "/dev",
+                                                      "/run", "/boot", "/root"};
+  // These themselves hold everything else; a folder below one (/var/www, /usr/share/...)
+  // is a normal web root.
+  static constexpr std::string_view kSystemDirectories[] = {
+      "/",       "/usr",  "/var", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+      "/libx32", "/home", "/opt", "/srv", "/tmp",  "/mnt", "/media"};
+  std::error_code ec;
+  const auto status = fs::status(root, ec);
+  if (ec || !fs::exists(status)) return std::unexpected(std::string("no such directory"));
+  if (!fs::is_directory(status)) return std::unexpected(std::string("not a directory"));
+  const fs::path canonical = fs::canonical(root, ec);
+  if (ec) return std::unexpected("cannot resolve it: " + ec.message());
+  const std::string& text = canonical.native();
+  for (std::string_view tree : kSystemTrees) {
+    if (text == tree || (text.starts_with(tree) && text[tree.size()] == '/')) {
+      return std::unexpected("refusing to serve the system directory " + std::string(tree) +
+                             (text == tree ? std::string() : " (it resolves to " + text + ")"));
+    }
+  }
+  for (std::string_view directory : kSystemDirectories) {
+    if (text == directory) {
+      return std::unexpected("refusing to serve " + text + ": give the folder of the web files");
+    }
+  }
+  return canonical;
 }
 
 }  // namespace scanhub::http

@@ -7,6 +7,7 @@
 // Embedded bytes have static storage duration; the registry only points at them.
 
 #include <cstddef>
+#include <expected>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -42,11 +43,24 @@ class StaticFiles {
 /// extensions get "application/octet-stream".
 std::string_view content_type_for(std::string_view path) noexcept;
 
+/// Whether a segment of `url_path` (percent-decoded) starts with '.': `/.git/config`,
+/// `/.env`, `/a/.cache/b`, `/..`. Such paths are never served, embedded or from a web root
+/// (dotfiles hold repositories, secrets and editor state).
+bool has_dot_segment(std::string_view url_path) noexcept;
+
 /// Reads `url_path` ("/" means "/index.html", already percent-decoded) below `root`. Returns
-/// nullopt when it does not exist, is not a regular file, or would leave `root` ("..",
-/// backslashes, NUL). Blocking file I/O: meant for the development override only.
+/// nullopt when it does not exist, is not a regular file, has a dot segment (also after
+/// symlinks are resolved), or would leave `root` ("..", backslashes, NUL, a symlink out).
+/// Blocking file I/O: meant for the development override only.
 std::optional<std::string> read_under_root(const std::filesystem::path& root,
                                            std::string_view url_path);
+
+/// Checks a `--web-root` at start-up: it must exist and be a directory, and must not be `/`
+/// nor a system directory (/etc, /proc, /sys, /dev, /run, /boot, /root and anything below
+/// them; /usr, /var, /bin, /sbin, /lib*, /home, /opt, /srv, /tmp themselves), compared after
+/// symlinks are resolved. Returns the canonical directory, or the reason (one line, no path:
+/// the caller names the option and path). Blocking; never throws except std::bad_alloc.
+std::expected<std::filesystem::path, std::string> check_web_root(const std::filesystem::path& root);
 
 /// Every file embedded at build time: web/ at "/<relative path>" and the SignalR browser client
 /// at "/lib/signalr.min.js". Defined in the generated embedded_web_files.cpp.

@@ -87,6 +87,14 @@ TEST_F(RequestHandlerTest, HeadHasLengthButNoBody) {
   EXPECT_TRUE(api.body().empty());
 }
 
+TEST_F(RequestHandlerTest, NeverServesDotfiles) {
+  files_.add("/.env", "text/plain", "SECRET=1");
+  files_.add("/.git/config", "text/plain", "[core]");
+  for (const char* target : {"/.env", "/.git/config", "/%2egit/config", "/%2Eenv"}) {
+    EXPECT_EQ(handle(Verb::get, target).result(), Status::not_found) << target;
+  }
+}
+
 TEST_F(RequestHandlerTest, RejectsNonAbsoluteTargets) {
   EXPECT_EQ(handle(Verb::get, "http://example.com/").result(), Status::bad_request);
   EXPECT_EQ(handle(Verb::options, "*").result(), Status::bad_request);

@@ -95,5 +95,50 @@ TEST_F(WebRoot, RefusesToLeaveTheRoot) {
   EXPECT_FALSE(read_under_root(root_, "/etc/hostname"));
 }
 
+TEST(StaticFiles, DotSegments) {
+  for (std::string_view path :
+       {"/.git/config", "/.env", "/a/.cache/b", "/..", "/a/.", "/.well-known/x"}) {
+    EXPECT_TRUE(has_dot_segment(path)) << path;
+  }
+  for (std::string_view path : {"/", "/index.html", "/js/app.min.js", "/a./b", "/a..b"}) {
+    EXPECT_FALSE(has_dot_segment(path)) << path;
+  }
+}
+
+TEST_F(WebRoot, NeverServesDotfiles) {
+  fs::create_directories(root_ / ".git");
+  write(root_ / ".git" / "config", "[core]");
+  write(root_ / ".env", "SECRET=1");
+  write(root_ / "css" / ".hidden.css", "x");
+  EXPECT_FALSE(read_under_root(root_, "/.git/config"));
+  EXPECT_FALSE(read_under_root(root_, "/.env"));
+  EXPECT_FALSE(read_under_root(root_, "/css/.hidden.css"));
+  // A plain name that is a symlink to a dotfile inside the root.
+  fs::create_symlink(root_ / ".env", root_ / "env.txt");
+  EXPECT_FALSE(read_under_root(root_, "/env.txt"));
+  EXPECT_EQ(read_under_root(root_, "/css/a.css"), "body{}");
+}
+
+TEST_F(WebRoot, CheckAcceptsAFolderOfWebFiles) {
+  const auto checked = check_web_root(root_ / "css" / "..");
+  ASSERT_TRUE(checked) << checked.error();
+  EXPECT_EQ(*checked, fs::canonical(root_));
+}
+
+TEST_F(WebRoot, CheckRefusesMissingFilesAndSystemDirectories) {
+  EXPECT_EQ(check_web_root(root_ / "missing").error(), "no such directory");
+  EXPECT_EQ(check_web_root(root_ / "index.html").error(), "not a directory");
+  for (const char* path : {"/", "/etc", "/etc/ssl", "/proc", "/proc/self/root", "/proc/1",
+                           "/sys/kernel", "/dev", "/usr", "/var", "/home", "/tmp", "/root"}) {
+    if (!fs::is_directory(path)) continue;
+    EXPECT_FALSE(check_web_root(path)) << path;
+  }
+  // Resolved before comparing: a link to / is /.
+  fs::create_symlink("/", root_ / "slash");
+  const auto through_link = check_web_root(root_ / "slash");
+  ASSERT_FALSE(through_link);
+  EXPECT_NE(through_link.error().find("/"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace scanhub::http
