@@ -1,6 +1,7 @@
 #include "media/album_art.hpp"
 
 #include "media/bounded_stream.hpp"
+#include "media/mpeg_sync.hpp"
 #include "media/tag_reader.hpp"
 
 #include <taglib/aifffile.h>
@@ -107,6 +108,7 @@ void visit_pictures(const std::filesystem::path& path, const ReadLimits& limits,
   BoundedStream stream(file_stream, deadline);
   std::optional<TagLib::FileRef> ref;
   try {
+    check_mp3_frame_sync(path, stream);
     // Reading audio properties is what makes TagLib reject a file that only has the extension.
     ref.emplace(&stream, /*readAudioProperties=*/true, TagLib::AudioProperties::Fast);
   } catch (const ReadError&) {

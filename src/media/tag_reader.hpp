@@ -36,7 +36,9 @@ class TagReader {
 /// The TagLib implementation (TagLib 1.13: ID3v2/APE for mp3, Vorbis comments for flac/ogg/
 /// opus, MP4 atoms for m4a). Durations account for MP3 encoder delay and padding when the file
 /// carries a LAME header, so they match the decoded length. Reads through a BoundedStream
-/// (bounded_stream.hpp), so the budget and the stop token are obeyed at every read of the file.
+/// (bounded_stream.hpp), so the budget and the stop token are obeyed at every read of the file;
+/// an .mp3 without an MPEG frame sync within 1 MiB after its ID3v2 tags is refused before
+/// TagLib searches it (mpeg_sync.hpp).
 class TagLibReader : public TagReader {
  public:
   TagLibReader();

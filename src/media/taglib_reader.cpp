@@ -4,6 +4,7 @@
 #include "media/bounded_stream.hpp"
 #include "media/mp3_gapless.hpp"
 #include "media/mp4_audio.hpp"
+#include "media/mpeg_sync.hpp"
 
 #include <taglib/aifffile.h>
 #include <taglib/apefile.h>
@@ -82,8 +83,9 @@ std::string codec_of(TagLib::File* file) {
   return "unknown";
 }
 
-// Reads a file through `stream`; throws ReadError for a file that is not readable audio.
-core::TrackMetadata read_tags(TagLib::IOStream& stream) {
+// Reads `path` through `stream`; throws ReadError for a file that is not readable audio.
+core::TrackMetadata read_tags(const std::filesystem::path& path, TagLib::IOStream& stream) {
+  check_mp3_frame_sync(path, stream);
   TagLib::FileRef ref(&stream, true, TagLib::AudioProperties::Average);
   if (ref.isNull() || !ref.file()->isValid()) throw ReadError("not a recognized audio file");
   TagLib::File* file = ref.file();
@@ -156,7 +158,7 @@ core::TrackMetadata TagLibReader::read(const std::filesystem::path& path,
   BoundedStream stream(file_stream, deadline);
   core::TrackMetadata metadata;
   try {
-    metadata = read_tags(stream);
+    metadata = read_tags(path, stream);
   } catch (const ReadError&) {
     // A read cut short fails for that reason, whatever TagLib made of the data it got.
     deadline.throw_if_stopped(path);
