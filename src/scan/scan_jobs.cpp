@@ -429,10 +429,9 @@ queue::CommitFn ScanService::Handlers::movie_directory(queue::JobContext& contex
   const auto stored = s_.store_.read([&](store::Connection& c) {
     return c.movies.find_indexed(library.id, directory);
   });
-  std::atomic<bool> cancelled{false};
-  std::stop_callback on_stop(context.stop_token(), [&] { cancelled = true; });
   av::ProbeLimits limits;
-  limits.cancelled = &cancelled;
+  limits.time_limit = s_.options_.file_time_budget;
+  limits.stop = context.stop_token();
   auto result = std::make_shared<MovieDirectoryResult>(
       scan_movie_directory(library.path, library.id, directory, stored ? &*stored : nullptr,
                            active.options, limits));
