@@ -181,6 +181,19 @@ int main(int argc, char** argv) {
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 
+  // `--file-time-budget SECONDS` of `scan` and `serve`: how long reading one file may take
+  // (tags, embedded pictures, a movie's probe, an embedding's decoding) before it is an error.
+  double scan_budget_s = seconds_of(scan_options.file_time_budget);
+  double serve_budget_s = seconds_of(serve_options.file_time_budget);
+  for (auto [command, seconds] : {std::pair{scan, &scan_budget_s}, std::pair{serve, &serve_budget_s}}) {
+    command
+        ->add_option("--file-time-budget", *seconds,
+                     "Seconds reading one file may take (tags, pictures, a video's probe, decoding "
+                     "for embeddings); a file over it is counted as an error with that reason")
+        ->check(CLI::Range(0.001, 86400.0))
+        ->capture_default_str();
+  }
+
   // SignalR settings (ASP.NET Core's HubOptions names; seconds may be fractional). Settable in
   // a config file too: `serve --config FILE` reads the [serve] section (INI or TOML).
   // CLI11 reads config files on the main app only; fallthrough lets `serve --config FILE`
@@ -265,6 +278,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scanhub: --embedding-command: %s\n", e.what());
     return 2;
   }
+  scan_options.file_time_budget = milliseconds_of(scan_budget_s);
+  serve_options.file_time_budget = milliseconds_of(serve_budget_s);
+  if (scan_options.embeddings) scan_options.embeddings->file_time_budget = scan_options.file_time_budget;
+  if (serve_options.embeddings) serve_options.embeddings->file_time_budget = serve_options.file_time_budget;
   spdlog::set_default_logger(spdlog::stderr_color_mt("scanhub"));
   spdlog::set_level(spdlog::level::from_str(log_level));
 

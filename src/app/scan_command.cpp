@@ -101,6 +101,7 @@ int run_scan_command(const ScanCommandOptions& options) {
   try {
     scan::ScanServiceOptions service_options;
     service_options.workers = options.workers;
+    service_options.file_time_budget = options.file_time_budget;
     if (options.embeddings) {
       service_options.enrichers.push_back(std::make_shared<embed::EmbeddingEnricher>(*options.embeddings));
     }

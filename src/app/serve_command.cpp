@@ -65,6 +65,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   try {
     scan::ScanServiceOptions scan_options;
     scan_options.workers = options.workers;
+    scan_options.file_time_budget = options.file_time_budget;
     scan_options.queue.max_stalled = options.max_stalled;
     scan_options.directory_delay_for_test = std::chrono::milliseconds(options.directory_delay_ms_for_test);
     scan_options.observers = {&queue_events};

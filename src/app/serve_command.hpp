@@ -3,8 +3,10 @@
 // until SIGINT or SIGTERM; then a graceful stop (clients get a Close with allowReconnect).
 
 #include "embed/embedding_enricher.hpp"
+#include "media/read_limits.hpp"
 #include "signalr/hub_options.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -31,6 +33,8 @@ struct ServeCommandOptions {
   bool watch = true;
   unsigned threads = 2;        ///< network threads
   unsigned workers = 0;        ///< tag-reading threads; 0 = one per core
+  /// How long reading one file may take (scan::ScanServiceOptions::file_time_budget).
+  std::chrono::milliseconds file_time_budget = media::kDefaultFileTimeBudget;
   /// A job interrupted by this many deaths of the process fails for good at the next start
   /// (queue::QueueOptions::max_stalled, whose default this is; BullMQ's maxStalledCount).
   int max_stalled = 5;

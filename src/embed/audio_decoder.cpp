@@ -9,7 +9,6 @@ extern "C" {
 #include <libswresample/swresample.h>
 }
 
-#include <atomic>
 #include <cerrno>
 #include <string>
 
@@ -37,7 +36,6 @@ struct SwrDeleter {
 }  // namespace
 
 struct AudioDecoder::Impl {
-  std::atomic<bool> cancelled{false};  // before `format`, which points at it
   av::FormatContext format;
   int stream_index = -1;
   std::unique_ptr<AVCodecContext, CodecContextDeleter> codec;
@@ -49,21 +47,27 @@ struct AudioDecoder::Impl {
   int swr_format = -1;
   AVChannelLayout swr_layout{};
 
-  explicit Impl(const std::filesystem::path& path)
+  Impl(const std::filesystem::path& path, const media::ReadLimits& limits)
       : format(path, av::ProbeLimits{.probe_size_bytes = 1'000'000,
                                      .analyze_duration = std::chrono::seconds(1),
                                      // The deadline covers the decoding too (FFmpeg's interrupt
                                      // callback is polled by every read).
-                                     .time_limit = std::chrono::minutes(10),
-                                     .cancelled = &cancelled}) {
+                                     .time_limit = limits.time_budget,
+                                     .stop = limits.stop}) {
     if (!packet || !frame) av::throw_error(AVERROR(ENOMEM), "cannot decode " + path.string());
   }
   ~Impl() { av_channel_layout_uninit(&swr_layout); }
 };
 
-AudioDecoder::AudioDecoder(const std::filesystem::path& path) : path_(path) {
+AudioDecoder::AudioDecoder(const std::filesystem::path& path, const media::ReadLimits& limits)
+    : path_(path), limits_(limits) {
   av::quiet_logging();
-  impl_ = std::make_unique<Impl>(path);
+  try {
+    impl_ = std::make_unique<Impl>(path, limits);
+  } catch (const av::Error& e) {
+    if (e.code() == AVERROR_EXIT) throw_interrupted("cannot open " + path.string());
+    throw;
+  }
   AVFormatContext* format = impl_->format.get();
   const AVCodec* decoder = nullptr;
   const int index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
@@ -93,10 +97,15 @@ AudioDecoder::AudioDecoder(const std::filesystem::path& path) : path_(path) {
 
 AudioDecoder::~AudioDecoder() = default;
 
+void AudioDecoder::throw_interrupted(const std::string& context) const {
+  // FFmpeg's AVERROR_EXIT comes from the interrupt callback only: the stop token or the budget.
+  if (limits_.stop.stop_requested()) throw DecodeCancelled(context + ": cancelled");
+  throw av::Error(AVERROR_EXIT, context + ": " + media::budget_exceeded_reason(limits_.time_budget));
+}
+
 std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples,
                                         std::stop_token stop) {
   Impl& impl = *impl_;
-  std::stop_callback on_stop(stop, [&impl] { impl.cancelled.store(true); });
   std::vector<float> out;
   if (impl.codec->sample_rate > 0 && duration_) {
     const auto expected = static_cast<std::size_t>(duration_->count()) *
@@ -181,13 +190,14 @@ std::vector<float> AudioDecoder::decode(int sample_rate, std::size_t max_samples
   AVFormatContext* format = impl.format.get();
   AVPacket* packet = impl.packet.get();
   while (out.size() < max_samples) {
-    if (stop.stop_requested())
+    if (stop.stop_requested() || limits_.stop.stop_requested())
       throw DecodeCancelled("decoding " + path_.string() + " was cancelled");
     const int rc = av_read_frame(format, packet);
     if (rc == AVERROR_EOF) break;
     if (rc < 0) {
       if (stop.stop_requested())
         throw DecodeCancelled("decoding " + path_.string() + " was cancelled");
+      if (rc == AVERROR_EXIT) throw_interrupted("cannot read " + path_.string());
       av::throw_error(rc, "cannot read " + path_.string());
     }
     if (packet->stream_index != impl.stream_index) {

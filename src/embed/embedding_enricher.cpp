@@ -24,9 +24,10 @@ std::string seconds_text(std::chrono::milliseconds duration) {
   return text;
 }
 
-// FFmpeg errors another attempt cannot fix.
+// FFmpeg errors another attempt cannot fix. AVERROR_EXIT is the per-file time budget (a
+// cancel is DecodeCancelled): another attempt would take as long.
 bool is_permanent(int code) {
-  return code == AVERROR_INVALIDDATA || code == AVERROR_STREAM_NOT_FOUND ||
+  return code == AVERROR_EXIT || code == AVERROR_INVALIDDATA || code == AVERROR_STREAM_NOT_FOUND ||
          code == AVERROR_DECODER_NOT_FOUND || code == AVERROR_DEMUXER_NOT_FOUND ||
          code == AVERROR(ENOENT) || code == AVERROR(EISDIR) || code == AVERROR_PATCHWELCOME;
 }
@@ -94,9 +95,12 @@ scan::EnrichmentResult EmbeddingEnricher::enrich(const scan::EnrichmentItem& ite
   if (item.owner_kind != "track") {
     throw queue::PermanentJobError("audio embeddings are for tracks, not " + item.owner_kind);
   }
+  media::ReadLimits limits;
+  limits.time_budget = options_.file_time_budget;
+  limits.stop = stop;
   std::optional<AudioDecoder> decoder;
   try {
-    decoder.emplace(item.path);
+    decoder.emplace(item.path, limits);
   } catch (const av::Error& e) {
     if (is_permanent(e.code())) throw queue::PermanentJobError(e.what());
     throw;

@@ -21,7 +21,10 @@
 // Failures: a file that is gone, not media, or has no audio stream or no decoder is a
 // queue::PermanentJobError (another attempt cannot fix it); decoding errors, external command
 // failures (timeout, non-zero exit, malformed output) are std::runtime_error with the reason,
-// retried up to max_attempts. A cancelled job (stop token) throws within one packet or 50 ms.
+// retried up to max_attempts. A file whose reading takes longer than the per-file time budget
+// fails for good too (another attempt would take as long). A cancelled job (stop token) throws
+// at the decoder's next read (FFmpeg's interrupt callback, also while opening) or within 50 ms
+// of an external command.
 //
 // Thread-safety: as scan::Enricher; the built-in model keeps one MelStatistics per thread.
 //
@@ -29,6 +32,7 @@
 // to the scan pipeline's enricher registry; nothing here touches ScanService.
 
 #include "embed/external_model.hpp"
+#include "media/read_limits.hpp"
 #include "scan/enricher.hpp"
 
 #include <chrono>
@@ -47,6 +51,10 @@ struct EmbeddingOptions {
   std::optional<ExternalModelOptions> external;
   /// Jobs at once; 0 means the default (cores for the built-in model, 10 for a command).
   int concurrency = 0;
+  /// Wall-clock time opening and decoding one track may take (`--file-time-budget`); a track
+  /// over it fails for good with the reason ("... reading took longer than the 10 s budget").
+  /// An external command has its own `timeout`.
+  std::chrono::milliseconds file_time_budget = media::kDefaultFileTimeBudget;
 };
 
 class EmbeddingEnricher : public scan::Enricher {

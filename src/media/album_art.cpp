@@ -1,5 +1,7 @@
 #include "media/album_art.hpp"
 
+#include "media/bounded_stream.hpp"
+#include "media/mpeg_sync.hpp"
 #include "media/tag_reader.hpp"
 
 #include <taglib/aifffile.h>
@@ -24,6 +26,7 @@
 #include <cctype>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <system_error>
 
 namespace scanhub::media {
@@ -87,7 +90,8 @@ class QuietDebugListener : public TagLib::DebugListener {
   void printMessage(const TagLib::String&) override {}
 };
 
-void visit_pictures(const std::filesystem::path& path, const PictureVisitor& visit) {
+void visit_pictures(const std::filesystem::path& path, const ReadLimits& limits,
+                    const PictureVisitor& visit) {
   static QuietDebugListener listener;
   static std::once_flag once;
   std::call_once(once, [] { TagLib::setDebugListener(&listener); });
@@ -96,16 +100,27 @@ void visit_pictures(const std::filesystem::path& path, const PictureVisitor& vis
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw ReadError("not a regular file: " + path.string());
   }
+  ReadDeadline deadline(limits);
   // Read-only: TagLib otherwise opens read-write, which fails on read-only media and makes a
   // file-system watcher see every read as a write (IN_CLOSE_WRITE) and scan again.
-  TagLib::FileStream stream(path.c_str(), /*openReadOnly=*/true);
-  if (!stream.isOpen()) throw ReadError("cannot open: " + path.string());
-  // Reading audio properties is what makes TagLib reject a file that only has the extension.
-  TagLib::FileRef ref(&stream, /*readAudioProperties=*/true, TagLib::AudioProperties::Fast);
-  if (ref.isNull() || !ref.file()->isValid()) {
+  TagLib::FileStream file_stream(path.c_str(), /*openReadOnly=*/true);
+  if (!file_stream.isOpen()) throw ReadError("cannot open: " + path.string());
+  BoundedStream stream(file_stream, deadline);
+  std::optional<TagLib::FileRef> ref;
+  try {
+    check_mp3_frame_sync(path, stream);
+    // Reading audio properties is what makes TagLib reject a file that only has the extension.
+    ref.emplace(&stream, /*readAudioProperties=*/true, TagLib::AudioProperties::Fast);
+  } catch (const ReadError&) {
+    deadline.throw_if_stopped(path);
+    throw;
+  }
+  // Pictures of a read cut short may be missing or partial: none rather than wrong ones.
+  deadline.throw_if_stopped(path);
+  if (ref->isNull() || !ref->file()->isValid()) {
     throw ReadError("not a recognized audio file: " + path.string());
   }
-  TagLib::File* file = ref.file();
+  TagLib::File* file = ref->file();
   const TagLib::AudioProperties* properties = file->audioProperties();
   if (!properties || properties->sampleRate() <= 0) {
     throw ReadError("no audio stream (corrupt or truncated file): " + path.string());
@@ -172,9 +187,10 @@ std::string_view to_string(PictureType type) noexcept {
   return value < kNames.size() ? kNames[value] : "other";
 }
 
-std::vector<EmbeddedPicture> read_embedded_pictures(const std::filesystem::path& path) {
+std::vector<EmbeddedPicture> read_embedded_pictures(const std::filesystem::path& path,
+                                                   const ReadLimits& limits) {
   std::vector<EmbeddedPicture> pictures;
-  visit_pictures(path, [&](EmbeddedPicture&& picture, const TagLib::ByteVector&) {
+  visit_pictures(path, limits, [&](EmbeddedPicture&& picture, const TagLib::ByteVector&) {
     picture.index = static_cast<int>(pictures.size());
     pictures.push_back(std::move(picture));
   });
@@ -182,10 +198,10 @@ std::vector<EmbeddedPicture> read_embedded_pictures(const std::filesystem::path&
 }
 
 std::vector<std::uint8_t> read_embedded_picture_data(const std::filesystem::path& path,
-                                                      int index) {
+                                                      int index, const ReadLimits& limits) {
   std::optional<std::vector<std::uint8_t>> bytes;
   int seen = 0;
-  visit_pictures(path, [&](EmbeddedPicture&&, const TagLib::ByteVector& data) {
+  visit_pictures(path, limits, [&](EmbeddedPicture&&, const TagLib::ByteVector& data) {
     if (seen++ != index) return;
     const auto* begin = reinterpret_cast<const std::uint8_t*>(data.data());
     bytes.emplace(begin, begin + data.size());

@@ -4,6 +4,8 @@
 // as assets). Pictures are listed cheaply; their bytes are read only when asked for (for
 // hashing into the asset cache), as STYLE.md asks of expensive tag work.
 
+#include "media/read_limits.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -44,13 +46,16 @@ struct EmbeddedPicture {
 /// WAV/AIFF), FLAC PICTURE blocks, MP4 `covr` atoms (m4a, mp4), Ogg Vorbis/Opus/FLAC
 /// METADATA_BLOCK_PICTURE comments. Empty when the file holds none or is a format without
 /// pictures. Thread-safe (TagLib objects are per call). Throws ReadError (tag_reader.hpp) when
-/// the path is not a regular file or TagLib cannot open it as audio.
-std::vector<EmbeddedPicture> read_embedded_pictures(const std::filesystem::path& path);
+/// the path is not a regular file, TagLib cannot open it as audio, or reading it took longer
+/// than `limits.time_budget`; ReadCancelled when `limits.stop` was requested.
+std::vector<EmbeddedPicture> read_embedded_pictures(const std::filesystem::path& path,
+                                                   const ReadLimits& limits = {});
 
 /// The image bytes of picture `index` (as listed by read_embedded_pictures) of the file at
 /// `path`; re-reads the file. Throws ReadError when the file cannot be read or has no such
-/// picture (it changed since it was listed).
-std::vector<std::uint8_t> read_embedded_picture_data(const std::filesystem::path& path, int index);
+/// picture (it changed since it was listed), and as read_embedded_pictures for `limits`.
+std::vector<std::uint8_t> read_embedded_picture_data(const std::filesystem::path& path, int index,
+                                                      const ReadLimits& limits = {});
 
 /// Folder art names in order of preference (case-insensitive, .jpg, .jpeg or .png): cover,
 /// folder, front, album (Kodi's and MPD's cover file names; Jellyfin adds front).

@@ -1,8 +1,10 @@
 #include "media/tag_reader.hpp"
 
 #include "core/text.hpp"
+#include "media/bounded_stream.hpp"
 #include "media/mp3_gapless.hpp"
 #include "media/mp4_audio.hpp"
+#include "media/mpeg_sync.hpp"
 
 #include <taglib/aifffile.h>
 #include <taglib/apefile.h>
@@ -81,31 +83,9 @@ std::string codec_of(TagLib::File* file) {
   return "unknown";
 }
 
-}  // namespace
-
-bool has_audio_extension(std::string_view name) noexcept {
-  const auto dot = name.rfind('.');
-  if (dot == std::string_view::npos || dot + 1 >= name.size()) return false;
-  const std::string_view extension = name.substr(dot + 1);
-  if (extension.size() > 4) return false;
-  char lower[5] = {};
-  for (std::size_t i = 0; i < extension.size(); ++i) {
-    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(extension[i])));
-  }
-  return std::find(kAudioExtensions.begin(), kAudioExtensions.end(),
-                   std::string_view(lower, extension.size())) != kAudioExtensions.end();
-}
-
-TagLibReader::TagLibReader() {
-  static QuietDebugListener listener;
-  static std::once_flag once;
-  std::call_once(once, [] { TagLib::setDebugListener(&listener); });
-}
-
-core::TrackMetadata TagLibReader::read(const std::filesystem::path& path) const {
-  // Read-only: TagLib opens files for writing by default, and closing such a file is an
-  // inotify IN_CLOSE_WRITE, so every read would look like a change to the watcher.
-  TagLib::FileStream stream(path.c_str(), /*openReadOnly=*/true);
+// Reads `path` through `stream`; throws ReadError for a file that is not readable audio.
+core::TrackMetadata read_tags(const std::filesystem::path& path, TagLib::IOStream& stream) {
+  check_mp3_frame_sync(path, stream);
   TagLib::FileRef ref(&stream, true, TagLib::AudioProperties::Average);
   if (ref.isNull() || !ref.file()->isValid()) throw ReadError("not a recognized audio file");
   TagLib::File* file = ref.file();
@@ -146,6 +126,47 @@ core::TrackMetadata TagLibReader::read(const std::filesystem::path& path) const 
   if (m.disc_number && *m.disc_number <= 0) m.disc_number.reset();
   if (m.year && (*m.year <= 0 || *m.year > 9999)) m.year.reset();
   return m;
+}
+
+}  // namespace
+
+bool has_audio_extension(std::string_view name) noexcept {
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 >= name.size()) return false;
+  const std::string_view extension = name.substr(dot + 1);
+  if (extension.size() > 4) return false;
+  char lower[5] = {};
+  for (std::size_t i = 0; i < extension.size(); ++i) {
+    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(extension[i])));
+  }
+  return std::find(kAudioExtensions.begin(), kAudioExtensions.end(),
+                   std::string_view(lower, extension.size())) != kAudioExtensions.end();
+}
+
+TagLibReader::TagLibReader() {
+  static QuietDebugListener listener;
+  static std::once_flag once;
+  std::call_once(once, [] { TagLib::setDebugListener(&listener); });
+}
+
+core::TrackMetadata TagLibReader::read(const std::filesystem::path& path,
+                                       const ReadLimits& limits) const {
+  ReadDeadline deadline(limits);
+  // Read-only: TagLib opens files for writing by default, and closing such a file is an
+  // inotify IN_CLOSE_WRITE, so every read would look like a change to the watcher.
+  TagLib::FileStream file_stream(path.c_str(), /*openReadOnly=*/true);
+  BoundedStream stream(file_stream, deadline);
+  core::TrackMetadata metadata;
+  try {
+    metadata = read_tags(path, stream);
+  } catch (const ReadError&) {
+    // A read cut short fails for that reason, whatever TagLib made of the data it got.
+    deadline.throw_if_stopped(path);
+    throw;
+  }
+  // Tags and properties read from a stream that stopped early may be partial.
+  deadline.throw_if_stopped(path);
+  return metadata;
 }
 
 }  // namespace scanhub::media

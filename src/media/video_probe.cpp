@@ -5,6 +5,7 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/dict.h>
+#include <libavutil/error.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -126,6 +127,13 @@ VideoInfo probe_video(const std::filesystem::path& path, const av::ProbeLimits& 
   try {
     context.emplace(path, limits);
   } catch (const av::Error& e) {
+    // FFmpeg's "Immediate exit requested" is our interrupt callback: the stop or the budget.
+    if (e.code() == AVERROR_EXIT && limits.stop.stop_requested()) {
+      throw ReadCancelled("probing " + path.string() + " was cancelled");
+    }
+    if (e.code() == AVERROR_EXIT) {
+      throw ReadError("cannot probe " + path.string() + ": " + budget_exceeded_reason(limits.time_limit));
+    }
     throw ReadError(e.what());
   }
   const AVFormatContext* format = context->get();

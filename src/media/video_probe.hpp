@@ -68,13 +68,16 @@ struct VideoInfo {
 /// Reads container and stream details of the file at `path`. Thread-safe: workers call it at
 /// once on different files (each call has its own demuxer context). Bounded: reads at most
 /// `limits.probe_size_bytes`, analyzes at most `limits.analyze_duration` of the file, gives
-/// up after `limits.time_limit` or when `*limits.cancelled` turns true ("Immediate exit
-/// requested"). Lowers FFmpeg's log level to fatal on first use (av::quiet_logging).
+/// up after `limits.time_limit` (the per-file time budget) or at the first poll after
+/// `limits.stop` is requested. Lowers FFmpeg's log level to fatal on first use
+/// (av::quiet_logging).
 ///
 /// Throws ReadError with the path and the reason when it is not a regular file (a FIFO would
 /// block), cannot be opened, no demuxer recognizes it ("Invalid data found when processing
 /// input": a text file named .mkv, a zero-byte file), it holds no video stream ("no video
-/// stream": a music file), or the probe was cut short by the time limit or cancellation.
+/// stream": a music file), or the probe took longer than the budget ("cannot probe <path>:
+/// reading took longer than the 10 s budget"). Throws ReadCancelled (read_limits.hpp) when
+/// `limits.stop` cut it short.
 VideoInfo probe_video(const std::filesystem::path& path, const av::ProbeLimits& limits = {});
 
 }  // namespace scanhub::media

@@ -171,7 +171,8 @@ AlbumDirectoryResult scan_album_directory(const std::string& library_root, core:
                                           const std::string& directory,
                                           std::span<const std::string> audio_files,
                                           std::optional<store::StoredAlbum> stored,
-                                          bool tracks_changed, const core::ScanOptions& options) {
+                                          bool tracks_changed, const core::ScanOptions& options,
+                                          const media::ReadLimits& limits) {
   AlbumDirectoryResult result;
   result.library_id = library;
   result.library_root = library_root;
@@ -234,7 +235,9 @@ AlbumDirectoryResult scan_album_directory(const std::string& library_root, core:
         if (!core::is_valid_utf8(name)) continue;
         const std::string path = absolute + "/" + name;
         try {
-          if (!album_picture(media::read_embedded_pictures(path))) continue;
+          if (!album_picture(media::read_embedded_pictures(path, limits))) continue;
+        } catch (const media::ReadCancelled&) {
+          throw;
         } catch (const std::exception&) {
           continue;  // the track scan reports an unreadable file
         }
@@ -295,8 +298,8 @@ std::vector<core::NewJob> AlbumDirectoryResult::apply(store::Connection& connect
   return jobs;
 }
 
-std::expected<StoredAsset, crypto::FileError> cache_embedded_picture(AssetCache& cache,
-                                                                     const fs::path& track) {
+std::expected<StoredAsset, crypto::FileError> cache_embedded_picture(
+    AssetCache& cache, const fs::path& track, const media::ReadLimits& limits) {
   const auto gone = [&](const std::string& reason) {
     crypto::FileError error = crypto::make_file_error(
         track, std::make_error_code(std::errc::no_such_file_or_directory), "read the picture of");
@@ -306,11 +309,11 @@ std::expected<StoredAsset, crypto::FileError> cache_embedded_picture(AssetCache&
   std::vector<std::uint8_t> bytes;
   std::string mime;
   try {
-    const auto pictures = media::read_embedded_pictures(track);
+    const auto pictures = media::read_embedded_pictures(track, limits);
     const auto index = album_picture(pictures);
     if (!index) return gone("it holds no picture any more");
     mime = pictures[static_cast<std::size_t>(*index)].mime;
-    bytes = media::read_embedded_picture_data(track, *index);
+    bytes = media::read_embedded_picture_data(track, *index, limits);
   } catch (const media::ReadError& e) {
     return gone(e.what());
   }

@@ -19,6 +19,7 @@
 #include "core/job.hpp"
 #include "core/movie.hpp"
 #include "core/scan.hpp"
+#include "media/read_limits.hpp"
 #include "scan/asset_cache.hpp"
 #include "store/album_store.hpp"
 #include "store/store.hpp"
@@ -72,20 +73,25 @@ struct AlbumDirectoryResult {
 /// album of the directory; `tracks_changed` says whether the directory scan inserts, updates
 /// or removes a track. Embedded pictures are looked for only when no cover file exists and
 /// tracks changed or nothing is stored (TagLib opens the tracks in order until one has a
-/// picture); otherwise a stored embedded cover is kept as it is. Never throws for bad input
-/// (an unreadable track simply has no picture); throws std::bad_alloc.
+/// picture); otherwise a stored embedded cover is kept as it is. Each track is read within
+/// `limits` (the per-file time budget and the job's stop token). Never throws for bad input
+/// (an unreadable track simply has no picture); throws std::bad_alloc, and
+/// media::ReadCancelled when `limits.stop` was requested.
 AlbumDirectoryResult scan_album_directory(const std::string& library_root, core::LibraryId library,
                                           const std::string& directory,
                                           std::span<const std::string> audio_files,
                                           std::optional<store::StoredAlbum> stored,
-                                          bool tracks_changed, const core::ScanOptions& options);
+                                          bool tracks_changed, const core::ScanOptions& options,
+                                          const media::ReadLimits& limits = {});
 
 /// The cache-asset work of an embedded picture: reads the picture of the audio file at
 /// `track` chosen by the rule above (TagLib, at cache time) and stores its bytes in `cache`
 /// with the extension of its content (".jpg", ".png", else by its MIME type, else none).
 /// A track that is gone, unreadable or without a picture now is an error with code
-/// no_such_file_or_directory (retrying cannot help). Blocks on disk.
-std::expected<StoredAsset, crypto::FileError> cache_embedded_picture(AssetCache& cache,
-                                                                     const std::filesystem::path& track);
+/// no_such_file_or_directory (retrying cannot help), as is one whose reading took longer than
+/// `limits.time_budget`. Blocks on disk. Throws media::ReadCancelled when `limits.stop` was
+/// requested.
+std::expected<StoredAsset, crypto::FileError> cache_embedded_picture(
+    AssetCache& cache, const std::filesystem::path& track, const media::ReadLimits& limits = {});
 
 }  // namespace scanhub::scan

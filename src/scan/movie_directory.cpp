@@ -226,9 +226,11 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
       movie.streams = to_streams(media::probe_video(absolute / probed, limits));
     } catch (const std::bad_alloc&) {
       throw;
-    } catch (const std::exception& e) {
+    } catch (const media::ReadCancelled&) {
       // A probe cut short by the scan's cancellation says nothing about the file.
-      if (limits.cancelled && limits.cancelled->load()) throw ScanCancelled(directory);
+      throw ScanCancelled(directory);
+    } catch (const std::exception& e) {
+      if (limits.stop.stop_requested()) throw ScanCancelled(directory);
       // A stored movie stays as it was: the file may be mid-copy.
       add_error(result, join(directory, probed), MovieErrorKind::not_video, e.what());
       forget_assets(result);

@@ -109,10 +109,10 @@ struct MovieDirectoryResult {
 /// `stored` is the stored movie of that directory, if any (MovieStore::find_indexed or a
 /// load_index entry). Honours options.skip_ffprobe (no probe: streams absent, or kept from the
 /// stored movie when its video is unchanged; an unreadable video is not noticed) and
-/// options.skip_asset_discovery (stored assets are left alone). `limits` bound the probe (its
-/// `cancelled` flag is the scan's). Never throws for bad input: every problem is an entry in
-/// `errors`; throws ScanCancelled when `*limits.cancelled` stopped the probe, and
-/// std::bad_alloc.
+/// options.skip_asset_discovery (stored assets are left alone). `limits` bound the probe: its
+/// time limit is the per-file time budget (a probe over it is a not-video error with the
+/// reason), its stop token the job's. Never throws for bad input: every problem is an entry in
+/// `errors`; throws ScanCancelled when `limits.stop` stopped the probe, and std::bad_alloc.
 MovieDirectoryResult scan_movie_directory(const std::filesystem::path& library_root,
                                           core::LibraryId library, const std::string& directory,
                                           const store::IndexedMovie* stored,

@@ -36,10 +36,14 @@ std::string stat_failure(const std::string& full, int error) {
 
 DirectoryResult scan_music_directory(const std::string& root, core::LibraryId library,
                                      const DirectoryWork& work, const store::TrackIndex& index,
-                                     const media::TagReader& reader) {
+                                     const media::TagReader& reader,
+                                     const media::ReadLimits& limits) {
   DirectoryResult result;
   const std::string directory = root + (work.directory.empty() ? "" : "/" + work.directory);
   for (const std::string& name : work.files) {
+    if (limits.stop.stop_requested()) {
+      throw media::ReadCancelled("scanning " + directory + " was cancelled");
+    }
     const std::string relative = work.directory.empty() ? name : work.directory + "/" + name;
     const std::string full = directory + "/" + name;
     if (!core::is_valid_utf8(relative)) {
@@ -82,7 +86,9 @@ DirectoryResult scan_music_directory(const std::string& root, core::LibraryId li
     track.path = relative;
     track.stamp = stamp;
     try {
-      track.metadata = reader.read(full);
+      track.metadata = reader.read(full, limits);
+    } catch (const media::ReadCancelled&) {
+      throw;  // says nothing about the file: the job stops
     } catch (const media::ReadError& e) {
       result.errors.push_back({relative, e.what()});
       keep_stored();

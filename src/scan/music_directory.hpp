@@ -33,9 +33,14 @@ struct DirectoryResult {
 };
 
 /// Scans `work` in the library rooted at `root`. `index` is the library's stored tracks (read
-/// only here). Never throws for bad input: every problem becomes an entry in `errors`.
+/// only here). Each file is read within `limits` (the per-file time budget and the job's stop
+/// token): a file over the budget is an error with budget_exceeded_reason, its stored track
+/// kept. Never throws for bad input: every problem becomes an entry in `errors`. Throws
+/// media::ReadCancelled when `limits.stop` is requested (between files or inside a read): the
+/// result would be incomplete, so there is none.
 DirectoryResult scan_music_directory(const std::string& root, core::LibraryId library,
                                      const DirectoryWork& work, const store::TrackIndex& index,
-                                     const media::TagReader& reader);
+                                     const media::TagReader& reader,
+                                     const media::ReadLimits& limits);
 
 }  // namespace scanhub::scan

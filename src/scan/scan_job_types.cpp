@@ -45,7 +45,8 @@ queue::CommitFn ScanService::Handlers::cache_asset(queue::JobContext& context) {
   const std::string shown = payload_string(payload, "displayPath");
   const auto* from = payload.if_contains("source");
   const bool embedded = from && from->is_string() && from->as_string() == "embedded";
-  auto stored = embedded ? cache_embedded_picture(*s_.cache_, source) : s_.cache_->store(source);
+  auto stored = embedded ? cache_embedded_picture(*s_.cache_, source, read_limits(context))
+                         : s_.cache_->store(source);
   if (!stored) {
     const auto& error = stored.error();
     if (error.code == std::errc::no_such_file_or_directory || error.code == std::errc::is_a_directory) {

@@ -340,7 +340,10 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
     // Gone since discovery (or replaced by a file): what was stored there is gone too.
   } else {
     try {
-      *result = scan_music_directory(library.path, library.id, {directory, *files}, index, s_.reader_);
+      *result = scan_music_directory(library.path, library.id, {directory, *files}, index,
+                                     s_.reader_, read_limits(context));
+    } catch (const media::ReadCancelled&) {
+      throw;  // the job was cancelled or the queue is stopping: no result, the attempt ends
     } catch (const std::exception& e) {
       // Not bad input (that is caught per file) but e.g. memory exhaustion: the directory is
       // an error, and what it held before is kept.
@@ -356,11 +359,20 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
       if (!seen.contains(track.id)) gone.push_back(track.id);
     }
   }
-  // The directory's album and its art (album_art.hpp), committed with its tracks.
+  // The directory's album and its art (album_art.hpp), committed with its tracks. Files the
+  // track scan could not read are not opened again for pictures (one budget per file).
   const bool tracks_changed = !result->inserts.empty() || !result->updates.empty() || !gone.empty();
+  std::vector<std::string> readable;
+  if (files) {
+    std::unordered_set<std::string> failed;
+    for (const auto& error : result->errors) failed.insert(error.path);
+    for (const auto& name : *files) {
+      if (!failed.contains(directory.empty() ? name : directory + "/" + name)) readable.push_back(name);
+    }
+  }
   const auto album = std::make_shared<const AlbumDirectoryResult>(scan_album_directory(
-      library.path, library.id, directory, files ? std::span<const std::string>(*files) : std::span<const std::string>(),
-      std::move(stored_album), tracks_changed, active.options));
+      library.path, library.id, directory, readable, std::move(stored_album), tracks_changed,
+      active.options, read_limits(context)));
   const bool caching = active.options.enable_caching;
   const core::JobId job_id = context.job().id;
   core::ScanCounters delta;
@@ -417,10 +429,9 @@ queue::CommitFn ScanService::Handlers::movie_directory(queue::JobContext& contex
   const auto stored = s_.store_.read([&](store::Connection& c) {
     return c.movies.find_indexed(library.id, directory);
   });
-  std::atomic<bool> cancelled{false};
-  std::stop_callback on_stop(context.stop_token(), [&] { cancelled = true; });
   av::ProbeLimits limits;
-  limits.cancelled = &cancelled;
+  limits.time_limit = s_.options_.file_time_budget;
+  limits.stop = context.stop_token();
   auto result = std::make_shared<MovieDirectoryResult>(
       scan_movie_directory(library.path, library.id, directory, stored ? &*stored : nullptr,
                            active.options, limits));

@@ -85,6 +85,11 @@ struct ScanServiceOptions {
   /// cancelled), so end-to-end tests can watch, join, cancel or kill a scan in its scanning
   /// phase. Zero in production.
   std::chrono::milliseconds directory_delay_for_test{0};
+  /// Wall-clock time reading one file may take (tags, embedded pictures, a movie's probe): a
+  /// file over it is a scan error with the reason ("reading took longer than the 10 s budget"),
+  /// its stored item kept. `--file-time-budget`. A job's stop token (cancel, shutdown) stops
+  /// the file in progress at its next read whatever the budget.
+  std::chrono::milliseconds file_time_budget = media::kDefaultFileTimeBudget;
   /// Root of the content-addressed asset cache; empty: "cache" next to the database file.
   std::filesystem::path asset_cache;
   /// The enriching phase's enrichers; none: the phase is skipped.

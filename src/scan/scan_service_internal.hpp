@@ -58,6 +58,15 @@ class ScanService::Handlers {
     return active;
   }
 
+  // What reading one file of this job may take: the per-file budget, and the job's stop token
+  // (a cancel or a shutdown stops the file in progress).
+  media::ReadLimits read_limits(const queue::JobContext& context) const {
+    media::ReadLimits limits;
+    limits.time_budget = s_.options_.file_time_budget;
+    limits.stop = context.stop_token();
+    return limits;
+  }
+
   // Wraps a CommitFn's writes with the phase machine and the publishing after the commit.
   queue::CommitFn finish(queue::JobContext& context, core::ScanId scan, std::string directory,
                          std::function<void(store::Connection&, Commit&)> writes) {

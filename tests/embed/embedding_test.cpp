@@ -16,6 +16,7 @@ extern "C" {
 #include <fstream>
 #include <map>
 #include <numbers>
+#include <stop_token>
 #include <thread>
 
 namespace scanhub::embed {
@@ -122,6 +123,28 @@ TEST(AudioDecoder, EmptyFilesDirectoriesAndVideoWithoutSoundAreErrors) {
     EXPECT_EQ(e.code(), AVERROR_STREAM_NOT_FOUND) << e.what();
     EXPECT_NE(std::string(e.what()).find("no audio stream"), std::string::npos) << e.what();
   }
+}
+
+TEST(AudioDecoder, AFileOverTheBudgetIsAnErrorNamingIt) {
+  media::ReadLimits limits;
+  limits.time_budget = std::chrono::milliseconds(0);  // spent before the first read
+  try {
+    AudioDecoder decoder(audio_fixtures() / "melody.flac", limits);
+    ADD_FAILURE() << "opened with its budget spent";
+  } catch (const av::Error& e) {
+    EXPECT_EQ(e.code(), AVERROR_EXIT);
+    EXPECT_NE(std::string(e.what()).find("reading took longer than the 0 s budget"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(AudioDecoder, AStopEndsOpeningToo) {
+  // Opening reads and probes the file: a stop there must not wait for decode() to look.
+  std::stop_source stop;
+  stop.request_stop();
+  media::ReadLimits limits;
+  limits.stop = stop.get_token();
+  EXPECT_THROW(AudioDecoder(audio_fixtures() / "melody.flac", limits), DecodeCancelled);
 }
 
 TEST(AudioDecoder, StopsWhenAskedTo) {

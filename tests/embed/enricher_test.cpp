@@ -213,6 +213,22 @@ TEST_F(Embeddings, TheEnricherStoresVectorsSkipsShortAndLongTracksAndTheCopyFind
   EXPECT_EQ(similar.find(424242, 3).error(), "no track 424242");
 }
 
+TEST_F(Embeddings, ATrackOverTheFileTimeBudgetFailsForGoodWithTheReason) {
+  const auto& files = audio_fixtures();
+  const auto ids = add_tracks({"melody.flac"});
+  EmbeddingOptions options;
+  options.file_time_budget = std::chrono::milliseconds(0);  // spent before the first read
+  EmbeddingEnricher enricher(options);
+  try {
+    enricher.enrich({"track", ids.at("melody.flac"), (files / "melody.flac").string()}, {});
+    ADD_FAILURE() << "no error";
+  } catch (const queue::PermanentJobError& e) {
+    // Another attempt would take as long: not retried.
+    EXPECT_NE(std::string(e.what()).find("reading took longer than the 0 s budget"),
+              std::string::npos) << e.what();
+  }
+}
+
 TEST_F(Embeddings, StoredDurationsOutsideTheLimitsAreCountedAsSkippedWithoutAJob) {
   // Seed 000's "< 60" and "> 60 * 15" decided from tracks.duration_ms: no job, a count. A track
   // without a stored duration (0) is left to its job; the limits are inclusive.

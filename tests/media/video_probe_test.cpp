@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <stop_token>
 
 using namespace scanhub;
 
@@ -201,17 +202,30 @@ TEST_F(VideoProbe, FifoIsRefusedInsteadOfBlocking) {
 }
 
 TEST_F(VideoProbe, CancelledProbeGivesUp) {
-  std::atomic<bool> cancelled{true};
+  std::stop_source stop;
+  stop.request_stop();
   av::ProbeLimits limits;
-  limits.cancelled = &cancelled;
+  limits.stop = stop.get_token();
+  try {
+    media::probe_video(file("movie.mkv"), limits);
+    FAIL() << "no error";
+  } catch (const media::ReadCancelled& e) {
+    EXPECT_NE(std::string(e.what()).find("cancelled"), std::string::npos) << e.what();
+  }
+  limits.stop = {};
+  EXPECT_EQ(media::probe_video(file("movie.mkv"), limits).audio.size(), 2u);
+}
+
+TEST_F(VideoProbe, AProbeOverItsTimeLimitIsAnErrorNamingTheBudget) {
+  av::ProbeLimits limits;
+  limits.time_limit = std::chrono::milliseconds(0);  // spent before the first read
   try {
     media::probe_video(file("movie.mkv"), limits);
     FAIL() << "no error";
   } catch (const media::ReadError& e) {
-    EXPECT_NE(std::string(e.what()).find("Immediate exit requested"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("reading took longer than the 0 s budget"),
+              std::string::npos) << e.what();
   }
-  cancelled = false;
-  EXPECT_EQ(media::probe_video(file("movie.mkv"), limits).audio.size(), 2u);
 }
 
 TEST_F(VideoProbe, ConcurrentProbesAgree) {

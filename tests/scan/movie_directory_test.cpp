@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <atomic>
+#include <stop_token>
 #include <thread>
 
 extern char** environ;
@@ -508,13 +509,26 @@ TEST_F(MovieDirectoryScan, AnAddedOrRemovedAssetAloneUpdatesItsMovie) {
 
 TEST_F(MovieDirectoryScan, ACancelledProbeIsNoErrorOfTheFile) {
   const std::string directory(movies().front().at("directory").as_string());
-  std::atomic<bool> cancelled{true};
+  std::stop_source stop;
+  stop.request_stop();
   av::ProbeLimits limits;
-  limits.cancelled = &cancelled;
+  limits.stop = stop.get_token();
   EXPECT_THROW(scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits),
                scan::ScanCancelled);
-  cancelled = false;
+  limits.stop = {};
   const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits);
   EXPECT_TRUE(result.movie);
   EXPECT_TRUE(result.errors.empty());
+}
+
+TEST_F(MovieDirectoryScan, AProbeOverTheBudgetIsANotVideoErrorNamingTheBudget) {
+  const std::string directory(movies().front().at("directory").as_string());
+  av::ProbeLimits limits;
+  limits.time_limit = std::chrono::milliseconds(0);  // spent before the first read
+  const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits);
+  EXPECT_FALSE(result.movie);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].kind, scan::MovieErrorKind::not_video);
+  EXPECT_NE(result.errors[0].reason.find("reading took longer than the 0 s budget"), std::string::npos)
+      << result.errors[0].reason;
 }

@@ -189,7 +189,9 @@ namespace {
 // std::exception. The scan must count it and finish, not hang or crash.
 class ThrowingReader : public media::TagReader {
  public:
-  core::TrackMetadata read(const std::filesystem::path&) const override { throw 42; }
+  core::TrackMetadata read(const std::filesystem::path&, const media::ReadLimits&) const override {
+    throw 42;
+  }
 };
 }  // namespace
 

@@ -16,14 +16,15 @@ namespace scanhub::test {
 /// phase for as long as a test needs.
 class GatedReader : public media::TagReader {
  public:
-  core::TrackMetadata read(const std::filesystem::path& path) const override {
+  core::TrackMetadata read(const std::filesystem::path& path,
+                           const media::ReadLimits& limits) const override {
     {
       std::unique_lock lock(mutex_);
       ++waiting_;
       changed_.notify_all();
       changed_.wait(lock, [&] { return open_; });
     }
-    return taglib_.read(path);
+    return taglib_.read(path, limits);
   }
   void open() {
     std::lock_guard lock(mutex_);

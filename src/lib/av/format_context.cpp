@@ -39,18 +39,19 @@ class Dictionary {
 
 struct FormatContext::Interrupt {
   std::chrono::steady_clock::time_point deadline;
-  const std::atomic<bool>* cancelled = nullptr;
+  std::stop_token stop;
 
+  // FFmpeg polls this from inside its I/O and its searches (once per packet at least).
   static int check(void* opaque) noexcept {
     const auto* self = static_cast<const Interrupt*>(opaque);
-    if (self->cancelled && self->cancelled->load(std::memory_order_relaxed)) return 1;
+    if (self->stop.stop_requested()) return 1;
     return std::chrono::steady_clock::now() > self->deadline ? 1 : 0;
   }
 };
 
 FormatContext::FormatContext(const std::filesystem::path& path, const ProbeLimits& limits)
     : interrupt_(std::make_unique<Interrupt>(
-          Interrupt{std::chrono::steady_clock::now() + limits.time_limit, limits.cancelled})) {
+          Interrupt{std::chrono::steady_clock::now() + limits.time_limit, limits.stop})) {
   Dictionary options;
   options.set("probesize", limits.probe_size_bytes);
   options.set("analyzeduration", limits.analyze_duration.count());

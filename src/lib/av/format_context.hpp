@@ -6,11 +6,11 @@
 
 #include "lib/av/error.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <stop_token>
 
 struct AVFormatContext;
 
@@ -22,12 +22,15 @@ namespace scanhub::av {
 struct ProbeLimits {
   std::int64_t probe_size_bytes = 5'000'000;  ///< FFmpeg's default is 5,000,000 bytes
   std::chrono::microseconds analyze_duration{5'000'000};  ///< FFmpeg's default is 5 s
-  /// Wall-clock bound for opening and reading stream information (a stalled network share must
-  /// not hold a worker forever); FFmpeg gives up with AVERROR_EXIT when it passes.
+  /// Wall-clock bound for everything read through the context, from its construction: opening,
+  /// stream information, and every later av_read_frame (a stalled network share or a file
+  /// that makes a demuxer search forever must not hold a worker). FFmpeg's interrupt callback
+  /// (AVIOInterruptCB) then makes the call give up with AVERROR_EXIT. The scan's per-file
+  /// time budget (`--file-time-budget`).
   std::chrono::milliseconds time_limit{30'000};
-  /// Polled by FFmpeg during I/O (AVIOInterruptCB); when it reads true, opening gives up with
-  /// AVERROR_EXIT. The scanner's cancellation flag; must outlive the FormatContext.
-  const std::atomic<bool>* cancelled = nullptr;
+  /// Looked at by the same callback: once a stop is requested, the call in progress gives up
+  /// with AVERROR_EXIT (the scan job's stop token: a cancel or a shutdown).
+  std::stop_token stop;
 };
 
 class FormatContext {
@@ -35,7 +38,7 @@ class FormatContext {
   /// Opens `path` (avformat_open_input) and reads stream parameters (avformat_find_stream_info)
   /// within `limits`. Throws Error with the path and FFmpeg's reason, e.g. AVERROR(ENOENT) for
   /// a missing file, AVERROR_INVALIDDATA for a file no demuxer recognizes, AVERROR_EXIT when
-  /// `limits.time_limit` passed or `limits.cancelled` was set.
+  /// `limits.time_limit` passed or `limits.stop` was requested.
   FormatContext(const std::filesystem::path& path, const ProbeLimits& limits);
   ~FormatContext() noexcept;
   FormatContext(FormatContext&& other) noexcept;
