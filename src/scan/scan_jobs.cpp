@@ -4,6 +4,7 @@
 // results, its scan's counters and runs the phase machine in the transaction that completes the
 // job.
 #include "core/text.hpp"
+#include "text/json_text.hpp"
 #include "scan/album_art.hpp"
 #include "scan/directory_fingerprint.hpp"
 #include "scan/discovery.hpp"
@@ -34,7 +35,8 @@ namespace detail {
 
 boost::json::object parse_payload(const core::Job& job) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(job.payload, ec);
+  // Ours, and holding paths as the file system's bytes (cache-asset's sourcePath).
+  auto value = text::parse_stored_json(job.payload, ec);
   if (ec || !value.is_object()) {
     throw queue::PermanentJobError(job.type + " job " + std::to_string(job.id) +
                                    ": payload is not a JSON object");
