@@ -6,13 +6,13 @@
 #include "signalr/json_hub_protocol.hpp"
 #include "signalr/msgpack_hub_protocol.hpp"
 #include "signalr/random_token.hpp"
+#include "text/json_text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -34,7 +34,7 @@ using IoStrand = asio::strand<asio::io_context::executor_type>;
 HttpReply error_reply(unsigned status, std::string_view message) {
   json::object body;
   body["error"] = message;
-  return {status, json::serialize(body), {}};
+  return {status, text::serialize_json(body), {}};
 }
 
 }  // namespace
@@ -90,7 +90,7 @@ HttpReply HubEndpoint::negotiate(std::optional<std::string_view> negotiate_versi
   }
   body["availableTransports"] = std::move(transports);
   if (stateful) body["useStatefulReconnect"] = true;
-  return {200, json::serialize(body), {}};
+  return {200, text::serialize_json(body), {}};
 }
 
 void HubEndpoint::sweep_expired_locked(Clock::time_point now) {
