@@ -209,6 +209,8 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
                bool removed = false;
                s.store.write_sync([&](store::Connection& c) { removed = c.libraries.remove(id); });
                if (!removed) throw http::HttpError(Status::not_found, "no library " + std::to_string(id));
+               // Its scans went with it: GET, cancel and subscribe of their ids find nothing.
+               s.tracker.forget_finished_of(id);
                http::Response response{Status::no_content, request.version()};
                response.set(boost::beast::http::field::cache_control, "no-store");
                response.prepare_payload();
