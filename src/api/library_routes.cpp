@@ -3,6 +3,7 @@
 #include "api/job_json.hpp"
 #include "api/scan_json.hpp"
 #include "http/json_response.hpp"
+#include "scan/library_root.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -101,16 +102,9 @@ NewLibrary parse_new_library(const boost::json::object& body) {
     out.name = std::string(name->as_string());
   }
 
-  std::error_code ec;
-  const auto status = std::filesystem::status(requested, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    throw std::invalid_argument("no such directory: " + requested);
-  }
-  if (!std::filesystem::is_directory(status)) {
-    throw std::invalid_argument("not a directory: " + requested);
-  }
-  out.path = std::filesystem::canonical(requested, ec).string();
-  if (ec) throw std::invalid_argument("cannot resolve " + requested + ": " + ec.message());
+  auto root = scan::check_library_root(requested);
+  if (!root) throw std::invalid_argument(std::move(root.error()));
+  out.path = std::move(*root);
   if (out.name.empty()) out.name = std::filesystem::path(out.path).filename().string();
   if (out.name.empty()) out.name = out.path;
   return out;

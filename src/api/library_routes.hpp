@@ -11,12 +11,15 @@
 //                               moviesFound, errorsCount}}
 //   POST   /api/libraries             {path, type: "music"|"movie", name?}
 //            path: an absolute path to an existing directory; stored canonical (symlinks
-//            resolved). Watched for changes at once (LibraryRouteHooks) before its scan starts,
-//            so no change is missed between the two. 201 with the library (shape above) plus scanId, the scan started with
-//            trigger "library-added" (null if it could not start). 400: body not a JSON
-//            object, unknown field, missing or relative path, path missing or not a directory,
-//            type not "music"/"movie", name empty or over 200 bytes. 409: that directory
-//            (canonical) is a library already.
+//            resolved), checked by scan::check_library_root (scan/library_root.hpp). Watched
+//            for changes at once (LibraryRouteHooks) before its scan starts, so no change is
+//            missed between the two. 201 with the library (shape above) plus scanId, the scan
+//            started with trigger "library-added" (null if it could not start). 400 with the
+//            reason: body not a JSON object, unknown field, missing or relative path, path
+//            missing, not a directory, unreadable or a symbolic link loop, `/`, a system
+//            directory (/proc, /sys, /dev, /run) or a pseudo file system, type not
+//            "music"/"movie", name empty or over 200 bytes. 409: that directory (canonical) is
+//            a library already.
 //   DELETE /api/libraries/{id}        204; forgets the library with its tracks, movies and
 //            their scans' links (files on disk are never touched) and stops watching it.
 //            404 unknown id. 409 {"error": "scan N is scanning this library: cancel it

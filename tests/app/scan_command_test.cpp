@@ -47,7 +47,7 @@ TEST(ScanCommand, AMissingPathIsAOneLineError) {
   test::TempDir dir;
   const CommandResult run = run_scanhub("scan " + quoted(dir / "nope") + " --db " + quoted(dir / "db"), dir);
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "scanhub: library path does not exist: " + (dir / "nope").string() + "\n");
+  EXPECT_EQ(run.err, "scanhub: no such directory: " + (dir / "nope").string() + "\n");
 }
 
 TEST(ScanCommand, AFileIsNotALibrary) {
