@@ -19,6 +19,7 @@
 #include "media/tag_reader.hpp"
 #include "scan/library_watcher.hpp"
 #include "signalr/hub_host.hpp"
+#include "text/terminal_text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -43,7 +44,7 @@ int run_serve_command(const ServeCommandOptions& options) {
       libraries.push_back(ensure_library(*store, path, core::LibraryType::movie));
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 
@@ -68,7 +69,7 @@ int run_serve_command(const ServeCommandOptions& options) {
       spdlog::warn("scan {} was interrupted before it had work queued; marked failed", id);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 
@@ -166,7 +167,8 @@ int run_serve_command(const ServeCommandOptions& options) {
                   static_cast<long long>(started.id), host.c_str(),
                   static_cast<unsigned>(server.port()), static_cast<long long>(started.id));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
+      std::fprintf(stderr, "scanhub: cannot start the scan: %s\n",
+                   text::escape_for_terminal(e.what()).c_str());
     }
   }
   std::fflush(stdout);
