@@ -66,13 +66,15 @@ struct NewLibrary {
   std::string path;  // canonical
   core::LibraryType type = core::LibraryType::music;
   std::string name;
+  bool follow_symlinks = false;
 };
 
 NewLibrary parse_new_library(const boost::json::object& body) {
   for (const auto& field : body) {
-    if (field.key() != "path" && field.key() != "type" && field.key() != "name") {
+    if (field.key() != "path" && field.key() != "type" && field.key() != "name" &&
+        field.key() != "followSymlinks") {
       throw std::invalid_argument("unknown field '" + std::string(field.key()) +
-                                  "' (expected path, type and optionally name)");
+                                  "' (expected path, type and optionally name and followSymlinks)");
     }
   }
   NewLibrary out;
@@ -100,6 +102,10 @@ NewLibrary parse_new_library(const boost::json::object& body) {
       throw std::invalid_argument("name is longer than " + std::to_string(kMaxNameBytes) + " bytes");
     }
     out.name = std::string(name->as_string());
+  }
+  if (const auto* follow = body.if_contains("followSymlinks"); follow && !follow->is_null()) {
+    if (!follow->is_bool()) throw std::invalid_argument("followSymlinks must be true or false");
+    out.follow_symlinks = follow->as_bool();
   }
 
   auto root = scan::check_library_root(requested);
@@ -151,6 +157,7 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
       library.path = wanted.path;
       library.name = wanted.name;
       library.type = wanted.type;
+      library.follow_symlinks = wanted.follow_symlinks;
       library.created_at = core::Clock::now();
       added = c.libraries.add(library);
     });

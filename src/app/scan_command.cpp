@@ -44,6 +44,10 @@ void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
   }
   std::printf("  directories: %s of %s scanned\n", with_separators(c.directories_scanned).c_str(),
               with_separators(c.directories_total).c_str());
+  if (c.symlinks_skipped > 0) {
+    std::printf("  symlinks:    %s leading out of the library, not followed\n",
+                with_separators(c.symlinks_skipped).c_str());
+  }
   if (c.assets_queued > 0) {
     std::printf("  assets:      %s of %s cached, %s failed\n", with_separators(c.assets_cached).c_str(),
                 with_separators(c.assets_queued).c_str(), with_separators(c.assets_failed).c_str());

@@ -24,7 +24,7 @@ struct Migration {
 };
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<Migration, 8> kMigrations{{
+constexpr std::array<Migration, 9> kMigrations{{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     {R"sql(
 CREATE TABLE libraries (
@@ -544,6 +544,14 @@ CREATE TRIGGER tracks_delete_empty_album AFTER DELETE ON tracks WHEN OLD.album_i
     AND NOT EXISTS (SELECT 1 FROM tracks WHERE album_id = OLD.album_id);
 END;
 )sql", true},
+    // 9: symbolic links that leave a library (scan/walker.hpp). A library follows them only
+    // when it says so (follow_symlinks, off by default: a link to / would make the whole disk
+    // part of it); a scan counts those it did not follow.
+    {R"sql(
+ALTER TABLE libraries ADD COLUMN follow_symlinks INTEGER NOT NULL DEFAULT 0
+  CHECK (follow_symlinks IN (0, 1));
+ALTER TABLE scans ADD COLUMN symlinks_skipped INTEGER NOT NULL DEFAULT 0;
+)sql"},
 }};
 
 // PRAGMA foreign_keys = OFF for a scope, outside any transaction (inside one it is a no-op);
