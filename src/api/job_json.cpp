@@ -3,6 +3,7 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "progress/job_events.hpp"
+#include "text/json_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -16,10 +17,11 @@ boost::json::value optional_time(const std::optional<core::TimePoint>& t) {
   return t ? boost::json::value(core::format_iso8601(*t)) : boost::json::value(nullptr);
 }
 
-// The stored payload as JSON (a hand-edited row that is not JSON goes out as its text).
+// The stored payload as JSON (a hand-edited row that is not JSON goes out as its text). A
+// scan's payloads hold paths as bytes; the response's serializer makes them UTF-8.
 boost::json::value payload_value(std::string_view text) {
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
+  boost::json::value v = text::parse_stored_json(text, ec);
   return ec ? boost::json::value(text) : v;
 }
 

@@ -3,6 +3,7 @@
 #include "api/job_json.hpp"
 #include "api/scan_json.hpp"
 #include "http/json_response.hpp"
+#include "scan/library_root.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -65,13 +66,15 @@ struct NewLibrary {
   std::string path;  // canonical
   core::LibraryType type = core::LibraryType::music;
   std::string name;
+  bool follow_symlinks = false;
 };
 
 NewLibrary parse_new_library(const boost::json::object& body) {
   for (const auto& field : body) {
-    if (field.key() != "path" && field.key() != "type" && field.key() != "name") {
+    if (field.key() != "path" && field.key() != "type" && field.key() != "name" &&
+        field.key() != "followSymlinks") {
       throw std::invalid_argument("unknown field '" + std::string(field.key()) +
-                                  "' (expected path, type and optionally name)");
+                                  "' (expected path, type and optionally name and followSymlinks)");
     }
   }
   NewLibrary out;
@@ -100,17 +103,14 @@ NewLibrary parse_new_library(const boost::json::object& body) {
     }
     out.name = std::string(name->as_string());
   }
+  if (const auto* follow = body.if_contains("followSymlinks"); follow && !follow->is_null()) {
+    if (!follow->is_bool()) throw std::invalid_argument("followSymlinks must be true or false");
+    out.follow_symlinks = follow->as_bool();
+  }
 
-  std::error_code ec;
-  const auto status = std::filesystem::status(requested, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    throw std::invalid_argument("no such directory: " + requested);
-  }
-  if (!std::filesystem::is_directory(status)) {
-    throw std::invalid_argument("not a directory: " + requested);
-  }
-  out.path = std::filesystem::canonical(requested, ec).string();
-  if (ec) throw std::invalid_argument("cannot resolve " + requested + ": " + ec.message());
+  auto root = scan::check_library_root(requested);
+  if (!root) throw std::invalid_argument(std::move(root.error()));
+  out.path = std::move(*root);
   if (out.name.empty()) out.name = std::filesystem::path(out.path).filename().string();
   if (out.name.empty()) out.name = out.path;
   return out;
@@ -157,6 +157,7 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
       library.path = wanted.path;
       library.name = wanted.name;
       library.type = wanted.type;
+      library.follow_symlinks = wanted.follow_symlinks;
       library.created_at = core::Clock::now();
       added = c.libraries.add(library);
     });
@@ -209,6 +210,8 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
                bool removed = false;
                s.store.write_sync([&](store::Connection& c) { removed = c.libraries.remove(id); });
                if (!removed) throw http::HttpError(Status::not_found, "no library " + std::to_string(id));
+               // Its scans went with it: GET, cancel and subscribe of their ids find nothing.
+               s.tracker.forget_finished_of(id);
                http::Response response{Status::no_content, request.version()};
                response.set(boost::beast::http::field::cache_control, "no-store");
                response.prepare_payload();

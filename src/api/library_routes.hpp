@@ -4,19 +4,25 @@
 // errors are {"error": "..."} with a message a person can act on.
 //
 //   GET    /api/libraries             every library, oldest first:
-//            {id, name, path, type: "music"|"movie", createdAt, lastScanAt (ISO 8601 or null),
-//             trackCount, movieCount (items stored now), activeScanId (string or null),
+//            {id, name, path, type: "music"|"movie", followSymlinks, createdAt,
+//             lastScanAt (ISO 8601 or null), trackCount, movieCount (items stored now),
+//             activeScanId (string or null),
 //             watched (true while the file-system watcher follows it),
 //             lastScan: null | {scanId, status, startedAt, completedAt, tracksFound,
 //                               moviesFound, errorsCount}}
-//   POST   /api/libraries             {path, type: "music"|"movie", name?}
+//   POST   /api/libraries             {path, type: "music"|"movie", name?, followSymlinks?}
 //            path: an absolute path to an existing directory; stored canonical (symlinks
-//            resolved). Watched for changes at once (LibraryRouteHooks) before its scan starts,
-//            so no change is missed between the two. 201 with the library (shape above) plus scanId, the scan started with
-//            trigger "library-added" (null if it could not start). 400: body not a JSON
-//            object, unknown field, missing or relative path, path missing or not a directory,
-//            type not "music"/"movie", name empty or over 200 bytes. 409: that directory
-//            (canonical) is a library already.
+//            resolved), checked by scan::check_library_root (scan/library_root.hpp).
+//            followSymlinks (default false): whether the scan follows symbolic links whose
+//            targets lie outside the library (scan/walker.hpp). Watched for changes at once
+//            (LibraryRouteHooks) before its scan starts, so no change is missed between the
+//            two. 201 with the library (shape above) plus scanId, the scan started with
+//            trigger "library-added" (null if it could not start). 400 with the reason: body
+//            not a JSON object, unknown field, missing or relative path, path missing, not a
+//            directory, unreadable or a symbolic link loop, `/`, a system directory (/proc,
+//            /sys, /dev, /run) or a pseudo file system, type not "music"/"movie", name empty
+//            or over 200 bytes, followSymlinks not a boolean. 409: that directory (canonical)
+//            is a library already.
 //   DELETE /api/libraries/{id}        204; forgets the library with its tracks, movies and
 //            their scans' links (files on disk are never touched) and stops watching it.
 //            404 unknown id. 409 {"error": "scan N is scanning this library: cancel it

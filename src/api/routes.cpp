@@ -100,6 +100,10 @@ void add_routes(http::Router& router, Services s) {
              [s](const http::Request&, const http::PathParams& params) {
                const core::ScanId id = scan_id_param(params);
                if (!s.scans.cancel(id)) {
+                 // As GET answers: an id that names no scan is 404; 409 is for one that ended.
+                 if (!find_scan(s, id)) {
+                   throw http::HttpError(Status::not_found, "no scan " + std::to_string(id));
+                 }
                  throw http::HttpError(Status::conflict, "scan " + std::to_string(id) + " is not running");
                }
                return http::json_response(Status::accepted, {{"scanId", std::to_string(id)}});

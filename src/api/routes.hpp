@@ -5,7 +5,8 @@
 //   GET  /api/scans[?active=true]    recent scans, newest first (at most 50)
 //   GET  /api/scans/{id}             one scan (seed 002's scan_jobs fields), live while running
 //   GET  /api/scans/{id}/errors[?limit=&offset=]   its per-file errors, in order
-//   POST /api/scans/{id}/cancel      ask a running scan to stop -> 202, 409 if not running
+//   POST /api/scans/{id}/cancel      ask a running scan to stop -> 202; 409 when it has ended,
+//                                    404 when there is no such scan (as GET)
 //   (the libraries' routes, GET /api/libraries among them, are in api/library_routes.hpp)
 //   GET  /healthz                    {"status":"ok"}
 // Handlers run on network threads and only do short database reads and queue scans.

@@ -47,6 +47,7 @@ boost::json::object scan_json(const core::ScanSnapshot& scan) {
   o["enrichmentCompleted"] = c.enrichment_completed;
   o["enrichmentSkipped"] = c.enrichment_skipped;
   o["enrichmentFailed"] = c.enrichment_failed;
+  o["symlinksSkipped"] = c.symlinks_skipped;
   o["errorsCount"] = c.errors_count;
   o["lastError"] = text_or_null(scan.last_error);
   o["failure"] = text_or_null(scan.failure);
@@ -70,6 +71,7 @@ boost::json::object library_json(const core::Library& library, std::int64_t trac
   o["name"] = library.name;
   o["path"] = library.path;
   o["type"] = core::to_string(library.type);
+  o["followSymlinks"] = library.follow_symlinks;
   o["trackCount"] = track_count;
   o["createdAt"] = core::format_iso8601(library.created_at);
   o["lastScanAt"] = time_or_null(library.last_scan_at);

@@ -5,6 +5,7 @@
 #include "media/tag_reader.hpp"
 #include "progress/tracker.hpp"
 #include "scan/scan_service.hpp"
+#include "text/terminal_text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -31,7 +32,7 @@ void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
   };
   std::printf("\nScan %lld %s in %s\n", static_cast<long long>(scan.id),
               std::string(core::to_string(scan.status)).c_str(), ms(t.started_at, t.completed_at).c_str());
-  if (scan.failure) std::printf("  reason: %s\n", scan.failure->c_str());
+  if (scan.failure) std::printf("  reason: %s\n", text::escape_for_terminal(*scan.failure).c_str());
   if (c.movies_found > 0 || c.movies_new > 0 || c.movies_updated > 0) {
     std::printf("  movies:      %s found, %s new, %s updated\n", with_separators(c.movies_found).c_str(),
                 with_separators(c.movies_new).c_str(), with_separators(c.movies_updated).c_str());
@@ -43,6 +44,10 @@ void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
   }
   std::printf("  directories: %s of %s scanned\n", with_separators(c.directories_scanned).c_str(),
               with_separators(c.directories_total).c_str());
+  if (c.symlinks_skipped > 0) {
+    std::printf("  symlinks:    %s leading out of the library, not followed\n",
+                with_separators(c.symlinks_skipped).c_str());
+  }
   if (c.assets_queued > 0) {
     std::printf("  assets:      %s of %s cached, %s failed\n", with_separators(c.assets_cached).c_str(),
                 with_separators(c.assets_queued).c_str(), with_separators(c.assets_failed).c_str());
@@ -66,7 +71,10 @@ void print_summary(store::Store& store, const core::ScanSnapshot& scan) {
     const auto errors = store.read([&](store::Connection& conn) {
       return conn.scans.errors(scan.id, kShown);
     });
-    for (const auto& e : errors) std::printf("    %s: %s\n", e.path.c_str(), e.reason.c_str());
+    for (const auto& e : errors) {
+      std::printf("    %s: %s\n", text::escape_for_terminal(e.path).c_str(),
+                  text::escape_for_terminal(e.reason).c_str());
+    }
     if (c.errors_count > kShown) {
       std::printf("    ... and %s more (GET /api/scans/%lld/errors)\n",
                   with_separators(c.errors_count - kShown).c_str(), static_cast<long long>(scan.id));
@@ -84,7 +92,7 @@ int run_scan_command(const ScanCommandOptions& options) {
     library = ensure_library(*store, options.path,
                              core::parse_library_type(options.type).value_or(core::LibraryType::music));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 
@@ -107,18 +115,20 @@ int run_scan_command(const ScanCommandOptions& options) {
     }
     service.emplace(*store, tracker, reader, std::move(service_options));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
   if (!options.json) {
-    std::printf("Scanning %s (library %lld)\n", library.path.c_str(), static_cast<long long>(library.id));
+    std::printf("Scanning %s (library %lld)\n", text::escape_for_terminal(library.path).c_str(),
+                static_cast<long long>(library.id));
     std::fflush(stdout);
   }
   core::ScanId id = 0;
   try {
     id = service->start({library}, core::ScanTrigger::manual).id;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: cannot start the scan: %s\n",
+                 text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 

@@ -20,6 +20,7 @@
 #include "media/tag_reader.hpp"
 #include "scan/library_watcher.hpp"
 #include "signalr/hub_host.hpp"
+#include "text/terminal_text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -52,7 +53,7 @@ int run_serve_command(const ServeCommandOptions& options) {
       libraries.push_back(ensure_library(*store, path, core::LibraryType::movie));
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 
@@ -78,7 +79,7 @@ int run_serve_command(const ServeCommandOptions& options) {
       spdlog::warn("scan {} was interrupted before it had work queued; marked failed", id);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", e.what());
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 
@@ -195,7 +196,8 @@ int run_serve_command(const ServeCommandOptions& options) {
       std::printf("scanhub: scan %lld started: %s?scan=%lld\n", static_cast<long long>(started.id),
                   url.c_str(), static_cast<long long>(started.id));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "scanhub: cannot start the scan: %s\n", e.what());
+      std::fprintf(stderr, "scanhub: cannot start the scan: %s\n",
+                   text::escape_for_terminal(e.what()).c_str());
     }
   }
   std::fflush(stdout);

@@ -1,5 +1,7 @@
 #include "app/setup.hpp"
 
+#include "scan/library_root.hpp"
+
 #include <stdexcept>
 #include <system_error>
 
@@ -20,16 +22,9 @@ std::unique_ptr<store::Store> open_store(const std::filesystem::path& path) {
 }
 
 core::Library ensure_library(store::Store& store, const std::string& path, core::LibraryType type) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    throw std::runtime_error("library path does not exist: " + path);
-  }
-  if (!std::filesystem::is_directory(status)) {
-    throw std::runtime_error("library path is not a directory: " + path);
-  }
-  const std::string canonical = std::filesystem::canonical(path, ec).string();
-  if (ec) throw std::runtime_error("cannot resolve library path " + path + ": " + ec.message());
+  auto root = scan::check_library_root(path);
+  if (!root) throw std::runtime_error(root.error());
+  const std::string canonical = std::move(*root);
 
   core::Library library;
   store.write_sync([&](store::Connection& c) {

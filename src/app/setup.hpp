@@ -18,7 +18,9 @@ inline constexpr const char* kDefaultDatabase = "data/scanhub.db";
 std::unique_ptr<store::Store> open_store(const std::filesystem::path& path);
 
 /// `path` as a library of `type`: the existing library at its canonical path, or a new one.
-/// Throws when `path` does not exist or is not a directory, or is a library of another type.
+/// Throws with scan::check_library_root's reason when `path` cannot be a library (missing, not a
+/// directory, unreadable, a link loop, `/`, a system directory or pseudo file system), or when
+/// it is a library of another type.
 core::Library ensure_library(store::Store& store, const std::string& path, core::LibraryType type);
 
 }  // namespace scanhub::app

@@ -4,6 +4,8 @@
 #include "app/setup.hpp"
 #include "embed/mel_statistics.hpp"
 #include "embed/similar_tracks.hpp"
+#include "text/json_text.hpp"
+#include "text/terminal_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -38,7 +40,7 @@ int run_similar_command(const SimilarCommandOptions& options) {
     const auto track = resolve_track(*store, options.track);
     if (!track) {
       std::fprintf(stderr, "scanhub similar: %s is not a track of a scanned library\n",
-                   options.track.c_str());
+                   text::escape_for_terminal(options.track).c_str());
       return 1;
     }
     const std::string model =
@@ -53,7 +55,7 @@ int run_similar_command(const SimilarCommandOptions& options) {
       return 1;
     }
     if (options.json) {
-      std::printf("%s\n", boost::json::serialize(api::similar_tracks_json(*result)).c_str());
+      std::printf("%s\n", text::serialize_json(api::similar_tracks_json(*result)).c_str());
       return 0;
     }
     const auto self = store->read([&](store::Connection& c) {
@@ -61,7 +63,8 @@ int run_similar_command(const SimilarCommandOptions& options) {
       return c.embeddings.summaries(ids);
     });
     std::printf("Tracks similar to %lld %s (%s):\n", static_cast<long long>(*track),
-                self.empty() ? "" : self.front().path.c_str(), model.c_str());
+                self.empty() ? "" : text::escape_for_terminal(self.front().path).c_str(),
+                model.c_str());
     if (result->similar.empty())
       std::printf("  (no other track has a %s embedding yet)\n", model.c_str());
     for (const auto& entry : result->similar) {
@@ -69,12 +72,12 @@ int run_similar_command(const SimilarCommandOptions& options) {
       std::string name = t.artist.value_or("");
       if (t.title) name += (name.empty() ? "" : " - ") + *t.title;
       std::printf("  %7.4f  %6lld  %s%s%s\n", static_cast<double>(entry.score),
-                  static_cast<long long>(t.id), name.c_str(), name.empty() ? "" : "  ",
-                  t.path.c_str());
+                  static_cast<long long>(t.id), text::escape_for_terminal(name).c_str(),
+                  name.empty() ? "" : "  ", text::escape_for_terminal(t.path).c_str());
     }
     return 0;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub similar: %s\n", e.what());
+    std::fprintf(stderr, "scanhub similar: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
   }
 }

@@ -1,6 +1,8 @@
 #include "app/terminal_display.hpp"
 
 #include "hubs/progress_payloads.hpp"
+#include "text/json_text.hpp"
+#include "text/terminal_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -52,7 +54,7 @@ void TerminalDisplay::on_event(const progress::Event& event) {
   if (mode_ == Mode::json) {
     for (const auto& m : hubs::progress_hub_messages(event)) {
       boost::json::object line{{"target", m.target}, {"arguments", m.arguments}};
-      std::fprintf(out_, "%s\n", boost::json::serialize(line).c_str());
+      std::fprintf(out_, "%s\n", text::serialize_json(line).c_str());
     }
     std::fflush(out_);
     return;
@@ -106,7 +108,9 @@ void TerminalDisplay::render_live(const core::ScanSnapshot& scan, bool phase_don
   line.resize(12, ' ');
   if (scan.status == core::ScanStatus::discovering) {
     line += with_separators(c.directories_total) + " directories with audio";
-    if (!phase_done && !scan.current_directory.empty()) line += "  " + shorten(scan.current_directory, 40);
+    if (!phase_done && !scan.current_directory.empty()) {
+      line += "  " + shorten(text::escape_for_terminal(scan.current_directory), 40);
+    }
   } else {
     const core::PhaseProgress p = core::phase_progress(scan);
     const int width = 24;
@@ -133,7 +137,9 @@ void TerminalDisplay::render_live(const core::ScanSnapshot& scan, bool phase_don
       }
       const std::string eta = eta_text(scan);
       if (!eta.empty() && p.done < p.total) line += "  " + eta;
-      if (!scan.current_directory.empty()) line += "  " + shorten(scan.current_directory, 32);
+      if (!scan.current_directory.empty()) {
+        line += "  " + shorten(text::escape_for_terminal(scan.current_directory), 32);
+      }
     }
   }
   std::fprintf(out_, "\r\033[2K%s%s", line.c_str(), phase_done ? "\n" : "");

@@ -7,6 +7,8 @@
 //   lines (not a TTY): at most one plain line a second, plus one per phase change;
 //   json  (--json): every progress event as one JSON line {"target":..., "arguments":[...]},
 //         the same messages /hubs/progress sends (hubs/progress_payloads.hpp).
+// Names (the current directory) are printed through text::escape_for_terminal, so a file name
+// holding an escape sequence shows as text instead of driving the terminal.
 // Called on the publishing thread (the tracker's timer or a scan thread), one event at a time.
 
 #include "progress/events.hpp"

@@ -19,6 +19,9 @@ struct Library {
   std::string path;  ///< absolute, normalized, no trailing slash
   std::string name;  ///< shown to people; defaults to the directory's name
   LibraryType type = LibraryType::music;
+  /// Whether the walk follows symbolic links whose targets lie outside `path` (those inside
+  /// are always followed); off unless the library says so (scan/walker.hpp).
+  bool follow_symlinks = false;
   TimePoint created_at{};
   std::optional<TimePoint> last_scan_at;
 };

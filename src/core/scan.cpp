@@ -129,6 +129,7 @@ ScanCounters& ScanCounters::operator+=(const ScanCounters& d) noexcept {
   assets_failed += d.assets_failed;
   enrichment_skipped += d.enrichment_skipped;
   enrichment_failed += d.enrichment_failed;
+  symlinks_skipped += d.symlinks_skipped;
   return *this;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
-// Text rules shared by the scanner and the wire: UTF-8 validity (file names on Linux are bytes,
-// JSON needs UTF-8), trimming of tag values, numbers at the start of tag values.
+// Text rules of the domain: UTF-8 validity (file names on Linux are bytes, JSON needs UTF-8;
+// the rules themselves live in text/utf8.hpp, below core, so the wire reaches them too),
+// trimming of tag values, numbers at the start of tag values.
+
+#include "text/utf8.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -9,12 +12,8 @@
 
 namespace scanhub::core {
 
-/// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view text) noexcept;
-
-/// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD, so it can
-/// be shown and sent as JSON.
-std::string to_valid_utf8(std::string_view text);
+using text::is_valid_utf8;
+using text::to_valid_utf8;
 
 /// `text` without leading and trailing ASCII whitespace and NULs; nullopt when nothing is left.
 std::optional<std::string> trimmed_or_null(std::string_view text);

@@ -1,7 +1,8 @@
 #include "http/json_response.hpp"
 
+#include "text/json_text.hpp"
+
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace scanhub::http {
 namespace beast_http = boost::beast::http;
@@ -10,7 +11,7 @@ Response json_response(Status status, const boost::json::value& body) {
   Response response{status, 11};
   response.set(beast_http::field::content_type, "application/json; charset=utf-8");
   response.set(beast_http::field::cache_control, "no-store");
-  response.body() = boost::json::serialize(body);
+  response.body() = text::serialize_json(body);
   response.prepare_payload();
   return response;
 }

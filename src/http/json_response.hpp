@@ -1,5 +1,6 @@
 #pragma once
 // Building JSON responses. Any thread; throws only std::bad_alloc.
+// Bodies are serialized by text::serialize_json: well-formed UTF-8 whatever bytes the strings hold.
 
 #include "http/message.hpp"
 

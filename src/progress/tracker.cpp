@@ -1,5 +1,7 @@
 #include "progress/tracker.hpp"
 
+#include <algorithm>
+
 namespace scanhub::progress {
 
 ProgressTracker::ProgressTracker(EventBus& bus, std::chrono::milliseconds interval, Now now)
@@ -123,6 +125,16 @@ void ProgressTracker::publish_pending(std::optional<core::ScanId> id) {
     }
   }
   for (auto& scan : pending) bus_.publish(ScanProgressed{std::move(scan)});
+}
+
+void ProgressTracker::forget_finished_of(core::LibraryId library) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(scans_, [&](const auto& item) {
+    const Entry& entry = item.second;
+    return entry.finished &&
+           std::any_of(entry.scan.libraries.begin(), entry.scan.libraries.end(),
+                       [&](const core::ScanLibrary& l) { return l.id == library; });
+  });
 }
 
 void ProgressTracker::prune_finished() {

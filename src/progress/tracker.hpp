@@ -61,6 +61,11 @@ class ProgressTracker {
   /// Publishes every pending progress change now.
   void flush();
 
+  /// Drops the kept final snapshots of finished scans that covered `library` (deleted with it
+  /// from the database), so no reader finds a scan the database no longer holds. Running scans
+  /// are kept. Any thread.
+  void forget_finished_of(core::LibraryId library);
+
   static constexpr std::size_t kFinishedKept = 64;
 
  private:

@@ -96,10 +96,11 @@ static bool excluded_by_walk_rules(const std::string& root, const std::string& d
 // the library root. A directory that is gone holds nothing; one that cannot be read is an error
 // whose stored tracks are kept. Throws like walk_library when the library root is unusable.
 void walk_scope(const std::string& root, const std::vector<std::string>& directories,
-                const std::atomic<bool>& cancelled, const WalkCallbacks& callbacks) {
+                const std::atomic<bool>& cancelled, const WalkCallbacks& callbacks,
+                const LinkRule& links) {
   for (const std::string& directory : directories) {
     if (directory.empty()) {
-      walk_library(root, cancelled, callbacks);
+      walk_library(root, cancelled, callbacks, links);
       continue;
     }
     struct stat st {};
@@ -121,8 +122,11 @@ void walk_scope(const std::string& root, const std::vector<std::string>& directo
       error.path = join_path(directory, error.path);
       if (callbacks.on_error) callbacks.on_error(std::move(error));
     };
+    scoped.on_link_skipped = [&](const std::string& path) {
+      if (callbacks.on_link_skipped) callbacks.on_link_skipped(join_path(directory, path));
+    };
     try {
-      walk_library(root + "/" + directory, cancelled, scoped);
+      walk_library(root + "/" + directory, cancelled, scoped, links);
     } catch (const std::filesystem::filesystem_error& e) {
       const std::error_code code = e.code();
       if (code == std::errc::no_such_file_or_directory || code == std::errc::not_a_directory) {
@@ -136,10 +140,11 @@ void walk_scope(const std::string& root, const std::vector<std::string>& directo
 }
 
 // A movie library's directories (Kodi: one movie per directory): the root's sub-directories,
-// not hidden, not under a `.scanignore`, names valid UTF-8; links followed. Throws
-// filesystem_error when the root cannot be read.
-std::vector<std::string> list_movie_directories(const std::string& root,
-                                                std::vector<store::ScanError>& errors) {
+// not hidden, not under a `.scanignore`, names valid UTF-8; links followed as `links` says.
+// Throws filesystem_error when the root cannot be read.
+std::vector<std::string> list_movie_directories(const std::string& root, const LinkRule& links,
+                                                std::vector<store::ScanError>& errors,
+                                                std::int64_t& links_skipped) {
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     throw std::filesystem::filesystem_error(
@@ -152,13 +157,20 @@ std::vector<std::string> list_movie_directories(const std::string& root,
                                             std::error_code(errno, std::generic_category()));
   }
   std::vector<std::string> directories;
+  std::int64_t skipped = 0;
   bool ignored = false;
   while (const dirent* d = ::readdir(dir)) {
     const std::string name = d->d_name;
     if (name == ".scanignore") ignored = true;
     if (name.front() == '.') continue;
+    const std::string path = root + "/" + name;
     struct stat entry {};
-    if (::stat((root + "/" + name).c_str(), &entry) != 0 || !S_ISDIR(entry.st_mode)) continue;
+    if (::stat(path.c_str(), &entry) != 0 || !S_ISDIR(entry.st_mode)) continue;
+    struct stat self {};
+    if (::lstat(path.c_str(), &self) == 0 && S_ISLNK(self.st_mode) && !links.follows(path)) {
+      ++skipped;
+      continue;
+    }
     if (!core::is_valid_utf8(name)) {
       errors.push_back({display_path(name), "directory name is not valid UTF-8; skipped"});
       continue;
@@ -167,6 +179,7 @@ std::vector<std::string> list_movie_directories(const std::string& root,
   }
   ::closedir(dir);
   if (ignored) return {};
+  links_skipped += skipped;
   std::sort(directories.begin(), directories.end());
   return directories;
 }

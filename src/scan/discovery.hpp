@@ -29,15 +29,19 @@ bool in_scope(const std::string& path, const std::vector<std::string>& directori
 
 /// The discovery walk of an incremental scan: each directory's subtree, with paths relative to
 /// the library root. A directory that is gone holds nothing; one that cannot be read is an error
-/// whose stored tracks are kept. Throws like walk_library when the library root is unusable.
+/// whose stored tracks are kept. Links as `links` (the library's rule) says. Throws like
+/// walk_library when the library root is unusable.
 void walk_scope(const std::string& root, const std::vector<std::string>& directories,
-                const std::atomic<bool>& cancelled, const WalkCallbacks& callbacks);
+                const std::atomic<bool>& cancelled, const WalkCallbacks& callbacks,
+                const LinkRule& links);
 
 /// A movie library's directories (Kodi: one movie per directory): the root's sub-directories,
 /// not hidden, not under a `.scanignore`, names valid UTF-8 (others are `errors`); links
-/// followed. Throws std::filesystem::filesystem_error when the root cannot be read.
-std::vector<std::string> list_movie_directories(const std::string& root,
-                                                std::vector<store::ScanError>& errors);
+/// followed as `links` says, each one not followed counted in `links_skipped`. Throws
+/// std::filesystem::filesystem_error when the root cannot be read.
+std::vector<std::string> list_movie_directories(const std::string& root, const LinkRule& links,
+                                                std::vector<store::ScanError>& errors,
+                                                std::int64_t& links_skipped);
 
 /// What a rescan found as its last complete scan left it: directories and their stored tracks.
 struct Unchanged {

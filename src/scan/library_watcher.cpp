@@ -2,8 +2,10 @@
 
 #include "media/tag_reader.hpp"
 #include "scan/scan_service.hpp"
+#include "scan/walker.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -278,9 +280,18 @@ void LibraryWatcher::add_tree(Watched& w, const std::string& relative, int depth
     if (name == ".scanignore") scanignore = true;
     if (name.empty() || name.front() == '.') continue;
     bool is_directory = d->d_type == DT_DIR;
+    bool is_link = d->d_type == DT_LNK;
     if (d->d_type == DT_UNKNOWN || d->d_type == DT_LNK) {
       struct stat st {};
+      if (d->d_type == DT_UNKNOWN && ::fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        is_link = S_ISLNK(st.st_mode);
+      }
       is_directory = ::fstatat(fd, d->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+    }
+    // The walker's rule (walker.hpp): a link out of the library is not scanned, so not watched.
+    if (is_directory && is_link &&
+        !LinkRule(w.library.path, w.library.follow_symlinks).follows(path + "/" + name)) {
+      continue;
     }
     if (is_directory) children.push_back(name);
   }

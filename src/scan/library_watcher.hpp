@@ -12,8 +12,9 @@
 //   period without changes, or after a maximum delay since its first change, so a constant
 //   stream of writes still triggers scans.
 // - LibraryWatcher: one inotify instance per library, a watch on every directory (recursive;
-//   new directories are watched as they appear, removed ones dropped; hidden directories and
-//   those below a `.scanignore` are skipped, as src/scan/walker does), one thread that reads
+//   new directories are watched as they appear, removed ones dropped; hidden directories, those
+//   below a `.scanignore` and links out of the library the library does not follow are skipped,
+//   as src/scan/walker does), one thread that reads
 //   events and starts ScanService scans of just the changed directories, one per library and
 //   batch.
 //

@@ -4,6 +4,7 @@
 // results, its scan's counters and runs the phase machine in the transaction that completes the
 // job.
 #include "core/text.hpp"
+#include "text/json_text.hpp"
 #include "scan/album_art.hpp"
 #include "scan/directory_fingerprint.hpp"
 #include "scan/discovery.hpp"
@@ -34,7 +35,8 @@ namespace detail {
 
 boost::json::object parse_payload(const core::Job& job) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(job.payload, ec);
+  // Ours, and holding paths as the file system's bytes (cache-asset's sourcePath).
+  auto value = text::parse_stored_json(job.payload, ec);
   if (ec || !value.is_object()) {
     throw queue::PermanentJobError(job.type + " job " + std::to_string(job.id) +
                                    ": payload is not a JSON object");
@@ -124,8 +126,10 @@ queue::CommitFn ScanService::Handlers::discover(queue::JobContext& context) {
   std::vector<LibraryWalk> walks;
   std::vector<store::ScanError> errors;
   std::size_t total = 0;
+  std::int64_t links_skipped = 0;  // symbolic links out of their library, not followed
   for (const auto& library : active->libraries) {
     LibraryWalk walk{library, true, {}, {}, {}, {}, {}};
+    const LinkRule links(library.path, library.follow_symlinks);
     WalkCallbacks callbacks;
     callbacks.on_enter = [&](const std::string& directory) {
       s_.tracker_.update(scan, [&](core::ScanSnapshot& snapshot) {
@@ -141,16 +145,25 @@ queue::CommitFn ScanService::Handlers::discover(queue::JobContext& context) {
       if (error.keep_contents) walk.kept_prefixes.push_back(error.path);
       errors.push_back({display_path(error.path), error.reason});
     };
+    callbacks.on_link_skipped = [&](const std::string&) {
+      ++links_skipped;
+      s_.tracker_.update(scan, [](core::ScanSnapshot& snapshot) {
+        ++snapshot.counters.symlinks_skipped;
+      });
+    };
     try {
       if (library.type == core::LibraryType::movie) {
-        walk.directories = list_movie_directories(library.path, errors);
+        std::int64_t skipped = 0;
+        walk.directories = list_movie_directories(library.path, links, errors, skipped);
+        links_skipped += skipped;
         s_.tracker_.update(scan, [&](core::ScanSnapshot& snapshot) {
           snapshot.counters.directories_total += static_cast<std::int64_t>(walk.directories.size());
+          snapshot.counters.symlinks_skipped += skipped;
         });
       } else if (scoped) {
-        walk_scope(library.path, scope, cancelled, callbacks);
+        walk_scope(library.path, scope, cancelled, callbacks, links);
       } else {
-        walk_library(library.path, cancelled, callbacks);
+        walk_library(library.path, cancelled, callbacks, links);
       }
     } catch (const std::filesystem::filesystem_error& e) {
       walk.available = false;
@@ -270,6 +283,7 @@ queue::CommitFn ScanService::Handlers::discover(queue::JobContext& context) {
     for (const auto& e : errors) c.scans.add_error(scan, e, now);
     core::ScanCounters delta;
     delta.errors_count = static_cast<std::int64_t>(errors.size());
+    delta.symlinks_skipped = links_skipped;
     std::optional<std::string> last;
     if (!errors.empty()) last = errors.back().path + ": " + errors.back().reason;
     auto snapshot = c.scans.get(scan);
@@ -331,7 +345,7 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
   auto result = std::make_shared<DirectoryResult>();
   // Taken before the listing: a change after it makes the next scan look again.
   const auto fingerprint = directory_fingerprint(full);
-  const auto files = list_audio_files(full);
+  const auto files = list_audio_files(full, LinkRule(library.path, library.follow_symlinks));
   if (!files) {
     const std::error_code e = files.error();
     if (e != std::errc::no_such_file_or_directory && e != std::errc::not_a_directory) {

@@ -10,7 +10,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -25,7 +28,15 @@ using FileId = std::pair<dev_t, ino_t>;
 struct Entry {
   std::string name;
   unsigned char type;  // DT_* after resolving links and DT_UNKNOWN
+  bool link = false;   // the entry itself is a symbolic link
 };
+
+// realpath(3) of `path`, or nullopt when it cannot be resolved.
+std::optional<std::string> resolved(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
+  if (!real) return std::nullopt;
+  return std::string(real.get());
+}
 
 // Lists `path` with each entry's type (links resolved). Returns (0, _) on success, else the
 // errno and whether the directory was opened (a read error) or not (an open error).
@@ -37,6 +48,13 @@ std::pair<int, bool> read_entries(const std::string& path, std::vector<Entry>& e
   while (const dirent* d = ::readdir(dir)) {
     Entry entry{d->d_name, d->d_type};
     if (entry.name == "." || entry.name == "..") continue;
+    if (entry.type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+        entry.type = DT_LNK;
+      }
+    }
+    entry.link = entry.type == DT_LNK;
     if (entry.type == DT_UNKNOWN || entry.type == DT_LNK) {
       struct stat st {};
       if (::fstatat(fd, d->d_name, &st, 0) == 0) {
@@ -55,11 +73,19 @@ std::pair<int, bool> read_entries(const std::string& path, std::vector<Entry>& e
   return {e, true};
 }
 
+// A link `entry` of `directory` that the rule says not to follow: one to a directory or to an
+// audio-looking file (others are never used, so never counted).
+bool skipped_link(const Entry& entry, const std::string& directory, const LinkRule& links) {
+  if (!entry.link) return false;
+  if (entry.type != DT_DIR && !media::has_audio_extension(entry.name)) return false;
+  return !links.follows(directory + "/" + entry.name);
+}
+
 class Walk {
  public:
   Walk(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
-       const WalkCallbacks& callbacks)
-      : root_(root.string()), cancelled_(cancelled), callbacks_(callbacks) {}
+       const WalkCallbacks& callbacks, const LinkRule& links)
+      : root_(root.string()), cancelled_(cancelled), callbacks_(callbacks), links_(links) {}
 
   void run() {
     struct stat st {};
@@ -112,6 +138,10 @@ class Walk {
     for (Entry& entry : entries) {
       if (entry.name.front() == '.') continue;  // hidden, including "." and ".."
       const std::string path = join(relative, entry.name);
+      if (skipped_link(entry, full(relative), links_)) {
+        if (callbacks_.on_link_skipped) callbacks_.on_link_skipped(path);
+        continue;
+      }
       if (entry.type == DT_DIR) {
         if (!core::is_valid_utf8(entry.name)) {
           error(path, "directory name is not valid UTF-8; skipped with everything below it",
@@ -169,25 +199,42 @@ class Walk {
   std::string root_;
   const std::atomic<bool>& cancelled_;
   const WalkCallbacks& callbacks_;
+  const LinkRule& links_;
   std::set<FileId> visited_;
   int list_errno_ = 0;
 };
 
 }  // namespace
 
+LinkRule::LinkRule(const std::string& library_root, bool follow_outside)
+    : root_(resolved(library_root).value_or(library_root)), follow_outside_(follow_outside) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+bool LinkRule::follows(const std::string& link) const {
+  if (follow_outside_) return true;
+  const auto target = resolved(link);
+  if (!target) return true;  // dangling or a loop: reported where it is used, reaches nothing
+  if (root_ == "/") return true;  // refused as a root since, but an older database may hold one
+  return target->compare(0, root_.size(), root_) == 0 &&
+         (target->size() == root_.size() || (*target)[root_.size()] == '/');
+}
+
 void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
-                  const WalkCallbacks& callbacks) {
-  Walk(root, cancelled, callbacks).run();
+                  const WalkCallbacks& callbacks, const LinkRule& links) {
+  Walk(root, cancelled, callbacks, links).run();
 }
 
 std::expected<std::vector<std::string>, std::error_code> list_audio_files(
-    const std::filesystem::path& directory) {
+    const std::filesystem::path& directory, const LinkRule& links) {
+  const std::string path = directory.string();
   std::vector<Entry> entries;
-  const auto [e, listed] = read_entries(directory.string(), entries);
+  const auto [e, listed] = read_entries(path, entries);
   if (e != 0) return std::unexpected(std::error_code(e, std::generic_category()));
   std::vector<std::string> files;
   for (Entry& entry : entries) {
     if (entry.name.front() == '.' || entry.type == DT_DIR) continue;
+    if (skipped_link(entry, path, links)) continue;  // counted by discovery
     if (media::has_audio_extension(entry.name)) files.push_back(std::move(entry.name));
   }
   std::sort(files.begin(), files.end());

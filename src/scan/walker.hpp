@@ -3,9 +3,12 @@
 //
 // Rules (foundation issue; MPD's update walk for symlinks): hidden files and directories (name
 // starting with '.') are skipped, and so is any directory holding a `.scanignore` file with
-// everything below it. Symbolic links are followed; a link back to a directory on the current
-// path is a loop and reported; a directory reached twice by other links is walked once. Entries
-// are listed by name only: stat and tag reading happen later, in parallel.
+// everything below it. Symbolic links (LinkRule) whose targets lie inside the library root are
+// followed; those that leave it only when the library's follow_symlinks says so, and each one
+// not followed (to a directory or an audio-looking file) is reported through on_link_skipped,
+// so a link to / cannot make the whole disk part of a library. A link back to a directory on
+// the current path is a loop and reported; a directory reached twice by other links is walked
+// once. Entries are listed by name only: stat and tag reading happen later, in parallel.
 //
 // Runs on the scan's coordinator thread; polls `cancelled` once per directory.
 
@@ -34,23 +37,46 @@ struct WalkError {
   bool keep_contents = false;
 };
 
+/// Which symbolic links a walk follows: a link whose target (every link in the chain resolved,
+/// realpath(3)) is the library root or lies below it always; one whose target lies elsewhere
+/// only when `follow_outside` (core::Library::follow_symlinks). A link that cannot be resolved
+/// (dangling, or a loop) counts as inside: following it reaches nothing, and the walk or the
+/// directory scan reports it with its reason. Immutable; any thread.
+class LinkRule {
+ public:
+  /// `library_root`: the library's directory, resolved here once (it may itself be reached
+  /// through links; a stored library path is canonical already).
+  LinkRule(const std::string& library_root, bool follow_outside);
+
+  /// True when the symbolic link at `link` (an absolute path) is to be followed.
+  bool follows(const std::string& link) const;
+
+ private:
+  std::string root_;  ///< canonical, no trailing '/'
+  bool follow_outside_;
+};
+
 struct WalkCallbacks {
   /// Called for each directory entered, before its entries are listed (for "current directory").
   std::function<void(const std::string& directory)> on_enter;
   std::function<void(DirectoryWork&& work)> on_directory;
   std::function<void(WalkError&& error)> on_error;
+  /// A symbolic link (to a directory or an audio-looking file; `path` relative to the walk's
+  /// root) that LinkRule says not to follow.
+  std::function<void(const std::string& path)> on_link_skipped;
 };
 
-/// Walks `root` (an existing directory). Throws std::filesystem::filesystem_error only when the
-/// root itself cannot be opened; everything below is reported through on_error.
+/// Walks `root` (an existing directory: the library root or a directory below it), following
+/// links as `links` says. Throws std::filesystem::filesystem_error only when the root itself
+/// cannot be opened; everything below is reported through on_error.
 void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
-                  const WalkCallbacks& callbacks);
+                  const WalkCallbacks& callbacks, const LinkRule& links);
 
 /// The audio-looking entries of one directory, by the walk's rules (not hidden, not a
-/// directory, an audio extension; links followed, dangling ones listed), sorted: what a
-/// directory-scan job lists again when it runs, since the directory may have changed since
-/// discovery. The error (ENOENT: the directory is gone) when it cannot be listed.
+/// directory, an audio extension; links followed as `links` says, dangling ones listed),
+/// sorted: what a directory-scan job lists again when it runs, since the directory may have
+/// changed since discovery. The error (ENOENT: the directory is gone) when it cannot be listed.
 std::expected<std::vector<std::string>, std::error_code> list_audio_files(
-    const std::filesystem::path& directory);
+    const std::filesystem::path& directory, const LinkRule& links);
 
 }  // namespace scanhub::scan

@@ -3,10 +3,10 @@
 #include "signalr/http_transports.hpp"
 #include "signalr/hub_connection.hpp"
 #include "signalr/hub_endpoint.hpp"
+#include "text/json_text.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace scanhub::signalr {
 namespace asio = boost::asio;
@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 HttpReply transport_error(unsigned status, std::string_view message) {
   boost::json::object body;
   body["error"] = message;
-  return {status, boost::json::serialize(body), {}};
+  return {status, text::serialize_json(body), {}};
 }
 
 HttpTransport::HttpTransport(HubEndpoint& endpoint, TransportKind kind, std::string token,

@@ -6,13 +6,13 @@
 #include "signalr/json_hub_protocol.hpp"
 #include "signalr/msgpack_hub_protocol.hpp"
 #include "signalr/random_token.hpp"
+#include "text/json_text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <fmt/format.h>
 
@@ -36,7 +36,7 @@ using IoStrand = asio::strand<asio::io_context::executor_type>;
 HttpReply error_reply(unsigned status, std::string_view message) {
   json::object body;
   body["error"] = message;
-  return {status, json::serialize(body), {}};
+  return {status, text::serialize_json(body), {}};
 }
 
 HttpReply refusal_reply(const PendingNegotiations::Refusal& refusal) {
@@ -120,7 +120,7 @@ HttpReply HubEndpoint::negotiate(const asio::ip::address& client,
   }
   body["availableTransports"] = std::move(transports);
   if (stateful) body["useStatefulReconnect"] = true;
-  return {200, json::serialize(body), {}};
+  return {200, text::serialize_json(body), {}};
 }
 
 std::expected<HubEndpoint::Claim, HubEndpoint::ClaimError> HubEndpoint::claim(

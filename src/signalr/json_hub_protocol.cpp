@@ -1,10 +1,10 @@
 #include "signalr/json_hub_protocol.hpp"
 
 #include "signalr/record_reader.hpp"
+#include "text/json_text.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
 #include <fmt/format.h>
@@ -134,13 +134,14 @@ void null_non_finite(json::value& v) noexcept {
   }
 }
 
-// json::serialize, with non-finite numbers as null; copies only a value that holds one.
+// text::serialize_json (well-formed UTF-8 whatever bytes the strings hold), with non-finite
+// numbers as null; copies only a value that holds one.
 template <typename Value>  // json::value or json::array
 std::string serialize_finite(const Value& v) {
-  if (!has_non_finite(v)) return json::serialize(v);
+  if (!has_non_finite(v)) return text::serialize_json(v);
   json::value copy(v);
   null_non_finite(copy);
-  return json::serialize(copy);
+  return text::serialize_json(copy);
 }
 
 }  // namespace
@@ -211,23 +212,23 @@ std::expected<HubMessage, std::string> parse_json_message(std::string_view recor
 
 std::string write_handshake_response(std::string_view error) {
   if (error.empty()) return std::string("{}") + kRecordSeparator;
-  return fmt::format("{{\"error\":{}}}{}", json::serialize(json::string_view(error)),
+  return fmt::format("{{\"error\":{}}}{}", text::serialize_json_string(error),
                      kRecordSeparator);
 }
 
 std::string write_completion(std::string_view invocation_id, const InvocationResult& outcome) {
-  const std::string id = json::serialize(json::string_view(invocation_id));
+  const std::string id = text::serialize_json_string(invocation_id);
   if (outcome) {
     return fmt::format("{{\"type\":3,\"invocationId\":{},\"result\":{}}}{}", id,
                        serialize_finite(*outcome), kRecordSeparator);
   }
   return fmt::format("{{\"type\":3,\"invocationId\":{},\"error\":{}}}{}", id,
-                     json::serialize(json::string_view(outcome.error())), kRecordSeparator);
+                     text::serialize_json_string(outcome.error()), kRecordSeparator);
 }
 
 std::string write_invocation(std::string_view target, const json::array& arguments) {
   return fmt::format("{{\"type\":1,\"target\":{},\"arguments\":{}}}{}",
-                     json::serialize(json::string_view(target)), serialize_finite(arguments),
+                     text::serialize_json_string(target), serialize_finite(arguments),
                      kRecordSeparator);
 }
 
@@ -235,7 +236,7 @@ std::string_view ping_record() noexcept { return "{\"type\":6}\x1e"; }
 
 std::string write_close(std::string_view error, bool allow_reconnect) {
   std::string out = "{\"type\":7";
-  if (!error.empty()) out += ",\"error\":" + json::serialize(json::string_view(error));
+  if (!error.empty()) out += ",\"error\":" + text::serialize_json_string(error);
   if (allow_reconnect) out += ",\"allowReconnect\":true";
   out += '}';
   out += kRecordSeparator;

@@ -8,7 +8,9 @@
 //
 // Errors: untrusted input never throws; parse_* return std::unexpected(reason) with a short,
 // client-safe reason (sent back in a Close message or handshake error). Writers throw only
-// std::bad_alloc.
+// std::bad_alloc. Every writer serializes through text::serialize_json, so a record is
+// well-formed UTF-8 (a WebSocket text frame must be) even when a string holds other bytes (a
+// file name): those bytes go out as U+FFFD.
 
 #include "signalr/hub.hpp"
 

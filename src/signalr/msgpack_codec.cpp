@@ -1,5 +1,7 @@
 #include "signalr/msgpack_codec.hpp"
 
+#include "text/utf8.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
@@ -67,44 +69,6 @@ std::string base64(std::string_view in) {
     out += '=';
   }
   return out;
-}
-
-// Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), what
-// Boost.JSON requires of JSON text. MessagePack's str is UTF-8 by its specification; a value
-// that is not would be written unchanged into JSON records for other clients, which their
-// parsers (and browsers, for WebSocket text frames) refuse.
-bool is_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      extra = 1, cp = lead & 0x1f;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      extra = 2, cp = lead & 0x0f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      extra = 3, cp = lead & 0x07;
-    } else {
-      return false;  // a continuation byte, or a lead byte of an overlong or too large form
-    }
-    if (s.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3f);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 class Decoder {
@@ -198,7 +162,9 @@ class Decoder {
   std::expected<json::value, std::string> str(std::uint64_t n) {
     std::string_view bytes;
     if (!in_.read_bytes(n, bytes)) return truncated();
-    if (!is_utf8(bytes)) return Reason("MessagePack strings must be valid UTF-8.");
+    // str is UTF-8 by the specification; a value that is not would reach other clients' JSON
+    // records (refused by their parsers, and by browsers in WebSocket text frames).
+    if (!text::is_valid_utf8(bytes)) return Reason("MessagePack strings must be valid UTF-8.");
     return json::value(json::string(bytes));
   }
 
@@ -288,6 +254,13 @@ void encode_int(std::string& out, std::int64_t value) {
 }
 
 void encode_str(std::string& out, std::string_view value) {
+  // str is UTF-8 by the specification, and the official client decodes it as such: a string
+  // that is not (a file name) goes out with U+FFFD for its invalid bytes.
+  if (!text::is_valid_utf8(value)) {
+    const std::string valid = text::to_valid_utf8(value);
+    encode_str(out, valid);
+    return;
+  }
   const std::size_t n = value.size();
   if (n <= 31) {
     out += static_cast<char>(0xa0 | n);

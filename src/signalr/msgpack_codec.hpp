@@ -13,7 +13,8 @@
 // (including the timestamp) and str that is not valid UTF-8 (the spec's encoding for str, and
 // what JSON needs) are rejected. Nesting is bounded by `kMaxMsgpackDepth`; memory by the
 // elements that arrive, not by the counts headers claim (at most 256 are reserved ahead).
-// Encoding: the smallest representation of each json value; doubles as float64.
+// Encoding: the smallest representation of each json value; doubles as float64; a string that
+// is not valid UTF-8 (a file name) is written with U+FFFD for each invalid byte (text/utf8.hpp).
 //
 // Errors: decode never throws on bad input (std::unexpected(client-safe reason)); both sides
 // throw only std::bad_alloc.

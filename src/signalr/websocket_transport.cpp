@@ -4,6 +4,7 @@
 #include "signalr/hub_connection.hpp"
 #include "signalr/hub_endpoint.hpp"
 #include "signalr/websocket_frame.hpp"
+#include "text/json_text.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -267,7 +267,7 @@ class WebSocketTransport final : public Transport,
 HttpReply error_reply(unsigned status, std::string_view message) {
   boost::json::object body;
   body["error"] = message;
-  return {status, boost::json::serialize(body), {}};
+  return {status, text::serialize_json(body), {}};
 }
 
 }  // namespace

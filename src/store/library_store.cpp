@@ -3,7 +3,7 @@
 namespace scanhub::store {
 
 namespace {
-constexpr const char* kColumns = "id, path, name, type, created_at, last_scan_at";
+constexpr const char* kColumns = "id, path, name, type, created_at, last_scan_at, follow_symlinks";
 
 core::Library read_library(const sqlite::Statement& s) {
   core::Library library;
@@ -13,15 +13,18 @@ core::Library read_library(const sqlite::Statement& s) {
   library.type = core::parse_library_type(s.column_text(3)).value_or(core::LibraryType::music);
   library.created_at = core::parse_iso8601(s.column_text(4)).value_or(core::TimePoint{});
   if (!s.is_null(5)) library.last_scan_at = core::parse_iso8601(s.column_text(5));
+  library.follow_symlinks = s.column_int64(6) != 0;
   return library;
 }
 }  // namespace
 
 core::Library LibraryStore::add(core::Library library) {
   sqlite::Statement s(db_,
-                      "INSERT INTO libraries (path, name, type, created_at) VALUES (?, ?, ?, ?)");
+                      "INSERT INTO libraries (path, name, type, created_at, follow_symlinks) "
+                      "VALUES (?, ?, ?, ?, ?)");
   s.bind(1, library.path).bind(2, library.name).bind(3, core::to_string(library.type));
   s.bind(4, core::format_iso8601(library.created_at));
+  s.bind(5, static_cast<std::int64_t>(library.follow_symlinks ? 1 : 0));
   s.run();
   library.id = db_.last_insert_rowid();
   return library;

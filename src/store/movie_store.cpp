@@ -1,5 +1,7 @@
 #include "store/movie_store.hpp"
 
+#include "text/json_text.hpp"
+
 #include <boost/json.hpp>
 
 namespace scanhub::store {
@@ -90,7 +92,7 @@ std::string subtitle_json(const std::vector<core::MovieSubtitleStream>& streams)
 // The stored JSON is ours; a row edited by hand into something else reads as empty lists.
 json::array parse_array(std::string_view text) {
   boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
+  json::value value = text::parse_stored_json(text, ec);  // stream titles are bytes from the file
   if (ec || !value.is_array()) return {};
   return std::move(value.get_array());
 }

@@ -10,7 +10,7 @@ constexpr const char* kColumns =
     "movies_updated, assets_queued, assets_cached, enrichment_queued, enrichment_completed, "
     "errors_count, last_error, failure, current_operation, options, started_at, "
     "discovery_completed_at, scanning_completed_at, caching_completed_at, completed_at, "
-    "assets_failed, enrichment_skipped, enrichment_failed ";
+    "assets_failed, enrichment_skipped, enrichment_failed, symlinks_skipped ";
 
 const std::string kSelect = std::string("SELECT ") + kColumns + "FROM scans ";
 
@@ -48,6 +48,7 @@ core::ScanSnapshot read_scan(const sqlite::Statement& s) {
   c.assets_failed = s.column_int64(27);
   c.enrichment_skipped = s.column_int64(28);
   c.enrichment_failed = s.column_int64(29);
+  c.symlinks_skipped = s.column_int64(30);
   return scan;
 }
 
@@ -142,7 +143,8 @@ std::optional<core::ScanSnapshot> ScanStore::add_counters(core::ScanId id, const
         "enrichment_queued = enrichment_queued + ?, "
         "enrichment_completed = enrichment_completed + ?, errors_count = errors_count + ?, "
         "assets_failed = assets_failed + ?, enrichment_skipped = enrichment_skipped + ?, "
-        "enrichment_failed = enrichment_failed + ?, current_operation = ?, last_error = COALESCE(?, last_error) WHERE id = ?");
+        "enrichment_failed = enrichment_failed + ?, symlinks_skipped = symlinks_skipped + ?, "
+        "current_operation = ?, last_error = COALESCE(?, last_error) WHERE id = ?");
   }
   auto& s = *add_counters_;
   sqlite::Statement::Scope scope(s);
@@ -151,7 +153,8 @@ std::optional<core::ScanSnapshot> ScanStore::add_counters(core::ScanId id, const
                                  d.tracks_removed,     d.movies_found,        d.movies_new,
                                  d.movies_updated,     d.assets_queued,       d.assets_cached,
                                  d.enrichment_queued,  d.enrichment_completed, d.errors_count,
-                                 d.assets_failed,      d.enrichment_skipped,  d.enrichment_failed};
+                                 d.assets_failed,      d.enrichment_skipped,  d.enrichment_failed,
+                                 d.symlinks_skipped};
   int index = 1;
   for (std::int64_t value : values) s.bind(index++, value);
   s.bind(index, current_operation);

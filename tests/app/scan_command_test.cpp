@@ -47,7 +47,7 @@ TEST(ScanCommand, AMissingPathIsAOneLineError) {
   test::TempDir dir;
   const CommandResult run = run_scanhub("scan " + quoted(dir / "nope") + " --db " + quoted(dir / "db"), dir);
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "scanhub: library path does not exist: " + (dir / "nope").string() + "\n");
+  EXPECT_EQ(run.err, "scanhub: no such directory: " + (dir / "nope").string() + "\n");
 }
 
 TEST(ScanCommand, AFileIsNotALibrary) {
@@ -115,4 +115,26 @@ TEST(ScanCommand, JsonPrintsTheHubsEventsOnePerLine) {
   EXPECT_EQ(summary.at("errorsCount").as_int64(), static_cast<std::int64_t>(manifest.error_paths.size()));
   EXPECT_EQ(summary.at("totalDirectoriesScanned").as_int64(), manifest.directories_with_audio);
   EXPECT_TRUE(summary.at("indexingDuration").as_string().starts_with("PT"));
+}
+
+// A name holding escape sequences (retitle the window, clear the screen, red text) is printed
+// as text: no control byte of it reaches the terminal, in the summary, its error listing or a
+// one-line error.
+TEST(ScanCommand, ControlCharactersInNamesAreEscaped) {
+  test::TempDir dir;
+  const auto root = dir / "lib\x1b[31m";
+  std::filesystem::create_directories(root);
+  std::ofstream(root / "\x1b]0;pwned\x07\x1b[2Jevil.mp3") << "not audio";
+  const CommandResult run =
+      run_scanhub("scan " + quoted(root) + " --db " + quoted(dir / "db"), dir);
+  EXPECT_EQ(run.out.find('\x1b'), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find('\x07'), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Scanning " + (dir / "lib").string() + "\\x1b[31m"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("\\x1b]0;pwned\\x07\\x1b[2Jevil.mp3: "), std::string::npos) << run.out;
+
+  const CommandResult missing =
+      run_scanhub("scan " + quoted(dir / "gone\x1b[2J") + " --db " + quoted(dir / "db"), dir);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "scanhub: no such directory: " + (dir / "gone").string() + "\\x1b[2J\n");
 }

@@ -73,7 +73,11 @@ test('a library added from the page is watched: a new file on disk updates the p
   page.once('dialog', (dialog) => dialog.accept());
   await row.getByRole('button', { name: /^Remove / }).click();
   await page.getByText('No library yet').waitFor();
-  await until(async () => ended((await api(server, 'GET', `/api/scans/${watcherScan.scanId}`)).body), 'nothing running');
+  // The library's scans went with it: 404, or ended if asked before the removal committed.
+  await until(async () => {
+    const scan = await api(server, 'GET', `/api/scans/${watcherScan.scanId}`);
+    return scan.status === 404 || ended(scan.body);
+  }, 'nothing running');
   const count = (await api(server, 'GET', '/api/scans')).body.length;
   addTrack('Added After Removal', 'ignored');
   // The watcher's quiet period is 1 s; three seconds without a new scan means none came.

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 using namespace scanhub;
 namespace fs = std::filesystem;
@@ -20,16 +22,26 @@ void touch(const fs::path& path) {
 struct Walked {
   std::vector<scan::DirectoryWork> directories;
   std::vector<scan::WalkError> errors;
+  std::vector<std::string> links_skipped;
 };
 
-Walked walk(const fs::path& root, std::function<void(const std::string&)> on_enter = {}) {
+Walked walk(const fs::path& root, std::function<void(const std::string&)> on_enter = {},
+            bool follow_symlinks = false) {
   Walked out;
   std::atomic<bool> cancelled{false};
   scan::WalkCallbacks callbacks;
   callbacks.on_enter = std::move(on_enter);
   callbacks.on_directory = [&](scan::DirectoryWork&& w) { out.directories.push_back(std::move(w)); };
   callbacks.on_error = [&](scan::WalkError&& e) { out.errors.push_back(std::move(e)); };
-  scan::walk_library(root, cancelled, callbacks);
+  callbacks.on_link_skipped = [&](const std::string& path) { out.links_skipped.push_back(path); };
+  scan::walk_library(root, cancelled, callbacks, scan::LinkRule(root.string(), follow_symlinks));
+  return out;
+}
+
+// directory -> files, as the walk found them.
+std::map<std::string, std::vector<std::string>> by_directory(const Walked& w) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& d : w.directories) out[d.directory] = d.files;
   return out;
 }
 
@@ -99,4 +111,66 @@ TEST(Walker, AMissingRootThrows) {
   EXPECT_THROW(walk(dir / "missing"), fs::filesystem_error);
   touch(dir / "file");
   EXPECT_THROW(walk(dir / "file"), fs::filesystem_error);
+}
+
+// A library next to other files: links inside it are followed as before, links out of it
+// (to a directory, to an audio file) are not, unless the library follows symlinks.
+class WalkerLinks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    touch(dir_ / "lib/A/01.mp3");
+    touch(dir_ / "lib/B/02.mp3");
+    fs::create_symlink("../B/02.mp3", dir_ / "lib/A/inside.mp3");
+    touch(dir_ / "outside/x.mp3");
+    touch(dir_ / "outside/notes.txt");
+    touch(dir_ / "outside/Album/y.mp3");
+    fs::create_symlink(dir_ / "outside/x.mp3", dir_ / "lib/A/outside.mp3");
+    fs::create_symlink(dir_ / "outside/notes.txt", dir_ / "lib/A/notes.txt");  // never used
+    fs::create_directory_symlink(dir_ / "outside/Album", dir_ / "lib/Out");
+    fs::create_directory_symlink("/", dir_ / "lib/Everything");
+  }
+
+  test::TempDir dir_;
+  using Files = std::map<std::string, std::vector<std::string>>;
+};
+
+TEST_F(WalkerLinks, ALinkOutOfTheLibraryIsNotFollowedAndIsCounted) {
+  const Walked w = walk(dir_ / "lib");
+  EXPECT_EQ(by_directory(w), (Files{{"A", {"01.mp3", "inside.mp3"}}, {"B", {"02.mp3"}}}));
+  std::vector<std::string> skipped = w.links_skipped;
+  std::sort(skipped.begin(), skipped.end());
+  EXPECT_EQ(skipped, (std::vector<std::string>{"A/outside.mp3", "Everything", "Out"}));
+  EXPECT_TRUE(w.errors.empty());
+  const auto listed =
+      scan::list_audio_files(dir_ / "lib/A", scan::LinkRule((dir_ / "lib").string(), false));
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(*listed, (std::vector<std::string>{"01.mp3", "inside.mp3"}));
+}
+
+TEST_F(WalkerLinks, ALibraryThatFollowsSymlinksFollowsThemOut) {
+  fs::remove(dir_ / "lib/Everything");  // followed, it would walk the whole disk
+  const Walked w = walk(dir_ / "lib", {}, /*follow_symlinks=*/true);
+  EXPECT_EQ(by_directory(w), (Files{{"A", {"01.mp3", "inside.mp3", "outside.mp3"}},
+                                    {"B", {"02.mp3"}},
+                                    {"Out", {"y.mp3"}}}));
+  EXPECT_TRUE(w.links_skipped.empty());
+  const auto listed =
+      scan::list_audio_files(dir_ / "lib/A", scan::LinkRule((dir_ / "lib").string(), true));
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(*listed, (std::vector<std::string>{"01.mp3", "inside.mp3", "outside.mp3"}));
+}
+
+TEST_F(WalkerLinks, TheRootMayItselfBeReachedThroughALink) {
+  fs::create_directory_symlink(dir_ / "lib", dir_ / "via");
+  const Walked w = walk(dir_ / "via");
+  EXPECT_EQ(by_directory(w), (Files{{"A", {"01.mp3", "inside.mp3"}}, {"B", {"02.mp3"}}}));
+  EXPECT_EQ(w.links_skipped.size(), 3u);
+}
+
+TEST_F(WalkerLinks, ALinkLoopInsideTheLibraryIsStillReported) {
+  fs::create_directory_symlink("..", dir_ / "lib/A/up");
+  const Walked w = walk(dir_ / "lib");
+  ASSERT_EQ(w.errors.size(), 1u);
+  EXPECT_EQ(w.errors[0].path, "A/up");
+  EXPECT_NE(w.errors[0].reason.find("symbolic link loop"), std::string::npos);
 }

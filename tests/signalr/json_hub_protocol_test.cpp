@@ -270,5 +270,23 @@ TEST(JsonHubProtocolWrite, NonFiniteNumbersAreWrittenAsNull) {
       json::parse(R"({"type":3,"invocationId":"7","result":{"ratio":null,"items":[1,null]}})"));
 }
 
+// A file name is bytes and may not be UTF-8; a record holding it raw is no JSON text, and a
+// WebSocket text frame that is not UTF-8 makes the client close the connection. Every writer
+// replaces the invalid bytes with U+FFFD (what the parser, and every client, then accepts).
+TEST(JsonHubProtocolWrite, BytesThatAreNotUtf8GoOutReplaced) {
+  const std::string raw = "/music/Bj\xF6rk/\xFF.mp3";
+  const std::string shown = "/music/Bj\xEF\xBF\xBDrk/\xEF\xBF\xBD.mp3";
+  EXPECT_EQ(body_of(write_invocation("ScanProgress", json::array{json::object{{"path", raw}}})),
+            json::parse(R"({"type":1,"target":"ScanProgress","arguments":[{"path":")" + shown +
+                        R"("}]})"));
+  EXPECT_EQ(body_of(write_completion("1", json::value(raw))),
+            json::parse(R"({"type":3,"invocationId":"1","result":")" + shown + R"("})"));
+  EXPECT_EQ(body_of(write_completion("1", std::unexpected(raw))),
+            json::parse(R"({"type":3,"invocationId":"1","error":")" + shown + R"("})"));
+  EXPECT_EQ(body_of(write_close(raw, false)),
+            json::parse(R"({"type":7,"error":")" + shown + R"("})"));
+  EXPECT_EQ(body_of(write_handshake_response(raw)), json::parse(R"({"error":")" + shown + R"("})"));
+}
+
 }  // namespace
 }  // namespace scanhub::signalr

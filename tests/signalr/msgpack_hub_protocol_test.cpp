@@ -381,5 +381,23 @@ TEST(MsgpackWriters, LongStringsAndPrefixesRoundTrip) {
   expect_invocation(*parsed, nullptr, "t", json::serialize(json::array{big}).c_str());
 }
 
+// MessagePack's str is UTF-8 by its specification (and the official client decodes it so): a
+// file name that is not goes out with U+FFFD for its invalid bytes, and our own strict parser,
+// which refuses invalid str, accepts what was written.
+TEST(MsgpackWriters, StringsThatAreNotUtf8GoOutReplaced) {
+  const std::string raw = "/music/Bj\xF6rk/\xFF.mp3";
+  const std::string shown = "/music/Bj\xEF\xBF\xBDrk/\xEF\xBF\xBD.mp3";
+  const std::string wire =
+      write_msgpack_invocation("ScanProgress", json::array{json::object{{"path\xFE", raw}}});
+  LengthPrefixedReader reader(100'000);
+  ASSERT_TRUE(reader.append(wire));
+  auto payload = reader.next();
+  ASSERT_TRUE(payload.has_value());
+  auto parsed = parse_msgpack_message(*payload);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  const auto& arguments = std::get<InvocationMessage>(*parsed).arguments;
+  EXPECT_EQ(arguments.at(0).at("path\xEF\xBF\xBD").as_string(), shown);
+}
+
 }  // namespace
 }  // namespace scanhub::signalr
