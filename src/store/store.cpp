@@ -75,6 +75,10 @@ void Store::run_writer() {
           batch[i].work(*writer_);
           writer_->db.exec("RELEASE work");
         } catch (...) {
+          // A full disk or an I/O error may have rolled the whole transaction back already:
+          // then nothing of the batch stands, and this error (not "no such savepoint") is
+          // what every piece of work failed with.
+          if (!writer_->db.in_transaction()) throw;
           results[i] = std::current_exception();
           writer_->db.exec("ROLLBACK TO work");
           writer_->db.exec("RELEASE work");
@@ -86,9 +90,15 @@ void Store::run_writer() {
       const auto error = std::current_exception();
       for (auto& result : results) result = error;
     }
+    bool committed = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      committed = committed || !results[i];
       if (!batch[i].done) {
         if (results[i]) {
+          // A full disk fails every write until space returns: said once, not per write.
+          const bool fault = sqlite::find_fault(results[i]).has_value();
+          if (fault && fault_logged_) continue;
+          fault_logged_ = fault_logged_ || fault;
           try {
             std::rethrow_exception(results[i]);
           } catch (const std::exception& e) {
@@ -103,6 +113,7 @@ void Store::run_writer() {
         spdlog::error("store: completion handler threw: {}", e.what());
       }
     }
+    if (committed) fault_logged_ = false;
     {
       std::lock_guard lock(mutex_);
       in_flight_ = 0;

@@ -96,6 +96,7 @@ class Store {
 
   std::filesystem::path path_;
   std::unique_ptr<Connection> writer_;
+  bool fault_logged_ = false;  ///< writer thread: a storage fault of done-less work was logged
 
   std::mutex mutex_;
   std::condition_variable queue_changed_;
