@@ -10,9 +10,26 @@ namespace scanhub::store {
 
 Connection::Connection(const std::filesystem::path& path) : db(path) {}
 
-Store::Store(std::filesystem::path path) : path_(std::move(path)) {
-  writer_ = std::make_unique<Connection>(path_);
-  migrate(writer_->db);
+Connection::Connection(sqlite::Database database) : db(std::move(database)) {}
+
+Store::Store(std::filesystem::path path, StoreOptions options) : path_(std::move(path)) {
+  writer_ = std::make_unique<Connection>(open_read_write(path_));
+  try {
+    if (options.quick_check) {
+      auto report = check_integrity(writer_->db, IntegrityCheck::quick, 10, options.quick_check_budget);
+      if (!report.problems.empty()) throw DamagedDatabase(path_, std::move(report.problems));
+      if (!report.complete) {
+        spdlog::warn("storage: the start-up quick_check of {} stopped after {} s without finding "
+                     "damage (a large database); `scanhub db check --db {}` checks all of it",
+                     path_.string(), options.quick_check_budget.count() / 1000, path_.string());
+      }
+    }
+    migrate(writer_->db);
+  } catch (const sqlite::Error& e) {
+    // Migrating a damaged or unwritable file: the reason in words, not the statement.
+    if (sqlite::fault_of(e.code()) == sqlite::Fault::none) throw;
+    throw OpenError(e.code(), describe_open_failure(path_, e));
+  }
   thread_ = std::thread([this] { run_writer(); });
 }
 
