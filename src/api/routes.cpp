@@ -109,8 +109,19 @@ void add_routes(http::Router& router, Services s) {
                return http::json_response(Status::accepted, {{"scanId", std::to_string(id)}});
              });
 
-  router.add(http::Verb::get, "/healthz", [](const http::Request&, const http::PathParams&) {
-    return http::json_response(Status::ok, {{"status", "ok"}});
+  // 503 while the job queue is paused by a storage fault or has met a damaged database file,
+  // so a supervisor or a load balancer sees it; the reason names the database and the fault.
+  router.add(http::Verb::get, "/healthz", [s](const http::Request&, const http::PathParams&) {
+    const auto storage = s.scans.queue().storage_status();
+    if (storage.state == queue::StorageStatus::State::ok) {
+      return http::json_response(Status::ok, {{"status", "ok"}});
+    }
+    boost::json::object body{{"status", "degraded"},
+                             {"storage", queue::to_string(storage.state)},
+                             {"reason", storage.reason},
+                             {"since", core::format_iso8601(storage.since)}};
+    if (storage.retry_at) body["retryAt"] = core::format_iso8601(*storage.retry_at);
+    return http::json_response(Status::service_unavailable, std::move(body));
   });
 }
 

@@ -8,7 +8,9 @@
 //   POST /api/scans/{id}/cancel      ask a running scan to stop -> 202; 409 when it has ended,
 //                                    404 when there is no such scan (as GET)
 //   (the libraries' routes, GET /api/libraries among them, are in api/library_routes.hpp)
-//   GET  /healthz                    {"status":"ok"}
+//   GET  /healthz                    200 {"status":"ok"}; 503 {"status":"degraded", "storage":
+//                                    "paused"|"damaged", "reason", "since", "retryAt"} while the
+//                                    job queue is paused by a storage fault or met a damaged file
 // Handlers run on network threads and only do short database reads and queue scans.
 
 #include "http/router.hpp"

@@ -1,6 +1,7 @@
 // scanhub: scans media libraries as multi-phase background jobs and pushes live progress to
 // SignalR clients. This is the one place that knows every subsystem (see docs/ARCHITECTURE.md).
 
+#include "app/db_command.hpp"
 #include "app/scan_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/setup.hpp"
@@ -118,6 +119,14 @@ int main(int argc, char** argv) {
   similar->add_option("--model", similar_options.model, "Embedding model (default mel-statistics)");
   similar->add_option("--model-version", similar_options.model_version, "The model's version");
   similar->add_flag("--json", similar_options.json, "Print JSON as GET /api/tracks/{id}/similar");
+
+  scanhub::app::DbCheckOptions db_check_options;
+  db_check_options.database = scanhub::app::kDefaultDatabase;
+  auto* db = cli.add_subcommand("db", "Database maintenance");
+  db->require_subcommand(1);
+  auto* db_check = db->add_subcommand(
+      "check", "Check the database file for damage (SQLite's full integrity check); exit 1 if damaged");
+  db_check->add_option("--db", db_check_options.database, "SQLite database file")->capture_default_str();
 
   scanhub::app::ServeCommandOptions serve_options;
   serve_options.database = scanhub::app::kDefaultDatabase;
@@ -288,5 +297,6 @@ int main(int argc, char** argv) {
   if (*scan) return scanhub::app::run_scan_command(scan_options);
   if (*serve) return scanhub::app::run_serve_command(serve_options);
   if (*similar) return scanhub::app::run_similar_command(similar_options);
+  if (*db_check) return scanhub::app::run_db_check_command(db_check_options);
   return 0;
 }

@@ -15,7 +15,19 @@ std::unique_ptr<store::Store> open_store(const std::filesystem::path& path) {
                              path.parent_path().string() + ": " + ec.message());
   }
   try {
-    return std::make_unique<store::Store>(path);
+    store::StoreOptions options;
+    options.quick_check = true;  // a damaged file is refused, not served from
+    return std::make_unique<store::Store>(path, options);
+  } catch (const store::DamagedDatabase& e) {
+    std::string problems = e.problems().empty() ? std::string("integrity check failed") : e.problems().front();
+    if (e.problems().size() > 1) {
+      // The check stops listing at 10 (store.cpp): there may be more.
+      problems += (e.problems().size() >= 10 ? "; at least " : "; ") +
+                  std::to_string(e.problems().size() - 1) + " more";
+    }
+    throw std::runtime_error("the database " + path.string() + " is damaged (quick_check: " +
+                             problems + "): run `scanhub db check --db " + path.string() +
+                             "` for the full report, and restore a backup");
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string(e.what()));
   }

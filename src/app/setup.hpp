@@ -14,7 +14,9 @@ namespace scanhub::app {
 /// The database path when --db is not given.
 inline constexpr const char* kDefaultDatabase = "data/scanhub.db";
 
-/// Opens (creating it and its parent directories if needed) and migrates the database.
+/// Opens (creating it and its parent directories if needed), checks (PRAGMA quick_check: a
+/// damaged file is refused with the path, the first problem and `scanhub db check`) and
+/// migrates the database.
 std::unique_ptr<store::Store> open_store(const std::filesystem::path& path);
 
 /// `path` as a library of `type`: the existing library at its canonical path, or a new one.

@@ -15,10 +15,21 @@ void Queue::run_dispatcher() {
   auto next_heartbeat = core::Clock::now() + heartbeat_every;
   auto next_poll = core::Clock::now();
   auto next_stats = core::Clock::now();
+  // While paused: no retry before this (a retry that failed for another reason than storage
+  // leaves the gate's retry_at in the past).
+  auto next_probe = core::Clock::now();
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      auto deadline = std::min({next_heartbeat, next_poll, next_due_});
+      core::TimePoint deadline;
+      if (gate_.paused()) {
+        // No claims, no heartbeat: only the retry (or, while parked completions are being
+        // committed again, a look now and then; their commit wakes us).
+        deadline = probing_ ? core::Clock::now() + options_.poll_interval
+                            : std::max(gate_.retry_at(), next_probe);
+      } else {
+        deadline = std::min({next_heartbeat, next_poll, next_due_});
+      }
       if (stats_dirty_ && !observers_.empty()) deadline = std::min(deadline, next_stats);
       dispatch_cv_.wait_until(lock, deadline, [&] { return stopping_ || wake_; });
       if (stopping_) return;
@@ -26,21 +37,59 @@ void Queue::run_dispatcher() {
     }
     run_deferred();
     auto now = core::Clock::now();
-    try {
-      if (now >= next_heartbeat) {
-        heartbeat_round();
-        next_heartbeat = now + heartbeat_every;
+    bool paused = false;
+    bool probe = false;
+    {
+      std::lock_guard lock(mutex_);
+      paused = gate_.paused();
+      probe = paused && !probing_ && now >= gate_.retry_at() && now >= next_probe;
+    }
+    if (paused) {
+      if (probe) {
+        next_probe = now + std::min<milliseconds>(options_.poll_interval, options_.storage_backoff.base);
+        probe_storage();
+        next_heartbeat = core::Clock::now() + heartbeat_every;
+        next_poll = core::Clock::now();
       }
+      std::optional<StorageStatus> reminder;
       {
         std::lock_guard lock(mutex_);
-        if (next_due_ <= now) next_due_ = core::TimePoint::max();
+        if (gate_.reminder_due(core::Clock::now())) reminder = gate_.status();
       }
-      while (claim_round()) {
+      if (reminder && reminder->retry_at) {
+        spdlog::warn("storage: still paused since {}: {}; next try in {} s",
+                     core::format_iso8601(reminder->since), reminder->reason,
+                     std::chrono::ceil<std::chrono::seconds>(*reminder->retry_at - core::Clock::now()).count());
       }
-      next_poll = core::Clock::now() + options_.poll_interval;
-    } catch (const std::exception& e) {
-      // The database refused (disk full, I/O error): try again at the next poll.
-      spdlog::error("queue: dispatcher: {}", e.what());
+    } else {
+      resubmit_parked(false);  // completions kept while paused, if it just resumed
+      try {
+        if (now >= next_heartbeat) {
+          // Set first: a heartbeat that throws must not be retried at once, in a loop.
+          next_heartbeat = now + heartbeat_every;
+          heartbeat_round();
+        }
+        {
+          std::lock_guard lock(mutex_);
+          if (next_due_ <= now) next_due_ = core::TimePoint::max();
+        }
+        while (claim_round()) {
+        }
+      } catch (...) {
+        // The database refused: a storage fault pauses the queue (said once); anything else
+        // (SQLITE_BUSY from another process) is tried again at the next poll.
+        const auto error = std::current_exception();
+        const auto fault = note_fault(error);
+        if (!fault) spdlog::error("queue: dispatcher: {}", detail::what_of(error));
+        if (fault && fault->fault == sqlite::Fault::corrupt && options_.on_damaged) {
+          // The jobs table itself is damaged: no job can be relied on to run or finish.
+          try {
+            options_.on_damaged(nullptr, fault->reason);
+          } catch (const std::exception& e) {
+            spdlog::error("queue: on_damaged threw: {}", e.what());
+          }
+        }
+      }
       next_poll = core::Clock::now() + options_.poll_interval;
     }
     now = core::Clock::now();
@@ -50,8 +99,9 @@ void Queue::run_dispatcher() {
       try {
         const core::QueueStats stats = this->stats();
         notify([&](QueueObserver& o) { o.on_stats_changed(stats); });
-      } catch (const std::exception& e) {
-        spdlog::error("queue: stats: {}", e.what());
+      } catch (...) {
+        const auto error = std::current_exception();
+        if (!note_fault(error)) spdlog::error("queue: stats: {}", detail::what_of(error));
       }
     }
   }
@@ -59,7 +109,8 @@ void Queue::run_dispatcher() {
 
 store::ClaimRequest Queue::reserve_claim_locked(const std::map<std::string, int, std::less<>>& freed) {
   store::ClaimRequest request;
-  if (stopping_) return request;
+  // Paused by a storage fault: no claims (a group commit's freed slots are not refilled).
+  if (stopping_ || gate_.paused()) return request;
   request.owner = options_.owner;
   request.lease = options_.lease;
   // Each type's concurrency is the bound (claimed jobs wait in ready_ for a worker, their leases
@@ -101,7 +152,7 @@ void Queue::accept_claimed(const store::ClaimRequest& request, std::vector<core:
         continue;
       }
       if (release) {
-        deferred_.emplace_back(std::move(job), std::nullopt);
+        deferred_.push_back({std::move(job), Deferred::Kind::release});
       } else {
         ready_.push_back(std::move(job));
       }

@@ -5,12 +5,14 @@
 // Threads: on_jobs_created, on_job_completed and on_job_failed run on the Store's writer thread
 // right after the commit they report, in commit order; on_jobs_cancelled on the thread that
 // called Queue::cancel or cancel_scan, after its commit; on_job_started and on_job_progress on
-// the worker running the job; on_stats_changed on the dispatcher. They must
-// be quick, must not throw (a throw is logged and ignored) and must never wait for a Store write
-// (Store::write_sync or Queue::enqueue from the writer thread would deadlock); Store::write
-// (asynchronous) and Queue::enqueue_async are fine.
+// the worker running the job; on_stats_changed on the dispatcher; on_storage_changed on
+// whichever thread's write found the change. They must be quick, must not throw (a throw is
+// logged and ignored) and must never wait for a Store write (Store::write_sync or
+// Queue::enqueue from the writer thread would deadlock); Store::write (asynchronous) and
+// Queue::enqueue_async are fine.
 
 #include "core/job.hpp"
+#include "queue/storage_gate.hpp"
 
 #include <span>
 
@@ -42,6 +44,9 @@ class QueueObserver {
   virtual void on_jobs_cancelled(std::span<const core::JobId> /*ids*/) {}
   /// Counts changed (at most every QueueOptions::stats_interval).
   virtual void on_stats_changed(const core::QueueStats& /*stats*/) {}
+  /// The queue paused for a storage fault, a retry failed (retry_at moved), it resumed, or it
+  /// met a damaged file (queue/storage_gate.hpp).
+  virtual void on_storage_changed(const StorageStatus& /*status*/) {}
 };
 
 }  // namespace scanhub::queue

@@ -45,6 +45,7 @@ Queue::Queue(store::Store& store, QueueOptions options)
   if (options_.poll_interval <= std::chrono::milliseconds(0)) {
     options_.poll_interval = std::chrono::milliseconds(500);
   }
+  gate_ = StorageGate(options_.storage_backoff);
 }
 
 Queue::~Queue() { stop(std::chrono::milliseconds(0)); }
@@ -115,6 +116,10 @@ void Queue::stop(std::chrono::milliseconds grace) {
     std::lock_guard lock(mutex_);
     unstarted.assign(ready_.begin(), ready_.end());
     ready_.clear();
+    // Held for a storage fault: nothing retries them now; their results were never committed,
+    // so they run again after the restart.
+    for (auto& p : parked_) unstarted.push_back(std::move(p.job));
+    parked_.clear();
   }
   for (const auto& job : unstarted) release_job(job);
 
@@ -146,16 +151,33 @@ void Queue::stop(std::chrono::milliseconds grace) {
 }
 
 void Queue::run_deferred() {
-  std::vector<std::pair<core::Job, std::optional<std::string>>> deferred;
+  std::vector<Deferred> deferred;
   {
     std::lock_guard lock(mutex_);
     deferred.swap(deferred_);
   }
-  for (auto& [job, error] : deferred) {
-    if (error) {
-      fail_attempt(std::move(job), *error, true);
-    } else {
-      release_job(job);
+  for (auto& d : deferred) {
+    switch (d.kind) {
+      case Deferred::Kind::release:
+        release_job(d.job);
+        break;
+      case Deferred::Kind::fail:
+        fail_attempt(std::move(d.job), d.error, d.retryable);
+        break;
+      case Deferred::Kind::damaged:
+        if (options_.on_damaged) {
+          try {
+            options_.on_damaged(&d.job, d.error);
+          } catch (const std::exception& e) {
+            spdlog::error("queue: on_damaged of {} job {} threw: {}", d.job.type, d.job.id, e.what());
+          }
+        }
+        if (d.record) {
+          fail_attempt(std::move(d.job), d.error, false);  // waiting would not mend the file
+        } else {
+          on_finished(d.job);
+        }
+        break;
     }
   }
 }

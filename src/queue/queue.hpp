@@ -17,6 +17,14 @@
 // transaction (BullMQ's moveToFinished does the same), so a busy queue needs one transaction
 // per round of completions.
 //
+// Storage faults (queue/storage_gate.hpp): a write that fails because the database cannot be
+// written (a full disk, an I/O error, a file become read-only) is not the job's failure. The
+// queue pauses (no claims), keeps what could not be written (a finished job's completion and
+// results, the failure of an attempt, an attempt that could not read) and tries again with
+// backoff; the first write that succeeds resumes it, and what was kept is written or run again
+// then, its attempt not counted twice. A damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) does not
+// mend by waiting: the job that meets it fails at once, and QueueOptions::on_damaged is told.
+//
 // Threads: `workers` worker threads run handlers; one dispatcher thread claims jobs when woken
 // (enqueue, a finished job, a due retry) or every poll_interval, renews leases (every
 // lease/3) and recovers stalled jobs (expired leases). Store writes are asynchronous; their
@@ -31,6 +39,7 @@
 #include "queue/job_context.hpp"
 #include "queue/observer.hpp"
 #include "queue/retry.hpp"
+#include "queue/storage_gate.hpp"
 #include "store/store.hpp"
 
 #include <atomic>
@@ -102,6 +111,15 @@ struct QueueOptions {
   /// any failure (BullMQ's maxStalledCount): a file that crashes the process whenever it is read
   /// is not retried forever. A graceful stop() releases jobs without counting a stall.
   int max_stalled = 5;
+  /// Backoff while the database cannot be written (see the top of this file).
+  StorageBackoff storage_backoff;
+  /// Called when a job met a damaged database (its handler's read or its commit failed with
+  /// SQLITE_CORRUPT or SQLITE_NOTADB), with the reason in words, before the job is failed for
+  /// good: e.g. fails the job's scan, which waiting would not finish. `job` is null when the
+  /// queue's own writes met it (claims, leases): then no job can be relied on to run. Runs on
+  /// the dispatcher thread; may write (Store::write_sync, Queue::cancel_scan); a throw is
+  /// logged. May be empty.
+  std::function<void(const core::Job* job, const std::string& reason)> on_damaged;
 };
 
 class Queue {
@@ -158,6 +176,10 @@ class Queue {
 
   const std::string& owner() const noexcept { return options_.owner; }
 
+  /// Whether the queue is paused by a storage fault or has met a damaged file, with the reason
+  /// (/healthz). Thread-safe.
+  StorageStatus storage_status();
+
   /// Runs the dispatcher's lease and recovery round now (tests use a short lease instead of
   /// waiting for the timer).
   void heartbeat_for_test();
@@ -182,6 +204,30 @@ class Queue {
     std::vector<core::JobId> child_ids;  ///< set by the commit
     core::TimePoint now{};
     std::exception_ptr error;  ///< set when its savepoint rolled back
+    bool retry = false;        ///< committed again after a storage fault (the probe)
+  };
+  /// Work for the dispatcher: writes the writer thread must not queue itself (a failure, a
+  /// release), and what follows meeting a damaged file.
+  struct Deferred {
+    enum class Kind {
+      release,  ///< give the job back to pending, attempt not counted
+      fail,     ///< record the failed attempt (`error`, `retryable`)
+      damaged,  ///< options_.on_damaged, then fail for good (unless `record` is false)
+    };
+    Deferred(core::Job j, Kind k, std::string why = {}, bool retry = true, bool write = true)
+        : job(std::move(j)), kind(k), error(std::move(why)), retryable(retry), record(write) {}
+    core::Job job;
+    Kind kind;
+    std::string error;
+    bool retryable;
+    bool record;
+  };
+  /// A job held while storage is paused (still in running_, its slot taken): its completion
+  /// to commit again, its failure to record again, or (neither) its handler to run again.
+  struct Parked {
+    core::Job job;
+    std::optional<PendingCommit> commit;
+    std::optional<Deferred> failure;
   };
 
   friend class JobContext;
@@ -196,12 +242,37 @@ class Queue {
   void accept_claimed(const store::ClaimRequest& request, std::vector<core::Job> claimed);
   void heartbeat_round();
   void run_deferred();
+  // Storage faults (see the top of this file).
+  struct NotedFault {
+    sqlite::Fault fault;
+    std::string reason;  ///< store::describe_fault: in words, with the database's path
+  };
   void submit_commit(PendingCommit pending);
+  /// Adds `pending` to the next group commit, scheduling its write unless one is queued.
+  void schedule_commits(std::vector<PendingCommit> pending);
+  /// Queues the Store::write that takes every waiting commit (commits_).
+  void write_commits();
   void on_progress(const core::Job& job, const core::JobProgress& progress);
-  void on_committed(core::Job& job, const std::function<void()>& after_commit,
-                    const std::vector<core::NewJob>& children,
-                    const std::vector<core::JobId>& child_ids, core::TimePoint now,
-                    std::exception_ptr error);
+  /// The group commit's outcome for one job. Returns the storage fault it met, if any.
+  std::optional<NotedFault> on_committed(PendingCommit& p, std::exception_ptr error);
+
+  // Storage faults (see the top of this file).
+  /// When `error` holds a storage fault: tells the gate (logging a change of state and telling
+  /// observers) and returns the fault. Any thread; takes mutex_.
+  std::optional<NotedFault> note_fault(std::exception_ptr error);
+  /// A write of the queue's own succeeded: resumes when paused. Any thread; takes mutex_.
+  void note_success();
+  /// Keeps `parked` until storage returns; while stopping, gives the job back instead.
+  void park(Parked parked);
+  /// On resumption: the parked jobs run or record their failure again (any thread); parked
+  /// completions wait for the dispatcher's resubmit_parked (a Store::write may not be queued
+  /// from the writer thread).
+  void release_parked();
+  /// Dispatcher thread: commits the parked completions again (`probe`: as the paused queue's
+  /// retry, whose outcome resumes it or lengthens the wait).
+  void resubmit_parked(bool probe);
+  /// The dispatcher's retry while paused: the parked completions again, else a heartbeat.
+  void probe_storage();
   void fail_attempt(core::Job job, const std::string& error, bool retryable);
   /// Inside a write: the job's type's on_failed (in a savepoint; a throw is logged and rolled
   /// back). Returns what to run after the commit (may be empty).
@@ -238,9 +309,11 @@ class Queue {
   std::deque<core::Job> ready_;  ///< claimed, waiting for a worker
   std::unordered_map<core::JobId, Running> running_;  ///< claimed here, not yet committed
   int executing_ = 0;  ///< handlers running now
-  /// Writes the writer thread must not queue itself, done by the dispatcher (or stop()): the
-  /// failure of an attempt whose CommitFn threw (with its reason), or a release (nullopt).
-  std::vector<std::pair<core::Job, std::optional<std::string>>> deferred_;
+  /// Writes the writer thread must not queue itself, done by the dispatcher (or stop()).
+  std::vector<Deferred> deferred_;
+  StorageGate gate_;
+  std::vector<Parked> parked_;
+  bool probing_ = false;  ///< parked completions are being committed again
   bool wake_ = false;
   bool started_ = false;
   bool stopping_ = false;  ///< no more claims

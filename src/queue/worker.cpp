@@ -56,6 +56,7 @@ void Queue::run_job(core::Job job) {
   JobContext context(*this, job, token);
   CommitFn commit;
   std::string error;
+  std::exception_ptr thrown;
   bool failed = false;
   bool retryable = true;
   try {
@@ -67,6 +68,7 @@ void Queue::run_job(core::Job job) {
   } catch (const std::exception& e) {
     failed = true;
     error = e.what();
+    thrown = std::current_exception();
   } catch (...) {
     failed = true;
     error = "unknown exception";
@@ -85,6 +87,20 @@ void Queue::run_job(core::Job job) {
     return;
   }
   if (failed) {
+    // The handler could not read the database: not the job's failure.
+    if (const auto fault = note_fault(thrown)) {
+      if (sqlite::transient(fault->fault)) {
+        park({std::move(job), std::nullopt, std::nullopt});
+      } else {
+        {
+          std::lock_guard lock(mutex_);
+          deferred_.push_back({std::move(job), Deferred::Kind::damaged, fault->reason, false, true});
+          wake_ = true;
+        }
+        dispatch_cv_.notify_one();
+      }
+      return;
+    }
     fail_attempt(std::move(job), error, retryable);
     return;
   }
@@ -105,12 +121,22 @@ void Queue::run_job(core::Job job) {
 // its own savepoint, so a busy queue commits many jobs per transaction and a failing CommitFn
 // rolls back alone.
 void Queue::submit_commit(PendingCommit pending) {
+  std::vector<PendingCommit> one;
+  one.push_back(std::move(pending));
+  schedule_commits(std::move(one));
+}
+
+void Queue::schedule_commits(std::vector<PendingCommit> pending) {
   {
     std::lock_guard lock(commit_mutex_);
-    commits_.push_back(std::move(pending));
+    for (auto& p : pending) commits_.push_back(std::move(p));
     if (commit_scheduled_) return;
     commit_scheduled_ = true;
   }
+  write_commits();
+}
+
+void Queue::write_commits() {
   auto batch = std::make_shared<std::vector<PendingCommit>>();
   struct NextClaim {
     store::ClaimRequest request;
@@ -143,6 +169,9 @@ void Queue::submit_commit(PendingCommit pending) {
             }
             c.db.exec("RELEASE job");
           } catch (...) {
+            // A full disk may have rolled the whole transaction back: the batch fails as one,
+            // with this error (a ROLLBACK TO would only say "no such savepoint").
+            if (!c.db.in_transaction()) throw;
             p.error = std::current_exception();
             p.child_ids.clear();
             c.db.exec("ROLLBACK TO job");
@@ -175,49 +204,79 @@ void Queue::submit_commit(PendingCommit pending) {
         // A failed transaction took its claims with it.
         if (batch_error) next->claimed.clear();
         accept_claimed(next->request, std::move(next->claimed));
+        bool committed = false;
+        bool storage_failed = false;
+        bool retried = false;
         for (auto& p : *batch) {
-          on_committed(p.job, p.after_commit, p.children, p.child_ids, p.now,
-                       batch_error ? batch_error : p.error);
+          retried = retried || p.retry;
+          const auto error = batch_error ? batch_error : p.error;
+          committed = committed || !error;
+          const auto fault = on_committed(p, error);
+          storage_failed = storage_failed || (fault && sqlite::transient(fault->fault));
         }
+        if (retried) {
+          {
+            std::lock_guard lock(mutex_);
+            probing_ = false;
+          }
+          wake();
+        }
+        // Writes go through again: a paused queue resumes (what it parked is written now).
+        if (committed && !storage_failed) note_success();
       });
 }
 
-void Queue::on_committed(core::Job& job, const std::function<void()>& after_commit,
-                         const std::vector<core::NewJob>& children,
-                         const std::vector<core::JobId>& child_ids, core::TimePoint now,
-                         std::exception_ptr error) {
+std::optional<Queue::NotedFault> Queue::on_committed(PendingCommit& p, std::exception_ptr error) {
+  core::Job& job = p.job;
   if (!error) {
     job.status = core::JobStatus::completed;
-    job.finished_at = now;
+    job.finished_at = p.now;
     job.lease_owner.reset();
     job.lease_expires.reset();
-    if (after_commit) run_after_commit(job, after_commit);
-    if (!child_ids.empty() && !observers_.empty()) {
-      const auto created = make_jobs(children, child_ids, now);
+    if (p.after_commit) run_after_commit(job, p.after_commit);
+    if (!p.child_ids.empty() && !observers_.empty()) {
+      const auto created = make_jobs(p.children, p.child_ids, p.now);
       notify([&](QueueObserver& o) { o.on_jobs_created(created); });
     }
     notify([&](QueueObserver& o) { o.on_job_completed(job); });
     // The commit refilled the freed slot itself (claim in the same transaction): waking the
     // dispatcher for every completion would only cost a context switch.
     on_finished(job, false);
-    return;
+    return std::nullopt;
   }
   try {
     std::rethrow_exception(error);
   } catch (const LeaseLost& e) {
     spdlog::info("queue: result of {} job {} not committed: {}", job.type, job.id, e.what());
     on_finished(job);
+    return std::nullopt;
   } catch (...) {
-    // The CommitFn threw (or the transaction failed): the attempt failed. The failure is
-    // written from the dispatcher's side of the writer, never from inside its own callback.
-    {
-      std::lock_guard lock(mutex_);
-      deferred_.emplace_back(job, "commit failed: " + what_of(error));
-      wake_ = true;
-    }
-    dispatch_cv_.notify_one();
-    idle_cv_.notify_all();
   }
+  auto fault = note_fault(error);
+  if (fault && sqlite::transient(fault->fault)) {
+    // Not the job's failure: its results are kept and committed again when storage returns.
+    p.error = nullptr;
+    p.child_ids.clear();
+    p.retry = false;
+    core::Job parked_job = job;
+    park({std::move(parked_job), std::move(p), std::nullopt});
+    return fault;
+  }
+  // The CommitFn threw (or the transaction failed), or the file is damaged: the attempt
+  // failed. The failure is written from the dispatcher's side of the writer, never from inside
+  // its own callback.
+  {
+    std::lock_guard lock(mutex_);
+    if (fault) {
+      deferred_.push_back({job, Deferred::Kind::damaged, fault->reason, false, true});
+    } else {
+      deferred_.push_back({job, Deferred::Kind::fail, "commit failed: " + what_of(error), true, true});
+    }
+    wake_ = true;
+  }
+  dispatch_cv_.notify_one();
+  idle_cv_.notify_all();
+  return fault;
 }
 
 void Queue::fail_attempt(core::Job job, const std::string& error, bool retryable) {
@@ -233,9 +292,25 @@ void Queue::fail_attempt(core::Job job, const std::string& error, bool retryable
         if (!outcome->found || outcome->will_retry) return;
         *after = count_failure(c, *shared_job, error);
       },
-      [this, shared_job, outcome, after, error](std::exception_ptr write_error) {
+      [this, shared_job, outcome, after, error, retryable](std::exception_ptr write_error) {
         core::Job& j = *shared_job;
         if (write_error) {
+          if (const auto fault = note_fault(write_error)) {
+            if (sqlite::transient(fault->fault)) {
+              // Recorded again when storage returns; until then the job keeps its slot.
+              park({j, std::nullopt, Deferred{j, Deferred::Kind::fail, error, retryable, true}});
+              return;
+            }
+            // A damaged file: the row cannot be written; its scan is told (on_damaged).
+            {
+              std::lock_guard lock(mutex_);
+              deferred_.push_back({j, Deferred::Kind::damaged, fault->reason, false, false});
+              wake_ = true;
+            }
+            dispatch_cv_.notify_one();
+            idle_cv_.notify_all();
+            return;
+          }
           // The job stays processing under our lease; recover_stalled returns it to pending
           // once the lease expires.
           spdlog::error("queue: could not record the failure of job {}: {}", j.id,
@@ -317,7 +392,7 @@ void Queue::release_job(const core::Job& job) {
         c.jobs.release(std::span<const core::JobId>(&id, 1), options_.owner);
       },
       [this, shared_job](std::exception_ptr error) {
-        if (error) {
+        if (error && !note_fault(error)) {
           spdlog::error("queue: could not release job {}: {}", shared_job->id, what_of(error));
         }
         on_finished(*shared_job);

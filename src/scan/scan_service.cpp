@@ -4,6 +4,7 @@
 
 #include "scan/discovery.hpp"
 #include "scan/scan_service_internal.hpp"
+#include "store/database_file.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -43,11 +44,21 @@ ScanService::ScanService(store::Store& store, progress::ProgressTracker& tracker
     threads += static_cast<unsigned>(std::max(1, enricher->concurrency()));
   }
   queue_options.workers = threads;
+  queue_options.on_damaged = [this](const core::Job* job, const std::string& reason) {
+    on_damaged(job, reason);
+  };
   queue_ = std::make_unique<queue::Queue>(store_, queue_options);
   register_handlers();
+  queue_->add_observer(storage_watch_);
   for (auto* observer : options_.observers) queue_->add_observer(*observer);
-  resume();
-  queue_->start();
+  try {
+    resume();
+    queue_->start();
+  } catch (const sqlite::Error& e) {
+    // A full disk or a damaged file at start-up: the reason in words, not a statement.
+    if (sqlite::fault_of(e.code()) == sqlite::Fault::none) throw;
+    std::throw_with_nested(std::runtime_error(store::describe_fault(store_.path(), e)));
+  }
 }
 
 ScanService::~ScanService() { queue_->stop(std::chrono::seconds(1)); }
@@ -185,11 +196,15 @@ ScanService::Started ScanService::start(const std::vector<core::Library>& librar
     queue_->enqueue({std::move(discover)});
   } catch (...) {
     // The scan cannot run: end it now rather than leave it waiting for a restart.
+    std::string why;
+    if (const auto fault = sqlite::find_fault(std::current_exception())) {
+      why = ": " + store::describe_fault(store_.path(), *fault);
+    }
     Commit out;
     out.scan = scan.id;
     core::ScanSnapshot failed = scan;
     failed.status = core::ScanStatus::failed;
-    failed.failure = "could not queue the scan's discovery";
+    failed.failure = "could not queue the scan's discovery" + why;
     failed.times.completed_at = core::Clock::now();
     failed.current_operation = "Failed";
     try {
@@ -200,6 +215,10 @@ ScanService::Started ScanService::start(const std::vector<core::Library>& librar
     out.after = failed;
     published(out);
     throw;
+  }
+  // Started while the queue is paused: the scan says why it does not move.
+  if (const auto storage = queue_->storage_status(); storage.state != queue::StorageStatus::State::ok) {
+    show_storage(storage, scan.id);
   }
   return {scan.id, false};
 }
@@ -360,9 +379,13 @@ void ScanService::publish(const core::ScanSnapshot& after, const std::string& di
   std::lock_guard publish_lock(publish_mutex_);
   const auto active = find_active(after.id);
   if (!active) return;
+  std::string paused_operation;
+  std::string paused_reason;
   {
     std::lock_guard lock(mutex_);
     if (active->ended) return;
+    paused_operation = paused_operation_;
+    paused_reason = paused_reason_;
   }
   const auto copy = [&](core::ScanSnapshot& s) {
     s.counters = after.counters;
@@ -375,6 +398,13 @@ void ScanService::publish(const core::ScanSnapshot& after, const std::string& di
     if (!directory.empty()) s.current_directory = directory;
     if (after.status != core::ScanStatus::discovering &&
         after.status != core::ScanStatus::scanning) {
+      s.current_directory.clear();
+    }
+    // A commit under way when the queue paused may still land: the scan keeps saying why it
+    // does not move until the queue resumes.
+    if (!paused_operation.empty() && !core::is_terminal(after.status)) {
+      s.current_operation = paused_operation;
+      s.last_error = paused_reason;
       s.current_directory.clear();
     }
   };

@@ -23,6 +23,12 @@
 // commit left it, and no count is lost or doubled. Live progress (progress::ProgressTracker)
 // is published after each commit from the scan row that commit wrote.
 //
+// Storage faults (queue/storage_gate.hpp): while the queue is paused because the database
+// cannot be written (a full disk), every running scan shows why in its live snapshot
+// (current_operation "Paused: <reason>", last_error the reason) and goes on by itself when
+// writes succeed again. A scan one of whose jobs meets a damaged database file fails at once
+// with the reason (failure, ScanFailed), since waiting would not finish it.
+//
 // Restart: the constructor recovers the queue (jobs left processing by a dead process run
 // again), resumes every scan that still has jobs (its snapshot is published again, as
 // ScanStarted), and ends the others (cancelled if their jobs were cancelled, else failed,
@@ -181,16 +187,40 @@ class ScanService {
   void published(const Commit& commit);
   void publish(const core::ScanSnapshot& scan, const std::string& directory);
   void register_handlers();
+  // Storage faults (scan_storage.cpp).
+  /// QueueOptions::on_damaged: the job's scan fails, or every running scan when the queue's
+  /// own writes met the damage (`job` null). On the queue's dispatcher thread.
+  void on_damaged(const core::Job* job, const std::string& reason);
+  /// A job of scan `id` met a damaged database: the scan fails with `reason` (its jobs
+  /// cancelled), published even when that cannot be written.
+  void fail_damaged(core::ScanId id, const std::string& reason);
+  /// Shows the queue's storage state in the live snapshot of scan `id` (every active scan
+  /// when 0).
+  void show_storage(const queue::StorageStatus& status, core::ScanId id = 0);
+
+  // Tells show_storage() when the queue pauses or resumes.
+  class StorageWatch : public queue::QueueObserver {
+   public:
+    explicit StorageWatch(ScanService& service) noexcept : service_(service) {}
+    void on_storage_changed(const queue::StorageStatus& status) override { service_.show_storage(status); }
+
+   private:
+    ScanService& service_;
+  };
 
   store::Store& store_;
   progress::ProgressTracker& tracker_;
   const media::TagReader& reader_;
   ScanServiceOptions options_;
   std::unique_ptr<AssetCache> cache_;
+  StorageWatch storage_watch_{*this};
   std::unique_ptr<queue::Queue> queue_;
 
   std::mutex start_mutex_;  ///< one start() at a time (held across its writes)
-  std::mutex mutex_;        ///< active_ and Active::ended; never held across a write
+  std::mutex mutex_;        ///< active_, Active::ended, paused_*; never held across a write
+  /// While the queue is paused by a storage fault: what every running scan shows (show_storage).
+  std::string paused_operation_;
+  std::string paused_reason_;
   std::condition_variable scan_ended_;
   std::map<core::ScanId, std::shared_ptr<Active>> active_;
   std::mutex publish_mutex_;  ///< one scan's events leave in commit order

@@ -10,9 +10,26 @@ namespace scanhub::store {
 
 Connection::Connection(const std::filesystem::path& path) : db(path) {}
 
-Store::Store(std::filesystem::path path) : path_(std::move(path)) {
-  writer_ = std::make_unique<Connection>(path_);
-  migrate(writer_->db);
+Connection::Connection(sqlite::Database database) : db(std::move(database)) {}
+
+Store::Store(std::filesystem::path path, StoreOptions options) : path_(std::move(path)) {
+  writer_ = std::make_unique<Connection>(open_read_write(path_));
+  try {
+    if (options.quick_check) {
+      auto report = check_integrity(writer_->db, IntegrityCheck::quick, 10, options.quick_check_budget);
+      if (!report.problems.empty()) throw DamagedDatabase(path_, std::move(report.problems));
+      if (!report.complete) {
+        spdlog::warn("storage: the start-up quick_check of {} stopped after {} s without finding "
+                     "damage (a large database); `scanhub db check --db {}` checks all of it",
+                     path_.string(), options.quick_check_budget.count() / 1000, path_.string());
+      }
+    }
+    migrate(writer_->db);
+  } catch (const sqlite::Error& e) {
+    // Migrating a damaged or unwritable file: the reason in words, not the statement.
+    if (sqlite::fault_of(e.code()) == sqlite::Fault::none) throw;
+    throw OpenError(e.code(), describe_open_failure(path_, e));
+  }
   thread_ = std::thread([this] { run_writer(); });
 }
 
@@ -75,6 +92,10 @@ void Store::run_writer() {
           batch[i].work(*writer_);
           writer_->db.exec("RELEASE work");
         } catch (...) {
+          // A full disk or an I/O error may have rolled the whole transaction back already:
+          // then nothing of the batch stands, and this error (not "no such savepoint") is
+          // what every piece of work failed with.
+          if (!writer_->db.in_transaction()) throw;
           results[i] = std::current_exception();
           writer_->db.exec("ROLLBACK TO work");
           writer_->db.exec("RELEASE work");
@@ -86,9 +107,15 @@ void Store::run_writer() {
       const auto error = std::current_exception();
       for (auto& result : results) result = error;
     }
+    bool committed = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      committed = committed || !results[i];
       if (!batch[i].done) {
         if (results[i]) {
+          // A full disk fails every write until space returns: said once, not per write.
+          const bool fault = sqlite::find_fault(results[i]).has_value();
+          if (fault && fault_logged_) continue;
+          fault_logged_ = fault_logged_ || fault;
           try {
             std::rethrow_exception(results[i]);
           } catch (const std::exception& e) {
@@ -103,6 +130,7 @@ void Store::run_writer() {
         spdlog::error("store: completion handler threw: {}", e.what());
       }
     }
+    if (committed) fault_logged_ = false;
     {
       std::lock_guard lock(mutex_);
       in_flight_ = 0;

@@ -1,5 +1,6 @@
 #include "store/schema.hpp"
 #include "store/store.hpp"
+#include "support/damaged_file.hpp"
 #include "support/temp_dir.hpp"
 
 #include <sqlite3.h>
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 using namespace scanhub;
@@ -68,8 +70,111 @@ TEST_F(StoreTest, CannotOpenInAMissingDirectory) {
     FAIL() << "opened";
   } catch (const sqlite::Error& e) {
     EXPECT_EQ(e.primary_code(), SQLITE_CANTOPEN);
-    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+    EXPECT_EQ(std::string(e.what()), "cannot open the database " + (dir_ / "missing" / "x.db").string() +
+                                         ": its directory " + (dir_ / "missing").string() + " does not exist");
   }
+}
+
+// What an operator can fix, said in words with the path; never an SQL statement.
+TEST_F(StoreTest, OpenFailuresNameThePathAndTheCause) {
+  std::filesystem::create_directories(dir_ / "a-directory.db");
+  std::ofstream(dir_ / "notes.db") << "these are my notes, not a database, but long enough to "
+                                       "be taken for one by a program that only looks at the size";
+  std::ofstream(dir_ / "plain") << "x";
+  const struct {
+    std::filesystem::path path;
+    std::string cause;
+  } cases[] = {
+      {dir_ / "a-directory.db", "it is a directory, not a database file"},
+      {dir_ / "notes.db", "the file is not a SQLite database (or its first page is damaged)"},
+      {dir_ / "plain" / "x.db", (dir_ / "plain").string() + " is not a directory"},
+  };
+  for (const auto& c : cases) {
+    try {
+      store::Store store(c.path);
+      ADD_FAILURE() << "opened " << c.path;
+    } catch (const store::OpenError& e) {
+      EXPECT_EQ(std::string(e.what()), "cannot open the database " + c.path.string() + ": " + c.cause);
+      EXPECT_EQ(std::string(e.what()).find('`'), std::string::npos) << "no statement: " << e.what();
+    }
+  }
+}
+
+TEST_F(StoreTest, TheQuickCheckRefusesAFileDamagedInTheMiddle) {
+  {
+    store::Store store(db_);
+    core::LibraryId library = 0;
+    store.write_sync([&](store::Connection& c) {
+      library = c.libraries.add(music_library("/m")).id;
+      for (int i = 0; i < 3000; ++i) {
+        c.tracks.insert(library, "album " + std::to_string(i / 10) + "/track " + std::to_string(i) + ".flac",
+                        {1, 1}, metadata("title " + std::to_string(i)), core::Clock::now());
+      }
+    });
+  }
+  test::damage_middle_pages(db_);
+  store::StoreOptions check;
+  check.quick_check = true;
+  try {
+    store::Store store(db_, check);
+    FAIL() << "a damaged database was opened";
+  } catch (const store::DamagedDatabase& e) {
+    EXPECT_EQ(e.path(), db_);
+    ASSERT_FALSE(e.problems().empty());
+    EXPECT_LE(e.problems().size(), 10u);
+    for (const auto& problem : e.problems()) EXPECT_EQ(problem.find('\n'), std::string::npos) << problem;
+    EXPECT_NE(std::string(e.what()).find(db_.string()), std::string::npos);
+  }
+  // Without the check the same file opens: the check is what refuses it.
+  EXPECT_NO_THROW(store::Store unchecked(db_));
+}
+
+TEST_F(StoreTest, TheIntegrityCheckStopsWhenItsTimeBudgetRunsOut) {
+  {
+    store::Store store(db_);
+    store.write_sync([&](store::Connection& c) {
+      const auto library = c.libraries.add(music_library("/m")).id;
+      for (int i = 0; i < 3000; ++i) {
+        c.tracks.insert(library, "track " + std::to_string(i), {1, 1}, metadata("t"), core::Clock::now());
+      }
+    });
+  }
+  sqlite::Database db(db_);
+  const auto cut = store::check_integrity(db, store::IntegrityCheck::full, 10, std::chrono::milliseconds(0));
+  EXPECT_FALSE(cut.complete);
+  EXPECT_TRUE(cut.problems.empty());
+  const auto whole = store::check_integrity(db, store::IntegrityCheck::full);
+  EXPECT_TRUE(whole.complete);
+  EXPECT_TRUE(whole.problems.empty());
+  // The deadline is gone with the check: the connection works as before.
+  sqlite::Statement count(db, "SELECT COUNT(*) FROM tracks");
+  ASSERT_TRUE(count.step());
+  EXPECT_EQ(count.column_int64(0), 3000);
+}
+
+TEST_F(StoreTest, AWriteOnAFullDiskFailsWithSqlitesCodeAndSucceedsOnceSpaceReturns) {
+  store::Store store(db_);
+  store.write_sync([](store::Connection& c) {
+    c.db.exec("CREATE TABLE blobs (data BLOB)");
+    sqlite::Statement pages(c.db, "PRAGMA page_count");
+    pages.step();
+    c.db.exec("PRAGMA max_page_count = " + std::to_string(pages.column_int64(0)));
+  });
+  const auto big = [](store::Connection& c) { c.db.exec("INSERT INTO blobs VALUES (zeroblob(100000))"); };
+  try {
+    store.write_sync(big);
+    FAIL() << "the write fit";
+  } catch (const sqlite::Error& e) {
+    EXPECT_EQ(sqlite::fault_of(e.code()), sqlite::Fault::disk_full) << e.what();
+  }
+  store.write_sync([](store::Connection& c) { c.db.exec("PRAGMA max_page_count = 1073741823"); });
+  store.write_sync(big);
+  EXPECT_EQ(store.read([](store::Connection& c) {
+              sqlite::Statement n(c.db, "SELECT COUNT(*) FROM blobs");
+              n.step();
+              return n.column_int64(0);
+            }),
+            1);
 }
 
 TEST_F(StoreTest, LibrariesAreUniqueByPath) {

@@ -7,6 +7,7 @@ import { openHub } from './hub.js';
 import { JobsPanel } from './jobs.js';
 import { LibrariesPanel } from './libraries.js';
 import { ScansPanel } from './scans.js';
+import { StorageBanner } from './storage.js';
 
 const hubStates = { progress: 'connecting', jobs: 'connecting' };
 const STATE_TEXT = {
@@ -96,3 +97,7 @@ jobHub = openHub('/hubs/job-progress', {
 libraries.refresh();
 jobs.refresh();
 setInterval(() => { if (document.visibilityState === 'visible') libraries.refresh(); }, 10000);
+// The job queue paused by a full disk (or a damaged database) is said in a banner, with why.
+const storage = new StorageBanner($('#storage'));
+storage.refresh();
+setInterval(() => { if (document.visibilityState === 'visible') storage.refresh(); }, 3000);

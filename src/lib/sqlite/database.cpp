@@ -43,14 +43,33 @@ Database::~Database() noexcept {
   if (db_) sqlite3_close_v2(db_);
 }
 
-Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), deadline_(std::move(other.deadline_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_) sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
+    deadline_ = std::move(other.deadline_);
   }
   return *this;
+}
+
+namespace {
+extern "C" int past_deadline(void* deadline) {
+  return std::chrono::steady_clock::now() >= *static_cast<std::chrono::steady_clock::time_point*>(deadline) ? 1 : 0;
+}
+}  // namespace
+
+void Database::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept {
+  if (!deadline) {
+    sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+    deadline_.reset();
+    return;
+  }
+  if (!deadline_) deadline_ = std::make_unique<std::chrono::steady_clock::time_point>();
+  *deadline_ = *deadline;
+  sqlite3_progress_handler(db_, 10000, past_deadline, deadline_.get());
 }
 
 void Database::exec(std::string_view sql) {
@@ -62,5 +81,9 @@ void Database::exec(std::string_view sql) {
 std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 
 int Database::changes() const noexcept { return sqlite3_changes(db_); }
+
+bool Database::in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
+
+bool Database::read_only() const noexcept { return sqlite3_db_readonly(db_, "main") == 1; }
 
 }  // namespace scanhub::sqlite

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string_view>
 
 struct sqlite3;
@@ -38,11 +40,25 @@ class Database {
   std::int64_t last_insert_rowid() const noexcept;
   /// Rows changed by the last INSERT, UPDATE or DELETE on this connection.
   int changes() const noexcept;
+  /// True inside a transaction. False after an error that rolled the whole transaction back
+  /// by itself (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM may: lang_transaction.html), when a
+  /// ROLLBACK TO of a savepoint would fail with "no such savepoint".
+  bool in_transaction() const noexcept;
+  /// True when the main database is open read-only: asked for (OpenOptions::read_only), or
+  /// SQLite fell back to it because the file could not be opened for writing (a read-only file
+  /// or file system).
+  bool read_only() const noexcept;
+
+  /// From now on, a statement still running at `deadline` fails with SQLITE_INTERRUPT (checked
+  /// every few thousand steps of SQLite's virtual machine); nullopt removes the deadline.
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept;
 
   sqlite3* get() const noexcept { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
+  /// The progress handler's argument: on the heap, so a moved Database keeps it valid.
+  std::unique_ptr<std::chrono::steady_clock::time_point> deadline_;
 };
 
 }  // namespace scanhub::sqlite

@@ -15,11 +15,13 @@ export const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Spawns `binary` with `args`; resolves once a line of stdout matches `portPattern` (first
- * group = port). stdin stays a pipe: the server exits on EOF if this process dies.
+ * group = port). stdin stays a pipe: the server exits on EOF if this process dies. `stderr`:
+ * 'inherit' (the test's own stderr) or 'pipe' (read it from child.stderr, e.g. to count log
+ * lines).
  */
-export async function startServer(binary, args = [], { portPattern = /^(\d+)\s*$/m, timeoutMs = 10000 } = {}) {
+export async function startServer(binary, args = [], { portPattern = /^(\d+)\s*$/m, timeoutMs = 10000, stderr = 'inherit' } = {}) {
   if (!binary) throw new Error('server binary not set (run through ctest, or set HUB_TEST_SERVER)');
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', stderr] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
   const port = await withTimeout(new Promise((resolve, reject) => {
