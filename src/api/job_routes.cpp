@@ -3,6 +3,7 @@
 #include "api/job_json.hpp"
 #include "http/json_response.hpp"
 #include "http/query.hpp"
+#include "lib/sqlite/transaction.hpp"
 
 #include <boost/json.hpp>
 
@@ -44,11 +45,15 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
   router.add(http::Verb::get, "/api/jobs", [&store](const http::Request& request, const http::PathParams&) {
     const http::QueryParams query(http::split_target(request.target()).query);
     store::JobFilter filter;
-    if (const auto status = query.get("status")) {
-      filter.status = core::parse_job_status(*status);
+    // Seed 003's dashboard fetches /api/jobs for its active jobs: no status = active.
+    const std::string_view status = query.get("status").value_or("active");
+    if (status == "active") {
+      filter.active_only = true;
+    } else if (status != "all") {
+      filter.status = core::parse_job_status(status);
       if (!filter.status) {
         throw std::invalid_argument(
-            "status must be pending, processing, completed, failed or cancelled");
+            "status must be all, active, pending, processing, completed, failed or cancelled");
       }
     }
     if (const auto type = query.get("type")) filter.type = std::string(*type);
@@ -65,6 +70,35 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
     const auto job = store.read([&](store::Connection& c) { return c.jobs.get(id); });
     if (!job) throw http::HttpError(Status::not_found, "no job " + std::to_string(id));
     return job_response(Status::ok, *job);
+  });
+
+  router.add(http::Verb::get, "/api/queue", [&store](const http::Request& request, const http::PathParams&) {
+    const http::QueryParams query(http::split_target(request.target()).query);
+    const int processing = int_query(query, "processing", 20, 500);
+    const int pending = int_query(query, "pending", 5, 500);
+    const int failed = int_query(query, "failed", 20, 500);
+    const int recent = int_query(query, "recent", 15, 500);
+    return store.read([&](store::Connection& c) {
+      // One read transaction: the counts and the lists are the same moment of the queue.
+      sqlite::Transaction snapshot(c.db, sqlite::Transaction::Mode::deferred);
+      const auto list = [&](std::optional<core::JobStatus> status, int limit) {
+        store::JobFilter filter;
+        filter.status = status;
+        filter.limit = limit;
+        boost::json::array out;
+        for (const auto& job : c.jobs.list(filter)) out.push_back(job_json(job));
+        return out;
+      };
+      boost::json::object body;
+      body["stats"] = queue_stats_json(c.jobs.stats());
+      boost::json::array active = list(core::JobStatus::processing, processing);
+      for (auto& job : list(core::JobStatus::pending, pending)) active.push_back(std::move(job));
+      body["active"] = std::move(active);
+      body["failed"] = list(core::JobStatus::failed, failed);
+      body["recent"] = list(std::nullopt, recent);
+      snapshot.commit();
+      return http::json_response(Status::ok, body);
+    });
   });
 
   router.add(http::Verb::get, "/api/queue/stats", [&store](const http::Request&, const http::PathParams&) {

@@ -2,9 +2,17 @@
 // The job queue's REST API (issue 4 item 4; seed 003's jobs and queue stats; DESIGN.md
 // "Surfaces"). JSON in camelCase as api/job_json.hpp gives it; errors {"error": "..."}.
 //   GET  /api/jobs[?status=&type=&limit=&offset=]  jobs, newest first (limit default 100, at
-//                                        most 500); 400 for an unknown status
+//                                        most 500). Without status (or status=active): the
+//                                        active jobs, pending and processing, as seed 003's
+//                                        dashboard fetches them; status=all: every job; a
+//                                        status name: those jobs. 400 for an unknown status
 //   GET  /api/jobs/{id}                  one job; 404 unknown
 //   GET  /api/queue/stats                counts by status, in total and per type
+//   GET  /api/queue[?processing=20&pending=5&failed=20&recent=15]  the dashboard's view of the
+//                                        queue from ONE read transaction, so its counts and
+//                                        lists agree: {stats, active (the newest processing
+//                                        jobs, then the newest pending ones), failed, recent
+//                                        (any status)}; each limit at most 500
 // For programs that run their own long jobs (external jobs, api/external_jobs.hpp):
 //   POST /api/jobs                       NewExternalJob body -> 201 with the job
 //   POST /api/jobs/{id}/progress         JobProgress body -> 200 with the job

@@ -437,7 +437,8 @@ std::optional<core::Job> SqliteJobStore::get(core::JobId id) {
 std::vector<core::Job> SqliteJobStore::list(const JobFilter& filter) {
   std::string sql = std::string("SELECT ") + kColumns +
                     " FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR type = ?2) "
-                    "AND (?3 IS NULL OR scan_id = ?3) ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+                    "AND (?3 IS NULL OR scan_id = ?3) AND (?6 = 0 OR status IN ('pending', 'processing')) "
+                    "ORDER BY id DESC LIMIT ?4 OFFSET ?5";
   sqlite::Statement s(db_, sql);
   if (filter.status) {
     s.bind(1, core::to_string(*filter.status));
@@ -446,6 +447,7 @@ std::vector<core::Job> SqliteJobStore::list(const JobFilter& filter) {
   }
   s.bind(2, filter.type).bind(3, filter.scan_id);
   s.bind(4, std::max(0, filter.limit)).bind(5, std::max(0, filter.offset));
+  s.bind(6, filter.active_only ? 1 : 0);
   std::vector<core::Job> jobs;
   while (s.step()) jobs.push_back(read_job(s));
   return jobs;

@@ -49,6 +49,7 @@ struct FailOutcome {
 /// Filter for list(). Empty fields match everything.
 struct JobFilter {
   std::optional<core::JobStatus> status;
+  bool active_only = false;  ///< pending or processing (seed 003's active jobs)
   std::optional<std::string> type;
   std::optional<core::ScanId> scan_id;
   int limit = 100;

@@ -1,4 +1,5 @@
 // Small DOM and HTTP helpers shared by the dashboard's panels.
+import { percent } from './format.js';
 
 /** document.createElement with properties, attributes (attrs) and children in one call. */
 export function h(tag, props = {}, ...children) {
@@ -29,7 +30,9 @@ export function progressBar(label) {
       bar.setAttribute('aria-valuemax', String(total));
       bar.setAttribute('aria-valuenow', String(value));
       bar.classList.remove('indeterminate');
-      fill.style.width = `${(value * 100) / total}%`;
+      // The same whole percent as the text beside it (format.js percent): a bar never shows
+      // more, or less, than its numbers say.
+      fill.style.width = `${percent(value, total)}%`;
     } else {
       bar.removeAttribute('aria-valuemax');
       bar.removeAttribute('aria-valuenow');

@@ -178,7 +178,11 @@ class ScanView {
   /** Merges a ScanProgress / EmbeddingProgress payload (seed 000's ScanProgressDto + additions). */
   applyHub(p) {
     const s = this.state;
-    if (p.stage) this.mergeStatus(p.stage);
+    // A later stage is taken from the REST snapshot, with the counters of that moment: the hub
+    // event lacks the asset and enrichment counts, and a phase shown done beside counts from
+    // before its end would contradict itself. Fetch it now.
+    const ahead = p.stage in RANK && RANK[p.stage] > RANK[s.status];
+    if (ahead) this.fetch();
     const bump = (key, value) => { if (value != null) s[key] = Math.max(s[key], Number(value) || 0); };
     bump('directoriesTotal', p.totalDirectories);
     bump('directoriesScanned', p.scannedDirectories);
@@ -190,14 +194,14 @@ class ScanView {
     bump('enrichmentQueued', p.totalTracksForEmbedding);
     s.startedAt = s.startedAt || p.startedAt;
     if (p.lastError) s.lastError = p.lastError;
-    if (!this.ended) {
+    if (!this.ended && !ahead) {
       s.currentDirectory = p.currentDirectory;
       s.currentOperation = p.currentOperation || s.currentOperation;
       s.live = { stage: p.stage, rate: p.ratePerSecond, eta: parseIsoDuration(p.estimatedTimeRemaining) };
     }
     if (p.libraryPath && !s.libraries.length) s.libraries = [{ id: p.libraryId, path: p.libraryPath }];
     this.render();
-    if (!this.ended) this.refresh();
+    if (!this.ended && !ahead) this.refresh();
   }
 
   mergeStatus(status) {
@@ -207,17 +211,21 @@ class ScanView {
 
   /** ScanCompleted (summary) or ScanFailed (reason). */
   finish(status, { summary = null, reason = null } = {}) {
-    if (!this.ended) this.state.status = status;
+    // The end is shown with the final counts: from the REST snapshot this fetches (and retries
+    // once a second, ScansPanel.tick, until it says the scan ended).
+    this.ending = true;
     if (summary) this.state.summary = summary;
     if (reason && status !== 'cancelled') this.state.failure = reason;
-    this.state.live = null;
-    this.render();
     this.fetch();
   }
 
   async fetch() {
     try {
       this.applyRest(await api('GET', `/api/scans/${this.id}`));
+      if (this.ended) {
+        this.ending = false;
+        this.state.live = null;
+      }
     } catch (err) {
       console.warn(`scan ${this.id}: ${err.message}`);
     }
@@ -236,9 +244,11 @@ class ScanView {
   phaseState(phase) {
     const s = this.state;
     const { done, total } = phase.progress(s);
-    if (phase.endedAt(s)) return 'done';
-    if (s.status === phase.key) return 'running';
-    if (RANK[s.status] > RANK[phase.key] && !TERMINAL.has(s.status)) return 'done';
+    // Done: the phase ended AND its count reached its total (seed 002: a phase ends when its
+    // units are done). Never "done" beside "7 / 24".
+    const ended = Boolean(phase.endedAt(s)) || (RANK[s.status] > RANK[phase.key] && !TERMINAL.has(s.status));
+    if (ended && done >= total) return 'done';
+    if (s.status === phase.key || (ended && !TERMINAL.has(s.status))) return 'running';
     if (s.status === 'completed') return total > 0 && done >= total ? 'done' : 'skipped';
     if (TERMINAL.has(s.status)) {
       // Where a failed or cancelled scan stopped: the first phase without an end time.
@@ -433,6 +443,7 @@ export class ScansPanel {
     let title = 'scanhub';
     for (const view of this.views.values()) {
       if (view.ended) continue;
+      if (view.ending) view.refresh();
       view.render();
       const phase = PHASES.find((p) => p.key === view.state.status);
       if (phase) {

@@ -1,0 +1,32 @@
+#include "events/message.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace scanhub::events {
+
+Message make_message(std::string_view type, core::TimePoint now, Delivery delivery,
+                     std::string conflation_key) {
+  Message m;
+  m.type = std::string(type);
+  m.delivery = delivery;
+  m.conflation_key = std::move(conflation_key);
+  m.body["type"] = m.type;
+  m.body["timestamp"] = core::format_iso8601(now);
+  return m;
+}
+
+std::string serialize(const Message& message) { return boost::json::serialize(message.body); }
+
+SharedRecord make_record(const Message& message, std::uint64_t sequence) {
+  auto record = std::make_shared<EventRecord>();
+  record->sequence = sequence;
+  record->type = message.type;
+  record->delivery = message.delivery;
+  record->conflation_key = message.conflation_key;
+  record->job_id = message.job_id;
+  record->scan_id = message.scan_id;
+  record->json = serialize(message);
+  return record;
+}
+
+}  // namespace scanhub::events
