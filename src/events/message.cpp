@@ -1,6 +1,6 @@
 #include "events/message.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "text/json_text.hpp"
 
 namespace scanhub::events {
 
@@ -15,7 +15,8 @@ Message make_message(std::string_view type, core::TimePoint now, Delivery delive
   return m;
 }
 
-std::string serialize(const Message& message) { return boost::json::serialize(message.body); }
+// Through the one serializer, so a path that is not UTF-8 leaves as U+FFFD, never raw.
+std::string serialize(const Message& message) { return text::serialize_json(message.body); }
 
 SharedRecord make_record(const Message& message, std::uint64_t sequence) {
   auto record = std::make_shared<EventRecord>();
