@@ -5,7 +5,7 @@
 // of leaving it running for ever.
 
 #include "lib/sqlite/statement.hpp"
-#include "support/damaged_file.hpp"
+#include "support/damaged_table.hpp"
 #include "support/library_fixture.hpp"
 #include "support/scan_harness.hpp"
 
@@ -101,7 +101,7 @@ TEST(ScanStorage, AScanThatMeetsADamagedDatabaseFailsWithTheReason) {
     library = first.add_library(dir / "library");
     ASSERT_EQ(first.scan(library).status, core::ScanStatus::completed);
   }  // closed: the WAL is checkpointed into the file
-  test::damage_middle_pages(db);
+  test::damage_table_pages(db, "tracks");
 
   // Opened without the start-up check (that one refuses the file: store tests).
   test::ScanHarness harness(db, 2);
@@ -113,8 +113,8 @@ TEST(ScanStorage, AScanThatMeetsADamagedDatabaseFailsWithTheReason) {
       finished.push_back(f->scan.status);
     }
   });
-  // The pages in the middle hold tracks, albums and jobs (not the scans table): the scan's row
-  // is written, and its jobs meet the damage.
+  // Only the tracks table is damaged: the scan's row is written, and its directory-scan jobs
+  // meet the damage when they read the stored tracks.
   const core::ScanId id = harness.service.start({library}, core::ScanTrigger::manual).id;
   ASSERT_TRUE(harness.service.wait_for(id, milliseconds(60000))) << "the scan never ended";
   const auto live = harness.tracker.snapshot(id);
