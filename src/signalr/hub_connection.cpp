@@ -15,14 +15,14 @@ namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
-SharedRecord ping_shared(WireProtocol protocol) {
-  static const SharedRecord json_ping = std::make_shared<const std::string>(ping_record());
-  static const SharedRecord msgpack_ping =
+push::SharedRecord ping_shared(WireProtocol protocol) {
+  static const push::SharedRecord json_ping = std::make_shared<const std::string>(ping_record());
+  static const push::SharedRecord msgpack_ping =
       std::make_shared<const std::string>(msgpack_ping_record());
   return protocol == WireProtocol::kMessagePack ? msgpack_ping : json_ping;
 }
 
-SharedRecord completion_record(WireProtocol protocol, std::string_view invocation_id,
+push::SharedRecord completion_record(WireProtocol protocol, std::string_view invocation_id,
                                const InvocationResult& outcome) {
   return std::make_shared<const std::string>(
       protocol == WireProtocol::kMessagePack ? write_msgpack_completion(invocation_id, outcome)

@@ -21,7 +21,7 @@
 #include "signalr/hub.hpp"
 #include "signalr/json_hub_protocol.hpp"
 #include "signalr/msgpack_hub_protocol.hpp"
-#include "signalr/outbox.hpp"
+#include "push/outbox.hpp"
 #include "signalr/record_reader.hpp"
 #include "signalr/transport.hpp"
 
@@ -66,12 +66,12 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   // Any thread. Sends, completions, closes and aborts made from one thread arrive in call order:
   // all of them pass through one inbox, drained in order on the strand, so a burst costs one
   // drain per connection, not one per message.
-  void post_send(SharedRecord record, std::string_view conflation_key);
+  void post_send(push::SharedRecord record, std::string_view conflation_key);
   /// The first half of post_send, for a fan-out to many connections (HubEndpoint::deliver):
   /// appends to the inbox and returns true when the caller must call dispatch_drain() (no
   /// drain is scheduled yet); the record still leaves in call order relative to every other
   /// post_* call, whenever the drain runs.
-  bool push_send(SharedRecord record, std::string_view conflation_key);
+  bool push_send(push::SharedRecord record, std::string_view conflation_key);
   /// Runs the drain that push_send asked for: at once when called on a network thread and the
   /// strand is idle (asio::dispatch), else queued on the strand. Any thread but this
   /// connection's strand, where post_drain() must be used.
@@ -115,7 +115,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   void resume_input();
   void complete_now(const std::optional<std::string>& invocation_id, std::string error);
 
-  void enqueue(SharedRecord record, std::string_view conflation_key, bool sequenced = true);
+  void enqueue(push::SharedRecord record, std::string_view conflation_key, bool sequenced = true);
   void on_ack(std::int64_t sequence_id);
   bool on_sequence(std::int64_t sequence_id);
   /// Stateful: numbers the client's next counted message; false when it is a resent duplicate.
@@ -134,7 +134,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// Writes `record` at once when nothing is queued or in flight (the fan-out's common case at
   /// a steady rate: no outbox entry, no batch), taking `record` (left empty); false, `record`
   /// untouched, when it must take the outbox's path.
-  bool write_now(SharedRecord& record);
+  bool write_now(push::SharedRecord& record);
   void drain_inbox();
   /// Runs `task` on the strand after everything already in the inbox (post_close, post_abort,
   /// post_completion).
@@ -160,10 +160,10 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   RecordReader reader_;            // the handshake, then the JSON protocol
   LengthPrefixedReader frames_;    // the MessagePack protocol after the handshake
   std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
-  Outbox outbox_;
+  push::Outbox outbox_;
   // Sends and other work from other threads wait here for drain_inbox() on the strand.
   struct PendingSend {
-    SharedRecord record;           // a send, or empty for a task
+    push::SharedRecord record;           // a send, or empty for a task
     std::string conflation_key;
     std::function<void()> task;    // post_ordered
   };
@@ -173,7 +173,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   // The inbox's other buffer, swapped in by drain_inbox (on the strand), so steady traffic
   // allocates no vector per message.
   std::vector<PendingSend> draining_sends_;
-  std::vector<SharedRecord> in_flight_;
+  std::vector<push::SharedRecord> in_flight_;
   bool writing_ = false;
   bool draining_ = false;          // drain_inbox() is filling the outbox: write once, after
   bool close_sent_ = false;        // Transport::close requested
@@ -186,7 +186,7 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   bool stateful_allowed_ = false;
   bool stateful_ = false;
   bool resend_pending_ = false;          // resumed: Sequence + replay go out first
-  ReplayBuffer replay_;      // sent, not acknowledged, oldest first
+  push::ReplayBuffer replay_;      // sent, not acknowledged, oldest first
   std::int64_t replay_first_id_ = 1;     // id of replay_.front()
   std::size_t replay_bytes_ = 0;
   std::int64_t next_receive_id_ = 1;     // id the client's next counted message carries

@@ -24,7 +24,7 @@ using IoContextStrand = asio::strand<asio::io_context::executor_type>;
 
 }  // namespace
 
-void HubConnection::post_send(SharedRecord record, std::string_view conflation_key) {
+void HubConnection::post_send(push::SharedRecord record, std::string_view conflation_key) {
   if (push_send(std::move(record), conflation_key)) post_drain();
 }
 
@@ -32,7 +32,7 @@ void HubConnection::post_drain() {
   asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
 }
 
-bool HubConnection::push_send(SharedRecord record, std::string_view conflation_key) {
+bool HubConnection::push_send(push::SharedRecord record, std::string_view conflation_key) {
   std::lock_guard lock(inbox_mutex_);
   inbox_.push_back(PendingSend{std::move(record), std::string(conflation_key), {}});
   if (drain_posted_) return false;  // the scheduled drain_inbox() will take this one too
@@ -97,7 +97,7 @@ void HubConnection::drain_inbox() {
   maybe_write();
 }
 
-bool HubConnection::write_now(SharedRecord& record) {
+bool HubConnection::write_now(push::SharedRecord& record) {
   // The outbox's rules hold trivially for one record into an empty outbox: nothing to conflate,
   // within bounds. Stateful connections number and keep their records: the outbox's path.
   if (writing_ || !transport_ || state_ != State::kOpen || stateful_ || resend_pending_ ||
@@ -116,15 +116,15 @@ bool HubConnection::write_now(SharedRecord& record) {
   return true;
 }
 
-void HubConnection::enqueue(SharedRecord record, std::string_view conflation_key,
+void HubConnection::enqueue(push::SharedRecord record, std::string_view conflation_key,
                             bool sequenced) {
   switch (outbox_.push(std::move(record), conflation_key, sequenced)) {
-    case Outbox::PushResult::kQueued:
+    case push::Outbox::PushResult::kQueued:
       break;
-    case Outbox::PushResult::kConflated:
+    case push::Outbox::PushResult::kConflated:
       endpoint_.counters().messages_conflated.fetch_add(1, kRelaxed);
       break;
-    case Outbox::PushResult::kOverflow:
+    case push::Outbox::PushResult::kOverflow:
       endpoint_.counters().slow_connections_closed.fetch_add(1, kRelaxed);
       spdlog::warn("signalr: {} closing {}: outbox overflow ({} messages, {} bytes queued)",
                    endpoint_.path(), id(), outbox_.size(), outbox_.bytes());

@@ -285,8 +285,8 @@ void HubEndpoint::deliver(Recipients recipients, std::string_view target,
   if (!recipients || recipients->empty()) return;
   // At most one serialization per protocol present among the recipients, made when the first
   // of them is met; one immutable buffer shared by every recipient's outbox.
-  SharedRecord json_record;
-  SharedRecord msgpack_record;
+  push::SharedRecord json_record;
+  push::SharedRecord msgpack_record;
   // Every record enters its recipient's inbox here, in call order. The drains go out in chunks:
   // one task per chunk on the io_context runs each recipient's drain on its strand, inline when
   // the strand is idle, instead of one strand post (and scheduler round trip) per recipient.
@@ -307,7 +307,7 @@ void HubEndpoint::deliver(Recipients recipients, std::string_view target,
   };
   for (const ConnectionPtr& connection : *recipients) {
     const bool msgpack = connection->protocol() == WireProtocol::kMessagePack;
-    SharedRecord& record = msgpack ? msgpack_record : json_record;
+    push::SharedRecord& record = msgpack ? msgpack_record : json_record;
     if (!record) {
       record = std::make_shared<const std::string>(msgpack
                                                        ? write_msgpack_invocation(target, arguments)

@@ -62,7 +62,7 @@ class LongPollingTransport final : public HttpTransport {
     end();
   }
 
-  SendStatus send(const std::vector<SharedRecord>& records) override {
+  SendStatus send(const std::vector<push::SharedRecord>& records) override {
     if (finished() || closed_) return SendStatus::kPending;
     held_ = records;  // shares the immutable records; HubConnection keeps its copy alive too
     if (waiting_) {
@@ -109,7 +109,7 @@ class LongPollingTransport final : public HttpTransport {
 
   asio::steady_timer timer_;
   ReplyHandler waiting_;              // the outstanding poll, if any
-  std::vector<SharedRecord> held_;    // the send in flight, waiting for a poll
+  std::vector<push::SharedRecord> held_;    // the send in flight, waiting for a poll
   bool closed_ = false;
 };
 

@@ -64,7 +64,7 @@ class SseTransport final : public HttpTransport {
     do_read();
   }
 
-  SendStatus send(const std::vector<SharedRecord>& records) override {
+  SendStatus send(const std::vector<push::SharedRecord>& records) override {
     if (finished()) return SendStatus::kPending;
     if (writing_) {
       // Only the response head can be in flight here (HubConnection keeps one send in flight).

@@ -7,7 +7,7 @@
 // delivers bytes with HubConnection::on_receive, reports writes with on_send_complete and its
 // end with on_transport_closed (exactly once).
 
-#include "signalr/outbox.hpp"
+#include "push/outbox.hpp"
 
 #include <string_view>
 #include <vector>
@@ -30,7 +30,7 @@ class Transport {
   /// Writes complete records, in order, as one transport message. At most one send is in
   /// flight. kPending: the caller keeps `records` alive until on_send_complete. kWritten: the
   /// bytes are with the kernel already; the send is over and no on_send_complete follows.
-  virtual SendStatus send(const std::vector<SharedRecord>& records) = 0;
+  virtual SendStatus send(const std::vector<push::SharedRecord>& records) = 0;
   /// Starts receiving again after on_receive returned false (back-pressure).
   virtual void resume_receive() = 0;
   /// Graceful end: finish the transport's close handshake (`reason` for logs and close frame).

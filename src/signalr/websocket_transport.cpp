@@ -80,7 +80,7 @@ class WebSocketTransport final : public Transport,
                      beast::bind_front_handler(&WebSocketTransport::on_accept, shared_from_this()));
   }
 
-  SendStatus send(const std::vector<SharedRecord>& records) override {
+  SendStatus send(const std::vector<push::SharedRecord>& records) override {
     if (direct_write_allowed() && records.size() <= kMaxDirectRecords) {
       if (auto status = write_direct(records)) return *status;
     }
@@ -135,7 +135,7 @@ class WebSocketTransport final : public Transport,
   // kWritten when every byte left; kPending when the kernel took part of them and the rest is
   // on its way (on_rest_written); nullopt when nothing was written (the socket is full, or an
   // error, which Beast's write then meets and reports).
-  std::optional<SendStatus> write_direct(const std::vector<SharedRecord>& records) {
+  std::optional<SendStatus> write_direct(const std::vector<push::SharedRecord>& records) {
     std::array<iovec, kMaxDirectRecords + 1> iov;
     std::uint64_t payload = 0;
     for (std::size_t i = 0; i < records.size(); ++i) {

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace scanhub::signalr {
+namespace scanhub::push {
 
 using SharedRecord = std::shared_ptr<const std::string>;
 
@@ -82,4 +82,4 @@ class Outbox {
   std::unordered_map<std::string, std::uint64_t> by_key_;  // key -> position of its live entry
 };
 
-}  // namespace scanhub::signalr
+}  // namespace scanhub::push
