@@ -80,7 +80,7 @@ class WebSocketTransport final : public Transport,
                      beast::bind_front_handler(&WebSocketTransport::on_accept, shared_from_this()));
   }
 
-  SendStatus send(const std::vector<push::SharedRecord>& records) override {
+  push::SendStatus send(const std::vector<push::SharedRecord>& records) override {
     if (direct_write_allowed() && records.size() <= kMaxDirectRecords) {
       if (auto status = write_direct(records)) return *status;
     }
@@ -91,7 +91,7 @@ class WebSocketTransport final : public Transport,
     // copying a vector allocates (a fifth of the fan-out's instructions went there).
     ws_.async_write(std::span<const asio::const_buffer>(buffers_),
                     beast::bind_front_handler(&WebSocketTransport::on_write, shared_from_this()));
-    return SendStatus::kPending;
+    return push::SendStatus::kPending;
   }
 
   void resume_receive() override {
@@ -135,7 +135,7 @@ class WebSocketTransport final : public Transport,
   // kWritten when every byte left; kPending when the kernel took part of them and the rest is
   // on its way (on_rest_written); nullopt when nothing was written (the socket is full, or an
   // error, which Beast's write then meets and reports).
-  std::optional<SendStatus> write_direct(const std::vector<push::SharedRecord>& records) {
+  std::optional<push::SendStatus> write_direct(const std::vector<push::SharedRecord>& records) {
     std::array<iovec, kMaxDirectRecords + 1> iov;
     std::uint64_t payload = 0;
     for (std::size_t i = 0; i < records.size(); ++i) {
@@ -151,7 +151,7 @@ class WebSocketTransport final : public Transport,
                                    MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent <= 0) return std::nullopt;
     const auto written = static_cast<std::size_t>(sent);
-    if (written == header_size + payload) return SendStatus::kWritten;
+    if (written == header_size + payload) return push::SendStatus::kWritten;
     // The rest, raw: the frame has begun and must end before any other byte, Beast's included.
     buffers_.clear();
     std::size_t skip = written;
@@ -169,7 +169,7 @@ class WebSocketTransport final : public Transport,
                       std::span<const asio::const_buffer>(buffers_),
                       beast::bind_front_handler(&WebSocketTransport::on_rest_written,
                                                 shared_from_this()));
-    return SendStatus::kPending;
+    return push::SendStatus::kPending;
   }
 
   void on_rest_written(beast::error_code ec, std::size_t bytes) {
