@@ -3,7 +3,7 @@
 #include "signalr/gated_socket.hpp"
 #include "signalr/hub_connection.hpp"
 #include "signalr/hub_endpoint.hpp"
-#include "signalr/websocket_frame.hpp"
+#include "push/websocket_frame.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -142,7 +142,7 @@ class WebSocketTransport final : public Transport,
       iov[i + 1] = {const_cast<char*>(records[i]->data()), records[i]->size()};
       payload += records[i]->size();
     }
-    const std::size_t header_size = write_server_frame_header(binary_, payload, header_);
+    const std::size_t header_size = push::write_server_frame_header(binary_, payload, header_);
     iov[0] = {header_.data(), header_size};
     msghdr message{};
     message.msg_iov = iov.data();
@@ -255,7 +255,7 @@ class WebSocketTransport final : public Transport,
   std::shared_ptr<HubConnection> connection_;
   beast::flat_buffer read_buffer_;
   std::vector<asio::const_buffer> buffers_;
-  WebSocketFrameHeader header_{};  // of the direct write in flight (its rest may still be going)
+  push::WebSocketFrameHeader header_{};  // of the direct write in flight (its rest may still be going)
   bool binary_ = false;            // Binary frames (MessagePack), as ws_.binary()
   bool accepted_ = false;          // the upgrade response went out
   bool resuming_ = false;

@@ -8,7 +8,7 @@
 #include "http/static_files.hpp"
 #include "signalr/hub.hpp"
 #include "signalr/hub_host.hpp"
-#include "signalr/websocket_frame.hpp"
+#include "push/websocket_frame.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
@@ -161,7 +161,7 @@ struct FrameCase {
 
 class FrameHeader : public testing::TestWithParam<FrameCase> {};
 
-// write_server_frame_header against the bytes Beast's server stream puts on the wire.
+// push::write_server_frame_header against the bytes Beast's server stream puts on the wire.
 TEST_P(FrameHeader, MatchesBeast) {
   const auto [binary, size] = GetParam();
   asio::io_context io;
@@ -185,8 +185,8 @@ TEST_P(FrameHeader, MatchesBeast) {
   server.binary(binary);
   std::thread writer([&] { server.write(asio::buffer(payload)); });
 
-  WebSocketFrameHeader header{};
-  const std::size_t header_size = write_server_frame_header(binary, size, header);
+  push::WebSocketFrameHeader header{};
+  const std::size_t header_size = push::write_server_frame_header(binary, size, header);
   std::string expected(reinterpret_cast<const char*>(header.data()), header_size);
   expected += payload;
   std::string wire(expected.size(), '\0');

@@ -1,6 +1,6 @@
 #pragma once
 // The header of a server-to-client WebSocket frame, for writes that bypass Beast
-// (websocket_transport.cpp's direct write).
+// (the direct write of src/signalr/websocket_transport.cpp).
 //
 // Source: RFC 6455 section 5.2. A server's frames are never masked (5.1); one unfragmented
 // message is one frame with FIN set, as Beast writes it with auto_fragment(false) and without
@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace scanhub::signalr {
+namespace scanhub::push {
 
 /// Room for the longest header: 2 bytes + a 64-bit extended payload length.
 using WebSocketFrameHeader = std::array<std::uint8_t, 10>;
@@ -38,4 +38,4 @@ inline std::size_t write_server_frame_header(bool binary, std::uint64_t payload_
   return 10;
 }
 
-}  // namespace scanhub::signalr
+}  // namespace scanhub::push
