@@ -37,8 +37,8 @@ namespace scanhub::push {
 /// thousands, large enough that the task's post is a small part of its work.
 inline constexpr std::size_t kFanOutChunk = 128;
 
-/// Sends the message `serialize(format)` (a std::string or SharedRecord) to every subscriber, queued
-/// with `conflation_key` (empty: never replaced).
+/// Sends the message `serialize(format)` (a std::string or SharedRecord) to every subscriber,
+/// queued with `conflation_key` (empty: never replaced).
 template <std::size_t kFormats, class Subscriber, class Serialize>
 void fan_out(std::shared_ptr<const std::vector<std::shared_ptr<Subscriber>>> recipients,
              std::string_view conflation_key, Serialize&& serialize) {

@@ -375,7 +375,8 @@ void HubConnection::process_records() {
 }
 
 void HubConnection::on_message(HubMessage& message) {
-  if (replay_ && is_sequenced(message) && !replay_->accept_sequenced()) return;  // a resent duplicate
+  // A stateful client's resent duplicate is dropped.
+  if (replay_ && is_sequenced(message) && !replay_->accept_sequenced()) return;
   if (auto* invocation = std::get_if<InvocationMessage>(&message)) {
     if (invocation->has_stream_ids) {
       complete_now(invocation->invocation_id,
@@ -541,7 +542,8 @@ void HubConnection::on_timer() {
       }
       break;
     case State::kOpen:
-      if (pipeline_.writing() && now >= pipeline_.write_started() + options.transport_send_timeout) {
+      if (pipeline_.writing() &&
+          now >= pipeline_.write_started() + options.transport_send_timeout) {
         // ASP.NET Core's TransportSendTimeout: the client took nothing for this long.
         endpoint_.counters().send.slow_clients_closed.fetch_add(1, kRelaxed);
         spdlog::warn("signalr: {} closing {}: a write did not complete in {} ms", endpoint_.path(),

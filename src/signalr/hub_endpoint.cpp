@@ -254,7 +254,9 @@ void HubEndpoint::stop() {
     pending_.clear();
     for (auto& [id, live] : live_) targets.push_back(live.connection);
   }
-  for (auto& connection : targets) connection->post_close("Server is shutting down.", Reconnect::kAllowed);
+  for (auto& connection : targets) {
+    connection->post_close("Server is shutting down.", Reconnect::kAllowed);
+  }
 }
 
 void HubEndpoint::abort_all() {

@@ -138,7 +138,8 @@ std::optional<HttpReply> accept_websocket(const HubRoute& route, TransportReques
     push::WebSocket::Socket moved(claim->resume->executor());
     if (!ec) moved.assign(protocol, handle, ec);
     if (ec) {
-      spdlog::debug("signalr: {} resume: cannot move the socket: {}", endpoint.path(), ec.message());
+      spdlog::debug("signalr: {} resume: cannot move the socket: {}", endpoint.path(),
+                    ec.message());
       auto connection = claim->resume;
       asio::post(connection->executor(), [connection] { connection->on_resume_failed(); });
       return std::nullopt;  // the socket is gone; the client retries or gives up

@@ -57,8 +57,12 @@ struct Recorder final : WebSocketReader::Handler {
     }
     return !pause;
   }
-  void on_ping(std::string_view payload) override { events.push_back("ping:" + std::string(payload)); }
-  void on_pong(std::string_view payload) override { events.push_back("pong:" + std::string(payload)); }
+  void on_ping(std::string_view payload) override {
+    events.push_back("ping:" + std::string(payload));
+  }
+  void on_pong(std::string_view payload) override {
+    events.push_back("pong:" + std::string(payload));
+  }
   void on_close(std::uint16_t code, std::string_view reason) override {
     events.push_back("close:" + std::to_string(code) + ":" + std::string(reason));
   }
