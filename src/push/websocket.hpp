@@ -25,9 +25,8 @@
 // 1009), then the socket closes. There is no timer here: the owner's deadline calls abort().
 //
 // Threading: owned by shared_ptr; every call and hook on the socket's executor, which must be
-// a strand. Hooks are never called from inside a member function the subclass called (they
-// run from I/O completions or posted tasks), except on_websocket_open()/on_websocket_closed()
-// being posted. No exception escapes (std::bad_alloc aside).
+// a strand. Hooks run only from I/O completions and posted tasks, never inside a call the
+// subclass made, so a hook may call any member. No exception escapes (std::bad_alloc aside).
 
 #include "push/record.hpp"
 #include "push/sink.hpp"
