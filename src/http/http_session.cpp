@@ -237,6 +237,7 @@ void HttpSession::on_request(Request&& request) {
     if (!reply) return;  // the stream now belongs to the WebSocket transport
     Response response{static_cast<Status>(reply->status), 11};
     response.set(beast_http::field::content_type, "application/json; charset=utf-8");
+    for (const auto& [name, value] : reply->headers) response.set(name, value);
     response.body() = std::move(reply->body);
     response.prepare_payload();
     send(std::move(response), true);

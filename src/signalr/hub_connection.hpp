@@ -1,28 +1,30 @@
 #pragma once
-// One SignalR connection: the handshake, the JSON or MessagePack hub protocol, dispatch to the
-// hub, the outbox, keep-alive pings and timeouts. Transport-independent (see transport.hpp).
+// One SignalR connection: the handshake, dispatch of the client's messages to the hub, keep-alive
+// pings and timeouts, and the connection's state. Transport-independent (see transport.hpp).
+// Internal to src/signalr.
+//
+// It is the coordinator of three parts, each its own type:
+// - MessageReader (message_reader.hpp): the client's bytes to hub messages, bounded;
+// - push::SendPipeline with its push::Inbox (push/send_pipeline.hpp): everything sent to the
+//   client, from any thread, bounded, conflated, one write in flight, corked;
+// - ReconnectReplay (reconnect_replay.hpp), made by a version 2 handshake on a connection
+//   negotiated with useStatefulReconnect: when the WebSocket drops the connection is
+//   suspended, not closed: it stays in its groups and keeps queueing for
+//   options().reconnect_grace_period; a WebSocket with the same token resumes it.
 //
 // Source: HubProtocol.md (handshake, messages, "Ping (aka Keep Alive)", "Ack", "Sequence"),
-// ASP.NET Core's HubConnectionHandler behaviour for timeouts, and the JS client's MessageBuffer
-// for stateful reconnect (where it and the spec differ, the client wins). Internal to
-// src/signalr.
+// ASP.NET Core's HubConnectionHandler behaviour for timeouts.
 //
-// Stateful reconnect (handshake version 2 on a connection negotiated with
-// useStatefulReconnect): every Invocation/Completion sent gets the next id (from 1); sent
-// records stay in a replay buffer until the client's Ack covers them. When the WebSocket drops
-// the connection is suspended, not closed: it stays in its groups and keeps queueing for
-// options().reconnect_grace_period. A WebSocket with the same token resumes it: the server
-// sends Sequence(oldest unacknowledged id), replays the buffer, then the outbox. Ids of the
-// client's messages are tracked the same way, so a client's resent duplicates are dropped.
-//
-// Threading: owned by shared_ptr; all state lives on `executor` (a strand). The post_* members
-// are callable from any thread; everything else runs on the strand. No exception escapes.
+// Threading: owned by shared_ptr; all state lives on `executor` (a strand). The post_* and
+// fan-out members are callable from any thread; everything else runs on the strand. No
+// exception escapes.
 
+#include "push/inbox.hpp"
+#include "push/send_pipeline.hpp"
 #include "signalr/hub.hpp"
-#include "signalr/json_hub_protocol.hpp"
-#include "signalr/msgpack_hub_protocol.hpp"
-#include "signalr/outbox.hpp"
-#include "signalr/record_reader.hpp"
+#include "signalr/hub_records.hpp"
+#include "signalr/message_reader.hpp"
+#include "signalr/reconnect_replay.hpp"
 #include "signalr/transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -33,18 +35,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace scanhub::signalr {
 
 class HubEndpoint;
-
-/// The hub protocol a connection chose in its handshake (HubProtocol.md).
-enum class WireProtocol { kJson, kMessagePack };
 
 class HubConnection : public std::enable_shared_from_this<HubConnection> {
  public:
@@ -63,23 +60,24 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   /// sender that found it open reads the protocol its records must be written in.
   WireProtocol protocol() const noexcept { return protocol_.load(std::memory_order_relaxed); }
 
-  // Any thread. Sends, completions, closes and aborts made from one thread arrive in call order:
-  // all of them pass through one inbox, drained in order on the strand, so a burst costs one
-  // drain per connection, not one per message.
-  void post_send(SharedRecord record, std::string_view conflation_key);
-  /// The first half of post_send, for a fan-out to many connections (HubEndpoint::deliver):
-  /// appends to the inbox and returns true when the caller must call dispatch_drain() (no
-  /// drain is scheduled yet); the record still leaves in call order relative to every other
-  /// post_* call, whenever the drain runs.
-  bool push_send(SharedRecord record, std::string_view conflation_key);
+  // Any thread: a subscriber of push::fan_out (push/fan_out.hpp). Sends, completions, closes
+  // and aborts made from one thread arrive in call order: all of them pass through one inbox,
+  // drained in order on the strand, so a burst costs one drain per connection.
+  std::size_t wire_format() const noexcept { return static_cast<std::size_t>(protocol()); }
+  void post_send(push::SharedRecord record, std::string_view conflation_key);
+  /// The first half of post_send: appends to the inbox and returns true when the caller must
+  /// call dispatch_drain() or post_drain() (no drain is scheduled yet).
+  bool push_send(push::SharedRecord record, std::string_view conflation_key);
   /// Runs the drain that push_send asked for: at once when called on a network thread and the
   /// strand is idle (asio::dispatch), else queued on the strand. Any thread but this
   /// connection's strand, where post_drain() must be used.
   void dispatch_drain();
   /// Queues the drain that push_send asked for on the strand. Any thread.
   void post_drain();
-  /// Sends Close (with `error` unless empty) after what is already queued, then closes.
-  void post_close(std::string error, bool allow_reconnect);
+
+  /// Any thread: sends Close (with `error` unless empty) after what is already queued, then
+  /// closes.
+  void post_close(std::string error, Reconnect reconnect);
   void post_abort();
   /// A hub method's Completion (any thread): queued after the sends made before it.
   void post_completion(std::optional<std::string> invocation_id, InvocationResult outcome);
@@ -96,55 +94,58 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   void on_send_complete(bool ok);
   void on_transport_closed();
 
-  /// A Completion arrived (posted by the invocation's Completion from any thread).
-  void on_completion_for_dispatch(const std::optional<std::string>& invocation_id,
-                                  InvocationResult outcome);
-
  private:
-  // kSuspended: a stateful connection between its WebSocket dropping and resume or expiry.
-  enum class State { kCreated, kHandshake, kOpen, kSuspended, kClosing, kClosed };
+  // kRefusing: the handshake failed and its error response goes out, then the transport
+  // closes. kSuspended: a stateful connection between its WebSocket dropping and resume or
+  // expiry. kClosing: a Close message (if any) goes out after what is queued, then the
+  // transport closes.
+  enum class State : std::uint8_t {
+    kCreated, kHandshake, kRefusing, kOpen, kSuspended, kClosing, kClosed
+  };
+  // Reading from the client: kHeldBack while too much of its work is pending (input_blocked());
+  // kResumeQueued: held back, and a resume_input() is posted.
+  enum class Input : std::uint8_t { kReading, kHeldBack, kResumeQueued };
   using Clock = std::chrono::steady_clock;
 
+  /// How close() ends the connection.
+  struct CloseRequest {
+    std::string_view error;            ///< the Close message's error; none when empty
+    Reconnect reconnect = Reconnect::kNotAllowed;  ///< its allowReconnect
+    /// Whether what is queued still goes out before the Close message.
+    push::SendPipeline::Queue queued = push::SendPipeline::Queue::kDrop;
+    std::string_view log_reason;       ///< for the log and the transport's close (static)
+  };
+
   void process_records();
-  void compact_readers();
   void on_handshake(std::string_view record);
-  void on_message(std::string_view record);
+  void on_message(HubMessage& message);
   void dispatch(InvocationMessage& invocation);
+  void on_completion(const std::optional<std::string>& invocation_id, InvocationResult outcome);
+  void complete_now(const std::optional<std::string>& invocation_id, std::string error);
   bool input_blocked() const noexcept;
   /// Processes held-back records and reads from the client again once input_blocked() ends.
   void resume_input();
-  void complete_now(const std::optional<std::string>& invocation_id, std::string error);
 
-  void enqueue(SharedRecord record, std::string_view conflation_key, bool sequenced = true);
-  void on_ack(std::int64_t sequence_id);
-  bool on_sequence(std::int64_t sequence_id);
-  /// Stateful: numbers the client's next counted message; false when it is a resent duplicate.
-  bool accept_sequenced();
+  /// Queues a send of the connection's own (a Completion, an Ack) and writes.
+  void enqueue(push::SharedRecord record, std::string_view conflation_key, bool sequenced);
+  /// Writes what the pipeline holds; input held back for it may go on after inline writes.
+  void write();
+  void after_inline_write();
+  void drain_inbox();
+  void close_slow_client();
   void queue_ack();
   void suspend();
   /// Ends the connection for good: leaves its groups, tells the hub.
   void finalize();
-  void maybe_write();
-  /// Fills in_flight_ with the next batch (Sequence and replay first after a resume) and marks
-  /// the write started; false when there is nothing to write now.
-  bool start_write();
-  /// The write in flight ended (`ok`: every byte left). False when no further write may start:
-  /// the connection failed, closed, or its Close went out and the transport is closing.
-  bool finish_write(bool ok);
-  /// Writes `record` at once when nothing is queued or in flight (the fan-out's common case at
-  /// a steady rate: no outbox entry, no batch), taking `record` (left empty); false, `record`
-  /// untouched, when it must take the outbox's path.
-  bool write_now(SharedRecord& record);
-  void drain_inbox();
   /// Runs `task` on the strand after everything already in the inbox (post_close, post_abort,
   /// post_completion).
   void post_ordered(std::function<void()> task);
   void fail_handshake(std::string_view reason);
-  void close_with(std::string_view error, bool allow_reconnect, bool keep_queued,
-                  std::string_view log_reason);
+  void close(const CloseRequest& request);
   void protocol_error(std::string_view reason);
-  std::optional<std::string_view> next_record();
-  bool msgpack() const noexcept { return protocol() == WireProtocol::kMessagePack; }
+  bool closing() const noexcept { return state_ == State::kClosing || state_ == State::kRefusing; }
+  /// The keep-alive's reference: the last write, or when the connection (re)started.
+  Clock::time_point last_send() const noexcept;
 
   void arm_timer();
   void on_timer();
@@ -155,48 +156,19 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   boost::asio::any_io_executor strand_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<Transport> transport_;
-
-  State state_ = State::kCreated;
-  RecordReader reader_;            // the handshake, then the JSON protocol
-  LengthPrefixedReader frames_;    // the MessagePack protocol after the handshake
-  std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
-  Outbox outbox_;
-  // Sends and other work from other threads wait here for drain_inbox() on the strand.
-  struct PendingSend {
-    SharedRecord record;           // a send, or empty for a task
-    std::string conflation_key;
-    std::function<void()> task;    // post_ordered
-  };
-  std::mutex inbox_mutex_;
-  std::vector<PendingSend> inbox_;  // guarded by inbox_mutex_
-  bool drain_posted_ = false;       // guarded by inbox_mutex_
-  // The inbox's other buffer, swapped in by drain_inbox (on the strand), so steady traffic
-  // allocates no vector per message.
-  std::vector<PendingSend> draining_sends_;
-  std::vector<SharedRecord> in_flight_;
-  bool writing_ = false;
-  bool draining_ = false;          // drain_inbox() is filling the outbox: write once, after
-  bool close_sent_ = false;        // Transport::close requested
-  bool receive_suspended_ = false;  // on_receive returned false
-  bool resume_posted_ = false;      // maybe_write posted a resume_input()
-  bool handshake_done_ = false;
+  MessageReader reader_;
+  push::Inbox inbox_;
+  push::SendPipeline pipeline_;
+  std::unique_ptr<ReconnectReplay> replay_;  // stateful connections only
   std::size_t pending_invocations_ = 0;
 
-  // Stateful reconnect (see the top of this file).
-  bool stateful_allowed_ = false;
-  bool stateful_ = false;
-  bool resend_pending_ = false;          // resumed: Sequence + replay go out first
-  ReplayBuffer replay_;      // sent, not acknowledged, oldest first
-  std::int64_t replay_first_id_ = 1;     // id of replay_.front()
-  std::size_t replay_bytes_ = 0;
-  std::int64_t next_receive_id_ = 1;     // id the client's next counted message carries
-  std::int64_t latest_received_id_ = 0;  // highest id processed from the client
-  bool ack_due_ = false;
-
   Clock::time_point last_receive_{};
-  Clock::time_point last_send_{};
-  Clock::time_point write_started_{};  // of the write in flight (writing_)
-  Clock::time_point deadline_{};  // handshake, close or grace deadline, by state
+  Clock::time_point last_send_{};  // (re)start, or a keep-alive tick that found a write going
+  Clock::time_point deadline_{};   // handshake, close or grace deadline, by state
+  std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
+  State state_ = State::kCreated;
+  Input input_ = Input::kReading;
+  const bool stateful_allowed_;
 };
 
 }  // namespace scanhub::signalr

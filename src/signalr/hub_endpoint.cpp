@@ -3,14 +3,11 @@
 #include "signalr/capabilities.hpp"
 #include "signalr/hub_connection.hpp"
 #include "signalr/http_transport.hpp"
-#include "signalr/json_hub_protocol.hpp"
-#include "signalr/msgpack_hub_protocol.hpp"
+#include "signalr/hub_records.hpp"
 #include "signalr/random_token.hpp"
+#include "push/fan_out.hpp"
 #include "text/json_text.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -26,12 +23,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t kMaxNegotiateVersion = 1;
-
-// Recipients per delivery task (HubEndpoint::deliver): small enough that both network threads
-// share a fan-out to thousands, large enough that the task's post is a small part of its work.
-constexpr std::size_t kDeliveryChunk = 128;
-
-using IoStrand = asio::strand<asio::io_context::executor_type>;
 
 HttpReply error_reply(unsigned status, std::string_view message) {
   json::object body;
@@ -263,7 +254,9 @@ void HubEndpoint::stop() {
     pending_.clear();
     for (auto& [id, live] : live_) targets.push_back(live.connection);
   }
-  for (auto& connection : targets) connection->post_close("Server is shutting down.", true);
+  for (auto& connection : targets) {
+    connection->post_close("Server is shutting down.", Reconnect::kAllowed);
+  }
 }
 
 void HubEndpoint::abort_all() {
@@ -282,43 +275,13 @@ std::size_t HubEndpoint::live_connections() const {
 
 void HubEndpoint::deliver(Recipients recipients, std::string_view target,
                           const json::array& arguments, const SendOptions& options) {
-  if (!recipients || recipients->empty()) return;
   // At most one serialization per protocol present among the recipients, made when the first
-  // of them is met; one immutable buffer shared by every recipient's outbox.
-  SharedRecord json_record;
-  SharedRecord msgpack_record;
-  // Every record enters its recipient's inbox here, in call order. The drains go out in chunks:
-  // one task per chunk on the io_context runs each recipient's drain on its strand, inline when
-  // the strand is idle, instead of one strand post (and scheduler round trip) per recipient.
-  // `recipients` keeps the chunk's connections alive until its task has run.
-  std::vector<HubConnection*> chunk;
-  const auto flush = [&chunk, &recipients] {
-    if (chunk.empty()) return;
-    const auto* strand = chunk.front()->executor().target<IoStrand>();
-    if (strand == nullptr) {  // not on an io_context strand: one post per recipient
-      // Posted, not dispatched: the caller may be on one of these connections' strands.
-      for (HubConnection* connection : chunk) connection->post_drain();
-    } else {
-      asio::post(strand->get_inner_executor(), [keep = recipients, chunk = std::move(chunk)] {
-        for (HubConnection* connection : chunk) connection->dispatch_drain();
-      });
-    }
-    chunk.clear();
-  };
-  for (const ConnectionPtr& connection : *recipients) {
-    const bool msgpack = connection->protocol() == WireProtocol::kMessagePack;
-    SharedRecord& record = msgpack ? msgpack_record : json_record;
-    if (!record) {
-      record = std::make_shared<const std::string>(msgpack
-                                                       ? write_msgpack_invocation(target, arguments)
-                                                       : write_invocation(target, arguments));
-    }
-    if (!connection->push_send(record, options.conflation_key)) continue;  // drain pending
-    if (chunk.empty()) chunk.reserve(std::min(recipients->size(), kDeliveryChunk));
-    chunk.push_back(connection.get());
-    if (chunk.size() == kDeliveryChunk) flush();
-  }
-  flush();
+  // of them is met; one immutable record shared by every recipient's outbox.
+  push::fan_out<kWireProtocols>(std::move(recipients), options.conflation_key,
+                                [&](std::size_t format) {
+                                  return hub_invocation(static_cast<WireProtocol>(format), target,
+                                                        arguments);
+                                });
 }
 
 void HubEndpoint::send_all(std::string_view target, json::array arguments,

@@ -8,7 +8,7 @@
 // callable from any thread; one mutex guards the maps, and no hub code or I/O runs under it.
 // Sends serialize the message once per hub protocol among the recipients, outside the lock,
 // append the shared record to each recipient's inbox in call order, and run the recipients'
-// drains in chunks of 128 per io_context task (see deliver).
+// drains in chunks of 128 per io_context task (push::fan_out, push/fan_out.hpp).
 
 #include "signalr/hub.hpp"
 #include "signalr/hub_counters.hpp"

@@ -23,6 +23,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace scanhub::signalr {
 
@@ -37,6 +39,8 @@ struct HttpReply {
   std::string content_type;
   /// Nonzero: a `Retry-After` header with these seconds (a negotiate refused by a limit).
   std::chrono::seconds retry_after{0};
+  /// More response headers (a WebSocket upgrade refused for its version: Sec-WebSocket-Version).
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 /// A request path that belongs to a mapped hub.

@@ -62,14 +62,14 @@ class LongPollingTransport final : public HttpTransport {
     end();
   }
 
-  SendStatus send(const std::vector<SharedRecord>& records) override {
-    if (finished() || closed_) return SendStatus::kPending;
+  push::SendStatus send(const std::vector<push::SharedRecord>& records) override {
+    if (finished() || closed_) return push::SendStatus::kPending;
     held_ = records;  // shares the immutable records; HubConnection keeps its copy alive too
     if (waiting_) {
       timer_.cancel();
       deliver(std::exchange(waiting_, nullptr));
     }
-    return SendStatus::kPending;
+    return push::SendStatus::kPending;
   }
 
   void close(std::string_view /*reason*/) override { end(); }
@@ -109,7 +109,7 @@ class LongPollingTransport final : public HttpTransport {
 
   asio::steady_timer timer_;
   ReplyHandler waiting_;              // the outstanding poll, if any
-  std::vector<SharedRecord> held_;    // the send in flight, waiting for a poll
+  std::vector<push::SharedRecord> held_;    // the send in flight, waiting for a poll
   bool closed_ = false;
 };
 

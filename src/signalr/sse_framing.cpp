@@ -20,7 +20,7 @@ void append_sse_event(std::string& out, std::string_view payload) {
   out += '\n';
 }
 
-std::string format_sse_event(const std::vector<SharedRecord>& records) {
+std::string format_sse_event(const std::vector<push::SharedRecord>& records) {
   std::string payload;
   std::size_t size = 0;
   for (const auto& record : records) size += record->size();

@@ -9,7 +9,7 @@
 // "\n" line breaks (TransportProtocols.md allows line endings to be converted). Pure
 // functions, any thread; throw only std::bad_alloc.
 
-#include "signalr/outbox.hpp"
+#include "push/outbox.hpp"
 
 #include <string>
 #include <string_view>
@@ -22,6 +22,6 @@ namespace scanhub::signalr {
 void append_sse_event(std::string& out, std::string_view payload);
 
 /// `records` concatenated (one transport message) as one event.
-std::string format_sse_event(const std::vector<SharedRecord>& records);
+std::string format_sse_event(const std::vector<push::SharedRecord>& records);
 
 }  // namespace scanhub::signalr

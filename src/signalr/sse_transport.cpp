@@ -64,16 +64,16 @@ class SseTransport final : public HttpTransport {
     do_read();
   }
 
-  SendStatus send(const std::vector<SharedRecord>& records) override {
-    if (finished()) return SendStatus::kPending;
+  push::SendStatus send(const std::vector<push::SharedRecord>& records) override {
+    if (finished()) return push::SendStatus::kPending;
     if (writing_) {
       // Only the response head can be in flight here (HubConnection keeps one send in flight).
       next_ = format_sse_event(records);
-      return SendStatus::kPending;
+      return push::SendStatus::kPending;
     }
     write_buffer_ = format_sse_event(records);
     do_write();
-    return SendStatus::kPending;
+    return push::SendStatus::kPending;
   }
 
   void close(std::string_view /*reason*/) override {

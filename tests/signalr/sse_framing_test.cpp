@@ -63,7 +63,7 @@ TEST(SseFraming, SplitsLinesAndRoundTrips) {
 }
 
 TEST(SseFraming, SeveralRecordsMakeOneEvent) {
-  std::vector<SharedRecord> records{std::make_shared<const std::string>("{\"type\":6}\x1e"),
+  std::vector<push::SharedRecord> records{std::make_shared<const std::string>("{\"type\":6}\x1e"),
                                     std::make_shared<const std::string>("{\"a\":\"x\ny\"}\x1e")};
   const std::string framed = format_sse_event(records);
   EXPECT_EQ(framed, "data: {\"type\":6}\x1e{\"a\":\"x\ndata: y\"}\x1e\n\n");

@@ -1,14 +1,14 @@
-// Tests of the WebSockets transport's direct write (src/signalr/websocket_transport.cpp,
-// gated_socket.hpp, websocket_frame.hpp): the frames it writes itself are byte for byte the
-// ones Beast writes, and they never interleave with Beast's own writes (Pongs), also when the
-// kernel takes only part of a frame. Real sockets on 127.0.0.1, a real server (http::Server with
-// a HubHost), Beast as the client, which rejects any malformed frame.
+// Tests of the WebSockets transport's writes (src/signalr/websocket_transport.cpp on
+// src/push/websocket.hpp and websocket_frame.hpp): the frames it writes are byte for byte the
+// ones Beast writes, and its Pongs never land inside a message's frame, also when the kernel
+// takes only part of a frame. Real sockets on 127.0.0.1, a real server (http::Server with a
+// HubHost), Beast as the client, which rejects any malformed frame.
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "signalr/hub.hpp"
 #include "signalr/hub_host.hpp"
-#include "signalr/websocket_frame.hpp"
+#include "push/websocket_frame.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
@@ -161,7 +161,7 @@ struct FrameCase {
 
 class FrameHeader : public testing::TestWithParam<FrameCase> {};
 
-// write_server_frame_header against the bytes Beast's server stream puts on the wire.
+// push::write_server_frame_header against the bytes Beast's server stream puts on the wire.
 TEST_P(FrameHeader, MatchesBeast) {
   const auto [binary, size] = GetParam();
   asio::io_context io;
@@ -185,8 +185,8 @@ TEST_P(FrameHeader, MatchesBeast) {
   server.binary(binary);
   std::thread writer([&] { server.write(asio::buffer(payload)); });
 
-  WebSocketFrameHeader header{};
-  const std::size_t header_size = write_server_frame_header(binary, size, header);
+  push::WebSocketFrameHeader header{};
+  const std::size_t header_size = push::write_server_frame_header(binary, size, header);
   std::string expected(reinterpret_cast<const char*>(header.data()), header_size);
   expected += payload;
   std::string wire(expected.size(), '\0');
@@ -213,7 +213,7 @@ void partial_writes_and_pongs(TestServer& server, const std::string& group) {
   for (int i = 0; i < kMessages; ++i) {
     std::string body(kSize, static_cast<char>('a' + i % 26));
     server.context().send_group(group, "Data", json::array{i, std::move(body)});
-    client.ping();  // read by the server's Beast stream, answered with a Pong meanwhile
+    client.ping();  // read by the server's WebSocket, answered with a Pong meanwhile
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   int pings = kMessages;
@@ -240,9 +240,10 @@ void partial_writes_and_pongs(TestServer& server, const std::string& group) {
 
 // More than the kernel holds for a client that does not read (a send buffer grows to 4 MiB
 // here, net.ipv4.tcp_wmem): the server's direct writes are cut short by the kernel and finished
-// by raw writes, while the client's Pings make Beast write Pongs on the same socket. Every
-// message and every Pong must arrive whole and in order. A Pong written into the middle of a
-// frame breaks the client's parse; whether one lands there is timing, hence three clients.
+// when the socket is writable again, while the client's Pings make the server write Pongs on
+// the same socket. Every message and every Pong must arrive whole and in order. A Pong written
+// into the middle of a frame breaks the client's parse; whether one lands there is timing,
+// hence three clients.
 TEST(WebSocketDirectWrite, PartialWritesAndPongsNeverInterleave) {
   HubOptions options;
   options.outbox_max_bytes = 64 * 1024 * 1024;  // the test's 8 MB stay queued, not dropped

@@ -1,6 +1,6 @@
-#include "signalr/outbox.hpp"
+#include "push/outbox.hpp"
 
-namespace scanhub::signalr {
+namespace scanhub::push {
 
 Outbox::PushResult Outbox::push(SharedRecord record, std::string_view conflation_key,
                                 bool sequenced) {
@@ -81,4 +81,4 @@ void Outbox::clear() noexcept {
   live_ = 0;
 }
 
-}  // namespace scanhub::signalr
+}  // namespace scanhub::push

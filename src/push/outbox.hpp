@@ -1,5 +1,6 @@
 #pragma once
-// A connection's bounded queue of serialized records waiting to be written.
+// A connection's bounded queue of serialized records waiting to be written (the queue of a
+// SendPipeline, send_pipeline.hpp).
 //
 // Records are immutable and shared between recipients (one serialization per message and
 // protocol, DESIGN.md "Progress"). A record pushed with a conflation key replaces the unsent
@@ -9,6 +10,9 @@
 // reported to the caller, which closes the connection (STYLE.md "Pushing to clients").
 //
 // Used on the owning connection's strand only; not thread-safe. Throws only std::bad_alloc.
+
+#include "push/record.hpp"
+#include "push/replay_buffer.hpp"
 
 #include <boost/container/deque.hpp>
 
@@ -20,14 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace scanhub::signalr {
-
-using SharedRecord = std::shared_ptr<const std::string>;
-
-/// Records sent and not yet acknowledged (stateful reconnect), oldest first. Boost's deque
-/// allocates nothing until its first element; std::deque allocates 576 bytes when constructed,
-/// which every idle connection would pay whether or not it is stateful.
-using ReplayBuffer = boost::container::deque<SharedRecord>;
+namespace scanhub::push {
 
 class Outbox {
  public:
@@ -40,14 +37,14 @@ class Outbox {
   Outbox(std::size_t max_messages, std::size_t max_bytes)
       : max_messages_(max_messages), max_bytes_(max_bytes) {}
 
-  /// `sequenced`: the record counts in stateful reconnect's message ids (an Invocation or
-  /// Completion; not a Ping, Close, Ack or Sequence), reported again by take_batch.
+  /// `sequenced`: the record counts in a replay's ids (SignalR's stateful reconnect: an
+  /// Invocation or Completion; not a Ping, Close, Ack or Sequence), kept by take_batch.
   PushResult push(SharedRecord record, std::string_view conflation_key = {},
                   bool sequenced = false);
 
   /// Removes and returns the oldest records, at least one when not empty, adding more while
   /// their total stays within `max_bytes`. The sequenced ones among them are also appended to
-  /// `sequenced`, in order, when it is given.
+  /// `sequenced`, in order, when it is given (they are being written).
   std::vector<SharedRecord> take_batch(std::size_t max_bytes,
                                        ReplayBuffer* sequenced = nullptr);
   /// The same, appending to `batch` (whose capacity a connection keeps between writes).
@@ -82,4 +79,4 @@ class Outbox {
   std::unordered_map<std::string, std::uint64_t> by_key_;  // key -> position of its live entry
 };
 
-}  // namespace scanhub::signalr
+}  // namespace scanhub::push

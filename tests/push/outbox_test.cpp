@@ -1,13 +1,13 @@
-// Tests of the per-connection outbox (src/signalr/outbox.hpp): order, conflation, bounds,
+// Tests of the per-connection outbox (src/push/outbox.hpp): order, conflation, bounds,
 // batching.
-#include "signalr/outbox.hpp"
+#include "push/outbox.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace scanhub::signalr {
+namespace scanhub::push {
 namespace {
 
 SharedRecord rec(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
@@ -97,4 +97,4 @@ TEST(Outbox, ClearEmptiesAndForgetsKeys) {
 }
 
 }  // namespace
-}  // namespace scanhub::signalr
+}  // namespace scanhub::push

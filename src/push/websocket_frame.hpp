@@ -1,16 +1,18 @@
 #pragma once
-// The header of a server-to-client WebSocket frame, for writes that bypass Beast
-// (websocket_transport.cpp's direct write).
+// Server-to-client WebSocket frames, written by push::WebSocket (websocket.hpp): the header
+// before a message's payload, or a whole frame made once for many sockets.
 //
 // Source: RFC 6455 section 5.2. A server's frames are never masked (5.1); one unfragmented
-// message is one frame with FIN set, as Beast writes it with auto_fragment(false) and without
-// permessage-deflate (both so in websocket_transport.cpp). Pure; any thread.
+// message is one frame with FIN set, the bytes Beast writes with auto_fragment(false) and
+// without permessage-deflate. Pure; any thread.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
-namespace scanhub::signalr {
+namespace scanhub::push {
 
 /// Room for the longest header: 2 bytes + a 64-bit extended payload length.
 using WebSocketFrameHeader = std::array<std::uint8_t, 10>;
@@ -38,4 +40,17 @@ inline std::size_t write_server_frame_header(bool binary, std::uint64_t payload_
   return 10;
 }
 
-}  // namespace scanhub::signalr
+/// One complete server frame carrying `payload` (Text, or Binary when `binary`): a record that
+/// a WebSocket writes verbatim (WebSocket::send_frames), so a message sent to many sockets is
+/// framed once, with the serialization (record.hpp).
+inline std::string websocket_frame(std::string_view payload, bool binary = false) {
+  WebSocketFrameHeader header{};
+  const std::size_t header_size = write_server_frame_header(binary, payload.size(), header);
+  std::string frame;
+  frame.reserve(header_size + payload.size());
+  frame.append(reinterpret_cast<const char*>(header.data()), header_size);
+  frame.append(payload);
+  return frame;
+}
+
+}  // namespace scanhub::push
