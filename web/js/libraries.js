@@ -8,11 +8,15 @@ import { formatAgo, plural } from './format.js';
 export class LibrariesPanel {
   /**
    * `root` holds the panel's markup (index.html); `onScanStarted(scanId)` shows a scan once a
-   * button started it.
+   * button started it; `onScanSettled(scanId, scan)` (awaited) gives the final state of a scan
+   * cancelled before its library is removed; `beforeRemove(libraryId)` (awaited) comes just
+   * before a library is removed, which removes its scans too.
    */
-  constructor(root, { onScanStarted }) {
+  constructor(root, { onScanStarted, onScanSettled = async () => {}, beforeRemove = async () => {} }) {
     this.root = root;
     this.onScanStarted = onScanStarted;
+    this.onScanSettled = onScanSettled;
+    this.beforeRemove = beforeRemove;
     this.list = $('#library-list', root);
     this.message = $('#library-message', root);
     this.form = $('#add-library', root);
@@ -63,7 +67,10 @@ export class LibrariesPanel {
     if (this.message.classList.contains('error')) $('#library-path', this.form).focus();
   }
 
-  /** Cancels scan `scanId` and resolves once it has ended (at most 30 s); throws if it does not. */
+  /**
+   * Cancels scan `scanId` and resolves once it has ended (at most 30 s) and the scans panel has
+   * its final state; throws if it does not end.
+   */
   async cancelAndWait(scanId, name) {
     this.say(`Cancelling scan ${scanId} before removing ${name}…`);
     try {
@@ -75,7 +82,10 @@ export class LibrariesPanel {
     const deadline = Date.now() + 30000;
     for (;;) {
       const scan = await api('GET', `/api/scans/${scanId}`);
-      if (['completed', 'failed', 'cancelled'].includes(scan.status)) return;
+      if (['completed', 'failed', 'cancelled'].includes(scan.status)) {
+        await this.onScanSettled(scanId, scan);
+        return;
+      }
       if (Date.now() > deadline) throw new Error(`scan ${scanId} is still stopping; ${name} was not removed, try again`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -134,6 +144,7 @@ export class LibrariesPanel {
       if (!window.confirm(question)) return;
       this.run(remove, async () => {
         if (scanning) await this.cancelAndWait(scanning, library.name);
+        await this.beforeRemove(library.id);
         await api('DELETE', `/api/libraries/${library.id}`);
         this.say(scanning ? `Cancelled scan ${scanning} and removed ${library.name}.` : `Removed ${library.name}.`);
       });

@@ -50,6 +50,8 @@ const libraries = new LibrariesPanel($('#libraries'), {
     history.replaceState(null, '', `?scan=${encodeURIComponent(scanId)}`);
     await scans.watch(scanId);
   },
+  onScanSettled: (scanId, scan) => scans.settle(scanId, scan),
+  beforeRemove: (libraryId) => scans.detachLibrary(libraryId),
 });
 const scans = new ScansPanel($('#scan-list'), {
   connectionFor: () => (isConnected(progressHub) ? progressHub : null),

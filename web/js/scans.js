@@ -220,6 +220,12 @@ class ScanView {
   }
 
   async fetch() {
+    if (this.settled) return;  // its final state is in, and its library may be gone with it
+    this.inflight = this.load();
+    await this.inflight;
+  }
+
+  async load() {
     try {
       this.applyRest(await api('GET', `/api/scans/${this.id}`));
       if (this.ended) {
@@ -229,6 +235,29 @@ class ScanView {
     } catch (err) {
       console.warn(`scan ${this.id}: ${err.message}`);
     }
+  }
+
+  /**
+   * The scan ended with `scan` (GET /api/scans/{id}) as its final state: shown, and never asked
+   * for again, since removing its library next removes the scan (404). A fetch already sent is
+   * awaited first, so it cannot land after the removal.
+   */
+  async settle(scan) {
+    await this.detach();
+    this.applyRest(scan);
+    this.ending = false;
+    this.state.live = null;
+    this.render();
+  }
+
+  /** Never fetches again (its library is being removed); resolves once a fetch in flight landed. */
+  async detach() {
+    this.settled = true;
+    await this.inflight;
+  }
+
+  covers(libraryId) {
+    return this.state.libraries.some((l) => String(l.id) === String(libraryId));
   }
 
   async loadErrors() {
@@ -452,6 +481,16 @@ export class ScansPanel {
       }
     }
     document.title = title;
+  }
+
+  /** Scan `id` ended as `scan`: its view stops fetching (see ScanView.settle). */
+  async settle(id, scan) {
+    await this.views.get(String(id))?.settle(scan);
+  }
+
+  /** Library `libraryId` is about to be removed, and its scans with it: their views stop fetching. */
+  async detachLibrary(libraryId) {
+    await Promise.all([...this.views.values()].filter((v) => v.covers(libraryId)).map((v) => v.detach()));
   }
 
   newView(id) {
