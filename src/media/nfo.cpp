@@ -149,7 +149,7 @@ std::vector<NfoRating> ratings_of(const pugi::xml_node& movie) {
     const auto value = to_double(child_text(node, "value"));
     if (!value) continue;
     NfoRating rating;
-    rating.name = lower(node.attribute("name").value());
+    rating.name = core::to_valid_utf8(lower(node.attribute("name").value()));
     rating.value = *value;
     rating.max = to_double(clean(node.attribute("max").value()));
     rating.votes = count_of(child_text(node, "votes"));
@@ -229,7 +229,7 @@ MovieNfo movie_of(const pugi::xml_node& movie) {
     auto value = text_of(node);
     if (!value) continue;
     NfoUniqueId id;
-    id.type = lower(node.attribute("type").value());
+    id.type = core::to_valid_utf8(lower(node.attribute("type").value()));
     if (id.type.empty()) id.type = "unknown";  // Kodi's name for an untyped uniqueid
     id.value = std::move(*value);
     id.is_default = is_true(node.attribute("default"));
@@ -306,7 +306,15 @@ std::expected<NfoDocument, NfoError> parse_movie_nfo(std::string_view text) {
   const pugi::xml_parse_result result =
       parsed.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_auto);
   if (!result) {
-    const std::ptrdiff_t offset = xml_offset + result.offset;
+    // pugixml counts its offset in the buffer it parsed: the file's own bytes only when no
+    // conversion to UTF-8 took place (a UTF-16 or Latin-1 file is converted first).
+    if (result.encoding != pugi::encoding_utf8) {
+      return std::unexpected(NfoError{std::string(result.description()) + " (in a file converted to UTF-8)", -1});
+    }
+    // At the end of the buffer pugixml may count past its last byte (its terminating NUL and
+    // beyond): such an error is at the end of the file.
+    const std::ptrdiff_t offset =
+        std::min(xml_offset + result.offset, static_cast<std::ptrdiff_t>(text.size()));
     return std::unexpected(NfoError{
         std::string(result.description()) + " at offset " + std::to_string(offset), offset});
   }

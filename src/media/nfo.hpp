@@ -103,7 +103,9 @@ struct NfoDocument {
 };
 
 /// Why an .nfo could not be read. `offset` is the byte offset in the file where pugixml
-/// stopped (pugi::xml_parse_result::offset), or -1 for errors that have none (I/O, size).
+/// stopped (pugi::xml_parse_result::offset), or -1 for errors that have none (I/O, size) and
+/// for files pugixml converted to UTF-8 first (UTF-16, Latin-1: its offset counts converted
+/// bytes, not the file's).
 struct NfoError {
   std::string message;  ///< e.g. "Start-end tags mismatch at offset 57", "root element is <tvshow>, not <movie>"
   std::ptrdiff_t offset = -1;

@@ -284,6 +284,27 @@ TEST(Nfo, BrokenXmlIsAnErrorWithPugixmlsReasonAndOffset) {
   EXPECT_EQ(parsed.error().offset, static_cast<std::ptrdiff_t>(text.find("</titel>") + 2));
 }
 
+// pugixml converts a UTF-16 file to UTF-8 before parsing, and counts its offset there: in a
+// title of Ethiopic letters (3 bytes in UTF-8, 2 in UTF-16) that offset lies past the file's end.
+TEST(Nfo, BrokenXmlInUtf16HasNoOffsetOutsideTheFile) {
+  std::u16string title(40, u'\u1212');
+  const std::u16string xml = u"\uFEFF<movie><title>" + title + u"</titel></movie>";
+  const std::string text(reinterpret_cast<const char*>(xml.data()), xml.size() * 2);
+  const auto parsed = parse_movie_nfo(text);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("Start-end tags mismatch"), std::string::npos)
+      << parsed.error().message;
+  EXPECT_EQ(parsed.error().offset, -1);
+}
+
+// pugixml reports this attribute error one byte past the end of the text (found by the fuzzer).
+TEST(Nfo, AnErrorAtTheEndHasAnOffsetInsideTheText) {
+  const std::string text("<A\nt\xbdS", 6);
+  const auto parsed = parse_movie_nfo(text);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().offset, static_cast<std::ptrdiff_t>(text.size()));
+}
+
 TEST(Nfo, TruncatedXmlIsAnError) {
   const auto parsed = parse_movie_nfo("<movie><title>The Mat");
   ASSERT_FALSE(parsed);
@@ -314,6 +335,17 @@ TEST(Nfo, InvalidUtf8IsReplacedAndUnknownTagsIgnored) {
       "<genre>Drama</genre></movie>");
   EXPECT_EQ(nfo.title, "Caf\xEF\xBF\xBD");
   EXPECT_EQ(nfo.genres, (std::vector<std::string>{"Drama"}));
+}
+
+// Attribute values too (found by the fuzzer): a rating's name and a uniqueid's type reach JSON.
+TEST(Nfo, InvalidUtf8InAttributesIsReplaced) {
+  const auto nfo = parse_movie_or_fail(
+      "<movie><ratings><rating name=\"imdb\xE9\"><value>7</value></rating></ratings>"
+      "<uniqueid type=\"tm\xFF" "db\">603</uniqueid></movie>");
+  ASSERT_EQ(nfo.ratings.size(), 1u);
+  EXPECT_EQ(nfo.ratings[0].name, "imdb\xEF\xBF\xBD");
+  ASSERT_EQ(nfo.unique_ids.size(), 1u);
+  EXPECT_EQ(nfo.unique_ids[0].type, "tm\xEF\xBF\xBD" "db");
 }
 
 TEST(Nfo, Utf16WithBomIsRead) {
