@@ -1,42 +1,24 @@
 // `scanhub scan` as a user runs it: exit codes, one-line errors, the summary, --json.
 
 #include "support/library_fixture.hpp"
+#include "support/run_command.hpp"
 
 #include <boost/json.hpp>
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 using namespace scanhub;
 
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using test::CommandResult;
 
+// `scanhub ARGUMENTS` (already quoted for the shell); the scans here take seconds.
 CommandResult run_scanhub(const std::string& arguments, const test::TempDir& dir) {
-  const auto err_file = dir / "stderr.txt";
-  const std::string command = std::string(SCANHUB_BINARY) + " " + arguments + " 2> '" + err_file.string() + "'";
-  CommandResult run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buffer{};
-  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) run.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.err = text.str();
-  return run;
+  return test::run_command(std::string(SCANHUB_BINARY) + " " + arguments, dir.path(), 120);
 }
 
 std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
