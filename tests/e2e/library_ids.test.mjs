@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { restClient } from './support/rest.mjs';
 import { delay, startServer, withTimeout } from './support/server_process.mjs';
 
 const require = createRequire(import.meta.url);
@@ -22,6 +23,8 @@ const EVENTS = ['ScanProgress', 'EmbeddingProgress', 'ScanCompleted', 'ScanFaile
 
 let dir;
 let server;
+let request;
+let scanToEnd;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'scanhub-ids-'));
@@ -33,6 +36,7 @@ before(async () => {
     'serve', '--port', '0', '--db', join(dir, 'scanhub.db'), '--no-watch', '--workers', '1',
     '--directory-delay-for-test', '100',
   ], { portPattern: SERVE });
+  ({ request, scanToEnd } = restClient(server.url, { ms: MS }));
 });
 
 after(async () => {
@@ -40,26 +44,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function request(method, path, body) {
-  const init = { method };
-  if (body !== undefined) {
-    init.headers = { 'content-type': 'application/json' };
-    init.body = JSON.stringify(body);
-  }
-  const response = await withTimeout(fetch(`${server.url}${path}`, init), MS, `${method} ${path}`);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
 
-async function scanToEnd(scanId) {
-  const end = Date.now() + 60000;
-  for (;;) {
-    const { body } = await request('GET', `/api/scans/${scanId}`);
-    if (['completed', 'failed', 'cancelled'].includes(body.status)) return body;
-    if (Date.now() > end) throw new Error(`scan ${scanId} still ${body.status} after 60 s`);
-    await delay(100);
-  }
-}
 
 async function subscriber(scanId) {
   const connection = new signalR.HubConnectionBuilder()

@@ -8,13 +8,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { delay, startServer, withTimeout } from './support/server_process.mjs';
+import { restClient } from './support/rest.mjs';
+import { startServer } from './support/server_process.mjs';
 
 const SERVE = /serving http:\/\/[^:]+:(\d+)\//;
 const MS = 5000;
 
 let dir;
 let server;
+let request;
+let scanToEnd;
 let inside;   // manifest of the library
 let outside;  // manifest of the tree its links point into
 
@@ -24,27 +27,7 @@ function makeLibrary(path, tracks, seed) {
   return JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8'));
 }
 
-async function request(method, path, body) {
-  const init = { method };
-  if (body !== undefined) {
-    init.headers = { 'content-type': 'application/json' };
-    init.body = JSON.stringify(body);
-  }
-  const response = await withTimeout(fetch(`${server.url}${path}`, init), MS, `${method} ${path}`);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
 
-async function scanToEnd(scanId) {
-  const end = Date.now() + 60000;
-  for (;;) {
-    const { status, body } = await request('GET', `/api/scans/${scanId}`);
-    assert.equal(status, 200);
-    if (['completed', 'failed', 'cancelled'].includes(body.status)) return body;
-    if (Date.now() > end) throw new Error(`scan ${scanId} still ${body.status} after 60 s`);
-    await delay(100);
-  }
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'scanhub-roots-'));
@@ -61,6 +44,7 @@ before(async () => {
   server = await startServer(process.env.SCANHUB_BIN, [
     'serve', '--port', '0', '--db', join(dir, 'scanhub.db'), '--no-watch', '--workers', '2',
   ], { portPattern: SERVE });
+  ({ request, scanToEnd } = restClient(server.url, { ms: MS }));
 });
 
 after(async () => {

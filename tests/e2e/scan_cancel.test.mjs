@@ -6,12 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { delay, startServer, withTimeout } from './support/server_process.mjs';
+import { restClient } from './support/rest.mjs';
+import { delay, startServer } from './support/server_process.mjs';
 
 const MS = 5000;
 
 let dir;
 let server;
+let request;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'scanhub-cancel-'));
@@ -21,6 +23,7 @@ before(async () => {
     'serve', '--port', '0', '--db', join(dir, 'scanhub.db'), '--library', join(dir, 'library'),
     '--scan-on-start', '--no-watch',
   ], { portPattern: /serving http:\/\/[^:]+:(\d+)\// });
+  ({ request } = restClient(server.url, { ms: MS }));
 });
 
 after(async () => {
@@ -28,10 +31,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function request(method, path) {
-  const response = await withTimeout(fetch(`${server.url}${path}`, { method }), MS, `${method} ${path}`);
-  return { status: response.status, body: await response.json() };
-}
 
 test('cancel answers 404 for a scan that does not exist and 409 for one that ended', async () => {
   const missing = await request('POST', '/api/scans/987654/cancel');
