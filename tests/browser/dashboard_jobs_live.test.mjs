@@ -116,6 +116,8 @@ test('the job section follows pushed events, and catches up after the socket was
   assert.equal(await page.locator('#offline').isHidden(), true, 'the banner goes');
   assert.equal(sockets.filter((url) => new URL(url).pathname === '/ws').length >= 2, true, 'the page opened /ws again');
   await saveScreenshot(page, 'dashboard-jobs-live-reconnected');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await saveScreenshot(page, 'dashboard-jobs-live-reconnected-dark');
   assertNoConsoleErrors(problems, DOWNTIME_ERRORS);
   await page.close();
 });
