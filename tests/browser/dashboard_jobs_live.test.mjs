@@ -55,9 +55,9 @@ test('the job section follows pushed events, and catches up after the socket was
   const { jobId } = created.body;
   const row = page.locator(`#active-jobs li.job[data-job-id="${jobId}"]`);
   await row.waitFor();
-  // The job was listed from its event; the one snapshot that fills in its details comes at once.
+  // The job was listed from its event; the snapshots that fill in its details come at once.
   await until(async () => (await row.locator('.job-status').textContent()).startsWith('processing'), 'the job runs');
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await until(() => Date.now() - (snapshots.at(-1) ?? 0) > 1500, 'no snapshot for 1.5 s');
   const quietFrom = Date.now();
   const bar = row.locator('[role=progressbar]');
   for (const percentage of [10, 25, 40, 55, 70, 85, 95]) {
