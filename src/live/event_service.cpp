@@ -159,6 +159,14 @@ boost::json::object EventService::stats() const {
           {"history", std::move(history)}};
 }
 
+void EventService::publish(const events::Message& message) {
+  bus_.run_exclusive([&] {
+    events::SharedRecord record = events::make_record(message, history_.next_sequence());
+    history_.append(record);
+    broadcaster_->deliver(record);
+  });
+}
+
 void add_event_routes(http::Router& router, EventService& service) {
   router.add_stream("/ws", service.socket_endpoint());
   router.add_stream("/api/events", service.stream_endpoint());

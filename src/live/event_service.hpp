@@ -61,6 +61,11 @@ class EventService {
   ///  messagesConflated, slowClientsClosed}, history: {records, bytes, lastEventId}}.
   boost::json::object stats() const;
 
+  /// Sends `message` (one of the caller's, e.g. a benchmark's) to the clients as the feed sends
+  /// its own: the next sequence, the history, every /ws socket and every stream it matches, in
+  /// the one order of the bus. Any thread but a bus listener's. Throws std::bad_alloc.
+  void publish(const events::Message& message);
+
   const events::EventHistory& history() const noexcept { return history_; }
   const EventSurfaceOptions& options() const noexcept { return options_; }
 
