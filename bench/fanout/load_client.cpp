@@ -42,6 +42,7 @@ std::optional<std::int64_t> find_integer(std::string_view text, std::string_view
 std::string_view system_name(System system) noexcept {
   switch (system) {
     case System::kScanhub: return "scanhub";
+    case System::kScanhubWs: return "scanhub /ws";
     case System::kSocketIo: return "Socket.IO";
     case System::kWs: return "ws";
   }
@@ -235,9 +236,10 @@ void LoadClient::on_event(Connection& c, std::uint32_t events) {
     ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0) return fail(c, "connect: " + errno_text(error));
     c.phase = Connection::Phase::kUpgrading;
-    std::string path = system_ == System::kScanhub    ? "/hubs/bench"
-                       : system_ == System::kSocketIo ? "/socket.io/?EIO=4&transport=websocket"
-                                                      : "/";
+    std::string path = system_ == System::kScanhub     ? "/hubs/bench"
+                       : system_ == System::kScanhubWs ? "/ws"
+                       : system_ == System::kSocketIo  ? "/socket.io/?EIO=4&transport=websocket"
+                                                       : "/";
     c.out = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -317,8 +319,9 @@ void LoadClient::on_upgrade_response(Connection& c) {
       c.phase = Connection::Phase::kHandshake;
       send_text(c, "{\"protocol\":\"json\",\"version\":1}\x1e");
       break;
+    case System::kScanhubWs:
     case System::kSocketIo:
-      c.phase = Connection::Phase::kHandshake;  // waits for Engine.IO's open packet
+      c.phase = Connection::Phase::kHandshake;  // waits for the welcome, or Engine.IO's open packet
       break;
     case System::kWs:
       become_subscribed(c);
@@ -412,6 +415,14 @@ void LoadClient::on_message(Connection& c, std::string_view payload) {
         return fail(c, "Socket.IO ended the session: " + std::string(payload.substr(0, 80)));
       }
       return;
+    case System::kScanhubWs:
+      if (c.phase == Connection::Phase::kHandshake) {
+        if (payload.find("\"type\":\"welcome\"") == std::string_view::npos) {
+          return fail(c, "the first message is not a welcome: " + std::string(payload.substr(0, 120)));
+        }
+        return become_subscribed(c);
+      }
+      return on_data(c, payload);
     case System::kWs:
       return on_data(c, payload);
   }

@@ -12,6 +12,8 @@
 //             main namespace, `421["subscribe","bench"]` awaited by its ack "431[...]"; pings "2"
 //             answered with "3" (Engine.IO protocol v4, Socket.IO protocol v5).
 //   ws        GET /; every connection is a subscriber once upgraded.
+//   scanhub /ws  GET /ws (Metarr's event socket); a subscriber once its welcome arrived; the
+//             server's WebSocket Pings answered (its keep-alive), no JSON pings sent.
 // Every data message carries "seq":N and "sentAt":T (steady-clock ns of this process).
 //
 // Threading: one thread (the caller's); not thread-safe. Sockets close with SO_LINGER 0 (no
@@ -28,7 +30,7 @@
 
 namespace scanhub::bench {
 
-enum class System { kScanhub, kSocketIo, kWs };
+enum class System { kScanhub, kScanhubWs, kSocketIo, kWs };
 
 std::string_view system_name(System system) noexcept;
 

@@ -1,5 +1,6 @@
-// fanout-bench: scanhub's SignalR fan-out against a Socket.IO 4 server and a plain ws server, in
-// the same run on the same machine (issue 3, item 7; BENCHMARKS.md "Fan-out"). Each server
+// fanout-bench: scanhub's SignalR fan-out and its /ws event socket (issue 15) against a
+// Socket.IO 4 server and a plain ws server, in the same run on the same machine (issue 3, item
+// 7; BENCHMARKS.md "Fan-out"). Each server
 // publishes the same ~300-byte progress payload to 1,000 and 5,000 subscribed clients of one
 // C++ load client (load_client.hpp); the systems alternate over several rounds and the report
 // gives medians and ratios. A benchmark, never a test; `--smoke` is the ctest check that it still
@@ -79,7 +80,7 @@ struct Options {
   unsigned memory_rounds = 1;  // the figure hardly moves between rounds; 20,000 connections are slow
   unsigned scanhub_threads = 2;
   bool client_idle = true;  // the load client's latency loop runs at SCHED_IDLE
-  std::vector<std::string> systems{"scanhub", "socketio", "ws"};
+  std::vector<std::string> systems{"scanhub", "scanhub-ws", "socketio", "ws"};
   bool smoke = false;
   fs::path work_dir = FANOUT_WORK_DIR;
   std::string scanhub_server = FANOUT_SCANHUB_SERVER;
@@ -91,6 +92,9 @@ std::vector<std::string> server_command(System system, const Options& options) {
   switch (system) {
     case System::kScanhub:
       return {options.scanhub_server, "--threads", std::to_string(options.scanhub_threads)};
+    case System::kScanhubWs:
+      return {options.scanhub_server, "--threads", std::to_string(options.scanhub_threads),
+              "--surface", "ws"};
     case System::kSocketIo:
       return {"node", FANOUT_SOURCE_DIR "/socketio-server.mjs"};
     case System::kWs:
@@ -100,6 +104,16 @@ std::vector<std::string> server_command(System system, const Options& options) {
       return {"node", FANOUT_SOURCE_DIR "/ws-server.mjs"};
   }
   return {};
+}
+
+// The server's log file: its system's name, made a file name ("scanhub /ws" -> "scanhub-ws").
+std::string log_name(System system) {
+  std::string name;
+  for (char c : system_name(system)) {
+    if (c == '/') continue;
+    name += c == ' ' ? '-' : c;
+  }
+  return name + ".log";
 }
 
 void ensure_delivered(LoadClient& client, std::uint64_t last_seq, System system, std::size_t n,
@@ -177,7 +191,7 @@ void print_per_message(System system, std::size_t n, const Latencies& latencies)
 
 // One system, one round: every subscriber count in turn on one server.
 void run_fanout(System system, const Options& options, unsigned round, Results& results) {
-  const fs::path log = options.work_dir / (std::string(system_name(system)) + ".log");
+  const fs::path log = options.work_dir / log_name(system);
   ServerProcess server(server_command(system, options), log);
   LoadClient client(system, server.port());
   std::uint64_t seq = 0;
@@ -283,7 +297,7 @@ void run_fanout(System system, const Options& options, unsigned round, Results& 
 }
 
 void run_memory(System system, const Options& options, unsigned round, Results& results) {
-  const fs::path log = options.work_dir / (std::string(system_name(system)) + ".log");
+  const fs::path log = options.work_dir / log_name(system);
   ServerProcess server(server_command(system, options), log);
   LoadClient client(system, server.port());
   // One connection and message first, so lazily started machinery is not counted per connection.
@@ -297,7 +311,9 @@ void run_memory(System system, const Options& options, unsigned round, Results& 
   ensure_delivered(client, 2, system, options.idle_connections + 1, 60s);
   client.run_for(1s);
   const long after = server.rss_kb();
-  if (system == System::kScanhub) server.write("heap\n");  // into its log, for diagnosis
+  if (system == System::kScanhub || system == System::kScanhubWs) {
+    server.write("heap\n");  // into its log, for diagnosis
+  }
   MemoryRun run;
   run.system = system;
   run.round = round;
@@ -348,7 +364,9 @@ int main(int argc, char** argv) {
                  "run the load client's latency loop at SCHED_IDLE (false: at normal priority, "
                  "competing with the server for the cores)")
       ->capture_default_str();
-  app.add_option("--systems", options.systems, "any of scanhub, socketio, ws")->capture_default_str();
+  app.add_option("--systems", options.systems,
+                 "any of scanhub (SignalR), scanhub-ws (the /ws event socket), socketio, ws")
+      ->capture_default_str();
   app.add_option("--work-dir", options.work_dir, "server logs")->capture_default_str();
   app.add_option("--scanhub-server", options.scanhub_server,
                  "the scanhub side (another build of fanout-scanhub-server, or a wrapper)")
@@ -374,6 +392,7 @@ int main(int argc, char** argv) {
   std::vector<System> systems;
   for (const auto& name : options.systems) {
     if (name == "scanhub") systems.push_back(System::kScanhub);
+    else if (name == "scanhub-ws") systems.push_back(System::kScanhubWs);
     else if (name == "socketio") systems.push_back(System::kSocketIo);
     else if (name == "ws") systems.push_back(System::kWs);
     else {

@@ -1,11 +1,16 @@
 // fanout-scanhub-server: scanhub's own SignalR stack (signalr::HubHost behind http::Server, wired
-// as `scanhub serve` wires them) with one bench hub, driven by fanout-bench over stdin/stdout.
-// The fan-out measured is the product's: HubContext::send_group, the per-connection outbox and
-// the WebSockets transport; only the hub is the bench's.
+// as `scanhub serve` wires them) with one bench hub, and Metarr's /ws event socket
+// (live::EventService, as `scanhub serve` has it), driven by fanout-bench over stdin/stdout.
+// The fan-out measured is the product's: HubContext::send_group, or EventService::publish (the
+// history, push::fan_out, each socket's outbox and push::WebSocket); only the hub is the bench's.
 //
-// Hub at /hubs/bench (negotiate or skipNegotiation, JSON or MessagePack like every hub):
+// --surface signalr (default): hub at /hubs/bench (negotiate or skipNegotiation, JSON or
+// MessagePack like every hub):
 //   Subscribe(group: string) -> null      joins `group`
 //   event ScanProgress(payload)           sent to group "bench" for each `msg` line below
+// --surface ws: GET /ws, every socket a subscriber once its welcome arrived; each `msg` line is
+//   {"type":"scan:progress","timestamp":...,<the payload's fields>} to every socket, a lifecycle
+//   message (never conflated: the peers deliver every message, and so must scanhub here).
 //
 // The trigger interface, the same for the three servers of bench/fanout (see
 // socketio-server.mjs and ws-server.mjs):
@@ -13,13 +18,18 @@
 //   stdin   "msg <json>\n"  publish <json> (one progress payload, an object) to every subscriber
 //           "heap\n"        print the allocator's figures to stderr (scanhub only; diagnostics)
 //           EOF             stop and exit 0
-// Usage: fanout-scanhub-server [--threads N]   (network threads, default 2 as `scanhub serve`)
+// Usage: fanout-scanhub-server [--threads N] [--surface signalr|ws]   (network threads, default 2
+// as `scanhub serve`)
 
 #include "server_args.hpp"
 
+#include "events/commands.hpp"
+#include "events/message.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "live/event_service.hpp"
+#include "progress/event_bus.hpp"
 #include "signalr/hub.hpp"
 #include "signalr/hub_host.hpp"
 
@@ -43,6 +53,19 @@ namespace {
 
 namespace json = boost::json;
 using namespace scanhub;
+
+// The /ws clients' commands: no libraries, no scans (the load client sends none).
+class NoScans final : public events::ScanCommands {
+ public:
+  std::vector<core::Library> libraries() override { return {}; }
+  std::vector<core::ScanSnapshot> scans() override { return {}; }
+  std::expected<Started, events::CommandError> start_library_scan(core::LibraryId) override {
+    return std::unexpected(events::CommandError{std::string(events::error_code::kNotFound), "no library"});
+  }
+  std::expected<void, events::CommandError> cancel_scan(core::ScanId) override {
+    return std::unexpected(events::CommandError{std::string(events::error_code::kNotFound), "no scan"});
+  }
+};
 
 constexpr std::string_view kGroup = "bench";
 constexpr std::string_view kEvent = "ScanProgress";
@@ -73,10 +96,9 @@ class FanoutHub final : public signalr::Hub {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::optional<unsigned> parsed =
-      scanhub::bench::parse_server_threads(argc, argv, "fanout-scanhub-server");
+  const auto parsed = scanhub::bench::parse_server_args(argc, argv, "fanout-scanhub-server");
   if (!parsed) return 2;
-  const unsigned threads = *parsed;
+  const unsigned threads = parsed->threads;
   spdlog::set_level(spdlog::level::warn);
 
   boost::asio::io_context io;
@@ -85,7 +107,11 @@ int main(int argc, char** argv) {
   signalr::HubContext& context = hubs.map_hub("/hubs/bench", hub);
   hub->set_context(context);
 
+  progress::EventBus bus;
+  NoScans no_scans;
+  live::EventService events(bus, no_scans);
   http::Router router;
+  if (parsed->ws_surface) live::add_event_routes(router, events);
   const http::StaticFiles files;
   http::ServerOptions options;
   options.address = "127.0.0.1";
@@ -127,7 +153,13 @@ int main(int argc, char** argv) {
       continue;
     }
     // No conflation key: the peers deliver every message, and so must scanhub here.
-    context.send_group(kGroup, kEvent, json::array{std::move(payload)});
+    if (parsed->ws_surface) {
+      events::Message message = events::make_message("scan:progress", core::Clock::now());
+      for (auto& [key, value] : payload.get_object()) message.body[key] = std::move(value);
+      events.publish(message);
+    } else {
+      context.send_group(kGroup, kEvent, json::array{std::move(payload)});
+    }
   }
 
   server.stop();  // graceful; run() returns once every connection has closed

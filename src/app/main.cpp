@@ -255,6 +255,28 @@ int main(int argc, char** argv) {
                     "Negotiates one client address may make at once")
       ->check(CLI::Range(1.0, 1e9))->capture_default_str()->group(kHubGroup);
 
+  // Metarr's event socket (/ws) and event stream (/api/events).
+  auto& live_events = serve_options.events;
+  double ws_ping_s = seconds_of(live_events.ping_interval);
+  double ws_grace_s = seconds_of(live_events.client_timeout_grace);
+  double events_keep_alive_s = seconds_of(live_events.keep_alive_interval);
+  double events_send_timeout_s = seconds_of(live_events.send_timeout);
+  const std::string kEventsGroup = "Event socket /ws and stream /api/events";
+  serve->add_option("--ws-ping-interval", ws_ping_s,
+                    "Seconds between the WebSocket Pings sent to each /ws client")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kEventsGroup);
+  serve->add_option("--ws-client-grace", ws_grace_s,
+                    "A /ws client silent (no message, no Pong) for the ping interval plus this "
+                    "many seconds is closed")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kEventsGroup);
+  serve->add_option("--events-keep-alive", events_keep_alive_s,
+                    "Seconds between keep-alive comments on an /api/events stream")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kEventsGroup);
+  serve->add_option("--events-send-timeout", events_send_timeout_s,
+                    "Seconds a write to a /ws or /api/events client may take before it is "
+                    "closed as too slow")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kEventsGroup);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -265,6 +287,10 @@ int main(int argc, char** argv) {
   hub.handshake_timeout = milliseconds_of(handshake_timeout_s);
   hub.reconnect_grace_period = milliseconds_of(reconnect_grace_s);
   hub.transport_send_timeout = milliseconds_of(send_timeout_s);
+  live_events.ping_interval = milliseconds_of(ws_ping_s);
+  live_events.client_timeout_grace = milliseconds_of(ws_grace_s);
+  live_events.keep_alive_interval = milliseconds_of(events_keep_alive_s);
+  live_events.send_timeout = milliseconds_of(events_send_timeout_s);
   if (*serve && hub.client_timeout <= hub.keep_alive_interval) {
     // As ASP.NET Core advises (ClientTimeoutInterval twice KeepAliveInterval): a client pinging
     // at the keep-alive rate must not time out between two pings.

@@ -11,12 +11,15 @@
 #include "embed/mel_statistics.hpp"
 #include "embed/similar_tracks.hpp"
 #include "app/setup.hpp"
+#include "events/commands.hpp"
+#include "events/feed.hpp"
 #include "http/open_files.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "hubs/indexer_hub.hpp"
 #include "hubs/job_progress_hub.hpp"
 #include "hubs/progress_hub.hpp"
+#include "live/event_service.hpp"
 #include "media/tag_reader.hpp"
 #include "scan/library_watcher.hpp"
 #include "signalr/hub_host.hpp"
@@ -112,7 +115,21 @@ int run_serve_command(const ServeCommandOptions& options) {
     return false;
   };
 
+  // Metarr's /ws socket and /api/events stream: declared before the router that refers to them,
+  // so it is destroyed after it (and after the io_context's handlers are done).
+  events::ServiceCommands event_commands(*store, tracker, *scans);
+  events::EventFeedOptions feed_options;
+  feed_options.library_lookup = events::store_library_lookup(*store);
+  std::optional<live::EventService> event_service;
+  try {
+    event_service.emplace(bus, event_commands, std::move(feed_options), options.events);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
+    return 1;
+  }
+
   http::Router router;
+  live::add_event_routes(router, *event_service);
   api::add_routes(router, {*store, tracker, *scans});
   api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks));
   embed::SimilarTracks similar(*store,

@@ -1,8 +1,10 @@
 #pragma once
-// `scanhub serve`: the HTTP API, the SignalR hub /hubs/progress (seed 000) and the page at /,
-// until SIGINT or SIGTERM; then a graceful stop (clients get a Close with allowReconnect).
+// `scanhub serve`: the HTTP API, the SignalR hubs, Metarr's event socket /ws and event stream
+// /api/events (seeds 002 and 003) and the page at /, until SIGINT or SIGTERM; then a graceful
+// stop (hub clients get a Close with allowReconnect, /ws clients a Close 1001).
 
 #include "embed/embedding_enricher.hpp"
+#include "live/surface.hpp"
 #include "media/read_limits.hpp"
 #include "signalr/hub_options.hpp"
 
@@ -49,6 +51,8 @@ struct ServeCommandOptions {
   /// SignalR settings of every hub (ASP.NET Core's defaults unless set; seed 004 sets its own
   /// in config/seed004.ini).
   signalr::HubOptions hub;
+  /// The /ws event socket and the /api/events stream (Metarr's protocol; live/surface.hpp).
+  live::EventSurfaceOptions events;
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 

@@ -218,6 +218,10 @@ void HttpSession::on_request(Request&& request) {
     send(std::move(*preflight), false);
     return;
   }
+  if (StreamEndpoint* endpoint = state_->context.router.stream(target.path)) {
+    on_stream_request(*endpoint, std::move(request), target);
+    return;
+  }
   if (beast::websocket::is_upgrade(request)) {
     auto route = state_->context.hubs.match(target.path);
     if (!route || route->kind != signalr::HubRoute::Kind::kConnect) {
@@ -296,6 +300,23 @@ void HttpSession::on_transport_request(const signalr::HubRoute& route, Request&&
       return;
     }
   }
+}
+
+void HttpSession::on_stream_request(StreamEndpoint& endpoint, Request&& request,
+                                    const Target& target) {
+  const bool upgrade = beast::websocket::is_upgrade(request);
+  if (stopping_ || state_->stopping.load(std::memory_order_relaxed)) {
+    send(error_response(Status::service_unavailable, "The server is shutting down."), true);
+    return;
+  }
+  StreamRequest stream_request{std::move(request), std::string(target.query),
+                               state_->cors.headers_for(request_origin_),
+                               ConnectionLease(state_->stream_connections)};
+  // The endpoint's connection has deadlines of its own; a refusal gets the write timeout.
+  stream_.expires_never();
+  auto refusal = endpoint.accept(std::move(stream_request), stream_);
+  if (!refusal) return;  // the connection now belongs to the endpoint
+  send(std::move(*refusal), upgrade);
 }
 
 signalr::ReplyHandler HttpSession::make_reply_handler() {

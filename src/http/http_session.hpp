@@ -5,7 +5,8 @@
 // long polls, POSTs and DELETEs are answered asynchronously (the session neither reads nor
 // writes until the reply comes). Each request's header is checked by RequestPolicy
 // (request_policy.hpp) before its body is read or it is routed; a refusal is answered and the
-// connection closed. CORS headers (cors.hpp) go on every response it writes.
+// connection closed. CORS headers (cors.hpp) go on every response it writes. Requests to a
+// stream path (stream_route.hpp) are handed, with the connection, to their StreamEndpoint.
 // Beast advanced_server's http_session, without the pipelining queue (one request at a time).
 //
 // Threading: all work on the socket's strand; shutdown(), abort() and the reply handlers given
@@ -47,6 +48,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_request(Request&& request);
   void on_transport_request(const signalr::HubRoute& route, Request&& request,
                             const Target& target);
+  void on_stream_request(StreamEndpoint& endpoint, Request&& request, const Target& target);
   signalr::ReplyHandler make_reply_handler();
   void send(Response&& response, bool close);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);

@@ -120,6 +120,32 @@ Router::Match Router::route(Verb method, std::string_view path) const {
   return result;
 }
 
+void Router::add_stream(std::string_view path, std::shared_ptr<StreamEndpoint> endpoint) {
+  if (path.empty() || path.front() != '/') {
+    throw std::invalid_argument(fmt::format("stream path '{}' must start with '/'", path));
+  }
+  if (!endpoint) throw std::invalid_argument(fmt::format("stream path '{}' has no endpoint", path));
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (stream(path) != nullptr) {
+    throw std::invalid_argument(fmt::format("stream path '{}' is already registered", path));
+  }
+  streams_.emplace_back(std::string(path), std::move(endpoint));
+}
+
+StreamEndpoint* Router::stream(std::string_view path) const {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  for (const auto& [stream_path, endpoint] : streams_) {
+    if (stream_path == path) return endpoint.get();
+  }
+  return nullptr;
+}
+
+std::vector<StreamEndpoint*> Router::streams() const {
+  std::vector<StreamEndpoint*> out;
+  for (const auto& entry : streams_) out.push_back(entry.second.get());
+  return out;
+}
+
 std::optional<Response> Router::dispatch(const Request& request, std::string_view path) const {
   Match match = route(request.method(), path);
   if (match.kind == Match::Kind::kNotFound) return std::nullopt;

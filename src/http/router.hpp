@@ -5,13 +5,18 @@
 // non-empty path segment and its percent-decoded value lands in PathParams. Literal segments
 // match exactly (case-sensitive). A trailing '/' on the request path is ignored.
 //
-// Threading: add() during set-up only; route()/dispatch() from any thread concurrently.
-// Handlers run on the calling HTTP session's strand (a network thread): they must not block
-// for long (hand slow work to a worker pool). Errors: see dispatch().
+// Stream paths (`router.add_stream("/ws", endpoint)`, stream_route.hpp) are exact paths whose
+// connection a StreamEndpoint takes over; the HTTP session asks stream() before anything else.
+//
+// Threading: add() and add_stream() during set-up only; route()/dispatch()/stream() from any
+// thread concurrently. Handlers run on the calling HTTP session's strand (a network thread):
+// they must not block for long (hand slow work to a worker pool). Errors: see dispatch().
 
 #include "http/message.hpp"
+#include "http/stream_route.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +49,14 @@ class Router {
 
   bool empty() const noexcept { return routes_.empty(); }
 
+  /// Hands requests for exactly `path` (a trailing '/' ignored) to `endpoint`. Throws
+  /// std::invalid_argument for a path not starting with '/' or already a stream path.
+  void add_stream(std::string_view path, std::shared_ptr<StreamEndpoint> endpoint);
+  /// The endpoint of stream path `path` (not decoded, no query), or nullptr.
+  StreamEndpoint* stream(std::string_view path) const;
+  /// Every stream endpoint (for the server's stop).
+  std::vector<StreamEndpoint*> streams() const;
+
  private:
   struct Segment {
     std::string text;
@@ -56,6 +69,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  std::vector<std::pair<std::string, std::shared_ptr<StreamEndpoint>>> streams_;
 };
 
 }  // namespace scanhub::http

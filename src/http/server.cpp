@@ -234,6 +234,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     stopping = true;
     state->stopping.store(true);  // responses from now on close their HTTP connection
     state->context.hubs.stop();   // a Close to every hub connection; negotiate answers 503
+    for (StreamEndpoint* stream : state->context.router.streams()) stream->stop();
     deadline = std::chrono::steady_clock::now() + state->options.shutdown_grace;
     poll();
   }
@@ -251,7 +252,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void poll() {
     const auto now = std::chrono::steady_clock::now();
-    const std::size_t connections = state->context.hubs.live_connections();
+    const std::size_t connections =
+        state->context.hubs.live_connections() + state->streams_open();
     if (!listening_stopped && (connections == 0 || now >= deadline)) stop_listening();
     const std::size_t sessions = state->session_count();
     if (sessions == 0 && connections == 0) {
@@ -259,14 +261,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       return;
     }
     if (!forced && now >= deadline) {
-      spdlog::warn("http: shutdown grace elapsed; dropping {} sessions and {} hub connections",
+      spdlog::warn("http: shutdown grace elapsed; dropping {} sessions and {} hub and stream "
+                   "connections",
                    sessions, connections);
       forced = true;
       deadline = now + kForceWait;
       for (auto& session : state->snapshot()) session->abort();
       state->context.hubs.abort_all();
+      for (StreamEndpoint* stream : state->context.router.streams()) stream->abort_all();
     } else if (forced && now >= deadline) {
-      spdlog::error("http: {} sessions and {} hub connections did not close", sessions,
+      spdlog::error("http: {} sessions and {} hub and stream connections did not close", sessions,
                     connections);
       finish();
       return;

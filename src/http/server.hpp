@@ -2,7 +2,8 @@
 // The HTTP/1.1 server: REST routes, static files, and the SignalR endpoints of a HubHost.
 // Modelled on Boost.Beast's advanced_server: an acceptor, one strand per session, keep-alive,
 // header and body limits, a read deadline; WebSocket upgrades on a hub path are handed to
-// src/signalr. Every request passes request_policy.hpp first. Connections beyond
+// src/signalr, requests to a stream path (stream_route.hpp, Router::add_stream) to their
+// StreamEndpoint. Every request passes request_policy.hpp first. Connections beyond
 // options.max_connections are answered with a fixed 503 (Retry-After, Connection: close)
 // without their request being read, and counted.
 //
@@ -66,8 +67,9 @@ class Server {
   ServerCounters counters() const;
 
   /// Graceful stop, asynchronous: SignalR clients get a Close message (allowReconnect) and a
-  /// close frame, negotiate answers 503, and every response closes its HTTP connection; once
-  /// no hub connection is left (so a Long Polling client between two polls can still collect
+  /// close frame, stream endpoints close their connections (StreamEndpoint::stop), negotiate
+  /// answers 503, and every response closes its HTTP connection; once no hub or stream
+  /// connection is left (so a Long Polling client between two polls can still collect
   /// its Close), accepting stops and idle keep-alive sessions close, busy ones after their
   /// response. After options.shutdown_grace whatever remains is dropped. `on_stopped` runs (on
   /// a network thread) once everything is closed. Idempotent.

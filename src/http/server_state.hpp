@@ -39,6 +39,9 @@ struct ServerState {
   std::atomic<bool> stopping{false};
   /// Connections answered 503 because the cap was reached (Server::counters()).
   std::atomic<std::uint64_t> connections_refused{0};
+  /// Connections a stream endpoint holds (their ConnectionLeases; stream_route.hpp).
+  const std::shared_ptr<std::atomic<std::size_t>> stream_connections =
+      std::make_shared<std::atomic<std::size_t>>(0);
 
   void track(const std::shared_ptr<HttpSession>& session) {
     std::lock_guard lock(mutex);
@@ -60,10 +63,16 @@ struct ServerState {
     std::lock_guard lock(mutex);
     return sessions.size();
   }
+  std::size_t streams_open() const {
+    return stream_connections->load(std::memory_order_relaxed);
+  }
   /// What the connection cap counts: HTTP sessions plus hub connections (a WebSocket or an
   /// event stream owns its socket once its session handed it over; a Long Polling connection
-  /// holds no socket between polls but counts too: it holds the server's memory).
-  std::size_t open_connections() { return session_count() + context.hubs.live_connections(); }
+  /// holds no socket between polls but counts too: it holds the server's memory) plus the
+  /// connections of stream endpoints (the /ws socket, the /api/events stream).
+  std::size_t open_connections() {
+    return session_count() + context.hubs.live_connections() + streams_open();
+  }
 
  private:
   std::mutex mutex;

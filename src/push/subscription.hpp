@@ -78,10 +78,13 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
     return pipeline_.writing() && now - pipeline_.write_started() >= timeout;
   }
   const SendPipeline& pipeline() const noexcept { return pipeline_; }
+  /// Closes as a client that did not keep up: what is queued is dropped, the sink closes with
+  /// kSlowClientReason once the write in flight ended. The pipeline calls it when the outbox
+  /// overflows (and counts it); an owner whose send timeout tripped calls it too (and counts).
+  void close_slow_client();
 
  private:
   void drain();
-  void close_slow_client();
 
   boost::asio::any_io_executor strand_;
   std::size_t wire_format_;

@@ -20,6 +20,9 @@ namespace {
 constexpr std::size_t kReadChunk = 8192;
 constexpr int kReadsPerWakeUp = 8;
 
+// What a failed client may still send after our Close before the socket is closed anyway.
+constexpr std::uint32_t kMaxLingerBytes = 1 << 20;
+
 constexpr std::uint8_t kOpClose = 0x8;
 constexpr std::uint8_t kOpPing = 0x9;
 constexpr std::uint8_t kOpPong = 0xA;
@@ -189,6 +192,19 @@ void WebSocket::on_readable(boost::system::error_code ec) {
     return;
   }
   std::array<char, kReadChunk> buffer;
+  if (state_ == State::kLingering) {
+    for (int i = 0; i < kReadsPerWakeUp; ++i) {
+      const std::size_t got = socket_.read_some(asio::buffer(buffer), ec);
+      if (would_block(ec)) break;
+      lingered_ += static_cast<std::uint32_t>(got);
+      if (ec || lingered_ > kMaxLingerBytes) {  // the client closed too, or sends on and on
+        finish();
+        return;
+      }
+    }
+    do_read();
+    return;
+  }
   for (int i = 0; i < kReadsPerWakeUp; ++i) {
     const std::size_t got = socket_.read_some(asio::buffer(buffer), ec);
     if (would_block(ec)) break;
@@ -203,6 +219,7 @@ void WebSocket::on_readable(boost::system::error_code ec) {
       // RFC 6455 7.1.7: fail the connection, saying why (unless our Close is out already).
       if (state_ == State::kOpen) queue_close(reader_.failure().code, reader_.failure().reason);
       state_ = State::kClosingReply;
+      failed_ = true;
     }
     if (status == WebSocketReader::Status::kPaused) paused_ = true;
     if (state_ == State::kClosingReply || paused_ || got < buffer.size()) break;
@@ -213,7 +230,7 @@ void WebSocket::on_readable(boost::system::error_code ec) {
     after_write(write_some());
     if (state_ == State::kClosed) return;
   } else if (state_ == State::kClosingReply && control_.empty() && !write_waiting_) {
-    finish();  // our Close was sent before the client's arrived: the handshake is done
+    end_after_close();  // our Close was sent before the client's arrived (or it failed)
     return;
   }
   do_read();
@@ -295,10 +312,22 @@ void WebSocket::after_write(const Progress& progress) {
     do_read();
   }
   if (state_ == State::kClosingReply && control_sent && message_ == nullptr) {
-    finish();  // our Close (the last frame) is out
+    end_after_close();  // our Close (the last frame) is out
     return;
   }
   if (progress.message_done) on_websocket_sent();
+}
+
+void WebSocket::end_after_close() {
+  if (!failed_) {
+    finish();
+    return;
+  }
+  state_ = State::kLingering;
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_send, ignored);  // a FIN after our Close
+  paused_ = false;
+  do_read();
 }
 
 void WebSocket::finish() {

@@ -22,7 +22,9 @@
 // writes a Close after the message in flight and keeps reading until the client's Close, then
 // closes the socket; a client's Close is answered with a Close carrying its code, then the
 // socket closes. A protocol violation is answered with a Close carrying its code (1002, 1007,
-// 1009), then the socket closes. There is no timer here: the owner's deadline calls abort().
+// 1009), then the socket is half-closed and what the client still sends is dropped until it
+// closes (a lingering close: without it, unread bytes make the kernel reset the connection and
+// the client never reads the Close). There is no timer here: the owner's deadline calls abort().
 //
 // Threading: owned by shared_ptr; every call and hook on the socket's executor, which must be
 // a strand. Hooks run only from I/O completions and posted tasks, never inside a call the
@@ -101,8 +103,12 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
  private:
   // kAccepting: the 101 response goes out. kClosing: our Close is queued or sent, the client's
   // is awaited. kClosingReply: the client's Close arrived (or its frames failed): ours goes
-  // out, then the socket closes.
-  enum class State : std::uint8_t { kAccepting, kOpen, kClosing, kClosingReply, kClosed };
+  // out, then the socket closes. kLingering: after a failure our Close went out with a FIN;
+  // what the client still sends is read and dropped (at most kMaxLingerBytes) until it closes,
+  // so the kernel does not answer its unread bytes with a reset that destroys our Close.
+  enum class State : std::uint8_t {
+    kAccepting, kOpen, kClosing, kClosingReply, kLingering, kClosed
+  };
   struct Events;  // the WebSocketReader::Handler of one read
 
   void do_read();
@@ -124,6 +130,8 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   SendStatus start_message(const std::vector<SharedRecord>& records, std::uint64_t payload);
   void queue_control(std::uint8_t opcode, std::string_view payload);
   void queue_close(std::uint16_t code, std::string_view reason);
+  /// Our last frame is out: close now, or linger first after a failure.
+  void end_after_close();
   void finish();
   void post_finish();
 
@@ -141,6 +149,8 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   bool reading_ = false;        // a wait for readability is armed
   bool paused_ = false;         // on_websocket_data returned false
   bool write_waiting_ = false;  // a wait for writability is armed
+  bool failed_ = false;         // the client's frames broke RFC 6455: linger after our Close
+  std::uint32_t lingered_ = 0;  // bytes dropped while lingering
 };
 
 }  // namespace scanhub::push

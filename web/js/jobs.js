@@ -1,25 +1,30 @@
-// The job queue (seed 003's dashboard; seed 004's /hubs/job-progress): queue stats, active jobs
-// with their progress (message, detail, percentage), recent jobs, and failed jobs with their
-// error and attempt count.
+// The job queue (seed 003's dashboard): queue stats, active jobs with their progress (message,
+// detail, percentage), recent jobs, and failed jobs with their error and attempt count.
 //
 // One state (job_state.js) renders the whole section, so the counters, the active list and the
-// recent table always agree: it comes from GET /api/queue (counts and lists read in one
-// transaction, api/job_routes.hpp), polled every 3 s and after every hub event; in between,
-// JobProgressUpdate moves an active job's bar (for the jobs this page subscribes to, "job-{id}").
-// A job that ends leaves the active list with the next snapshot, never shown there as done.
-// When the page takes seed 003's pushed events (/ws), they go to QueueState.applyEvent and
-// render(), and the poll becomes the fallback.
+// recent table always agree. It follows seed 003's events pushed on scanhub's /ws socket
+// (event_socket.js): every job:created, started, progress, completed and failed moves it at
+// once, queue:stats sets the counters. A snapshot of GET /api/queue (counts and lists read in one
+// transaction, api/job_routes.hpp) is loaded after every (re)connect of the socket, so nothing
+// that happened while it was down is missed, and when the events leave a list short (a row
+// that left while more are counted, a job listed without its details), at most once a second.
+// Events that arrive while a snapshot is on its way are applied again on top of it (QueueState's
+// replay). While the socket is down the snapshot is polled every 3 s instead.
 import { $, api, h, progressBar, throttle } from './dom.js';
 import { formatAgo, formatCount } from './format.js';
-import { QueueState, STATS } from './job_state.js';
+import { INCOMPLETE, QueueState, STATS } from './job_state.js';
 
-// A scan on the queue is thousands of small jobs: the page lists (and subscribes to) the first
-// few and counts the rest.
+/** Seed 003's events the section follows. */
+export const JOB_EVENTS = ['job:created', 'job:started', 'job:progress', 'job:completed', 'job:failed', 'queue:stats'];
+
+// A scan on the queue is thousands of small jobs: the page lists the newest few of each status
+// and counts the rest.
 const SHOWN_PROCESSING = 20;
 const SHOWN_PENDING = 5;
 const SHOWN_FAILED = 20;
 const SHOWN_RECENT = 15;
 const SNAPSHOT = `/api/queue?processing=${SHOWN_PROCESSING}&pending=${SHOWN_PENDING}&failed=${SHOWN_FAILED}&recent=${SHOWN_RECENT}`;
+const POLL_MS = 3000;
 
 function jobLabel(job) {
   const type = job.jobType && job.jobType !== job.type ? `${job.type} · ${job.jobType}` : job.type;
@@ -35,57 +40,85 @@ function jobPercent(job) {
 }
 
 export class JobsPanel {
-  constructor(root, { connectionFor }) {
+  constructor(root) {
     this.root = root;
-    this.connectionFor = connectionFor;
     this.stats = $('#queue-stats', root);
     this.active = $('#active-jobs', root);
     this.failed = $('#failed-jobs', root);
     this.recent = $('#recent-jobs', root);
-    this.state = new QueueState();
-    this.subscribed = new Set();
-    this.requested = 0;  // snapshots asked for
-    this.applied = 0;    // the newest one rendered (an older answer arriving late is dropped)
-    this.refresh = throttle(() => this.load(), 500);
+    this.state = new QueueState({ processing: SHOWN_PROCESSING, pending: SHOWN_PENDING, failed: SHOWN_FAILED, recent: SHOWN_RECENT });
+    this.live = false;       // the /ws socket is connected: events keep the state
+    this.loading = false;    // a snapshot is on its way
+    this.again = false;      // another one was asked for meanwhile
+    this.arrived = null;     // events received while the snapshot is on its way
+    this.renderQueued = false;
+    this.refresh = throttle(() => this.load(), 1000);
     this.statCells = Object.fromEntries(STATS.map((name) => {
       const value = h('strong', { className: 'stat-value', textContent: '–' });
       this.stats.append(h('div', { className: `stat stat-${name}`, dataset: { stat: name } }, value, h('span', {}, name)));
       return [name, value];
     }));
-    setInterval(() => { if (document.visibilityState === 'visible') this.refresh(); }, 3000);
+    // The fallback while the socket is down.
+    setInterval(() => { if (!this.live && document.visibilityState === 'visible') this.refresh(); }, POLL_MS);
   }
 
-  /** Client methods of /hubs/job-progress. */
-  handlers(onBroadcast) {
-    return {
-      JobProgressUpdate: (update) => { this.applyUpdate(update); this.refresh(); },
-      JobCompleted: () => this.refresh(),
-      JobFailed: () => this.refresh(),
-      BroadcastNotification: (notification) => { this.refresh(); onBroadcast(notification); },
-      Error: (error) => console.warn(`job hub: ${error?.message || error}`),
-    };
+  /** Follows `socket` (an EventSocket on /ws): its events, and a snapshot after each connect. */
+  follow(socket) {
+    for (const type of JOB_EVENTS) socket.on(type, (message) => this.onEvent(message));
+    socket.onConnected(() => {
+      this.live = true;
+      this.load();
+    });
+    socket.onStateChange((state) => { if (state !== 'connected') this.live = false; });
   }
 
-  /** After a (re)connect: the new connection has no groups; subscribe again. */
-  async resubscribe() {
-    this.subscribed.clear();
-    await this.load();
+  onEvent(message) {
+    this.arrived?.push(message);
+    if (this.state.applyEvent(message) === INCOMPLETE && this.live) this.refresh();
+    this.queueRender();
   }
 
+  /** One render per frame however many events arrive in it (a scan's discovery creates
+   * hundreds of jobs at once). */
+  queueRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  /** Loads a snapshot and renders it, with the events that arrived meanwhile applied on top. */
   async load() {
-    const request = ++this.requested;
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
+    this.loading = true;
+    this.arrived = [];
     let snapshot;
     try {
       snapshot = await api('GET', SNAPSHOT);
     } catch (err) {
-      this.active.replaceChildren(h('li', { className: 'muted' }, `Jobs unavailable: ${err.message}`));
+      this.arrived = null;
+      this.loading = false;
+      if (!this.state.stats) this.active.replaceChildren(h('li', { className: 'muted' }, `Jobs unavailable: ${err.message}`));
       return;
     }
-    if (request < this.applied) return;
-    this.applied = request;
+    const arrived = this.arrived;
+    this.arrived = null;
     this.state.applySnapshot(snapshot);
+    let incomplete = false;
+    for (const message of arrived) {
+      if (this.state.applyEvent(message, { replay: true }) === INCOMPLETE) incomplete = true;
+    }
     this.render();
-    this.subscribe(this.state.active.map((job) => job.hubJobId).filter(Boolean));
+    this.loading = false;
+    if (this.again || (incomplete && this.live)) {
+      this.again = false;
+      this.refresh();
+    }
   }
 
   /** Draws the whole section from this.state, in one go. */
@@ -110,19 +143,6 @@ export class JobsPanel {
       h('td', { className: 'muted' }, formatAgo(job.finishedAt || job.startedAt || job.createdAt)));
     this.recent.replaceChildren(...(state.recent.length ? state.recent.map(recentRow)
       : [h('tr', {}, h('td', { className: 'muted', colSpan: 4 }, 'No job yet.'))]));
-  }
-
-  async subscribe(hubJobIds) {
-    const connection = this.connectionFor();
-    if (!connection) return;
-    for (const id of hubJobIds) {
-      if (this.subscribed.has(id)) continue;
-      this.subscribed.add(id);
-      connection.invoke('SubscribeToJob', id).catch((err) => {
-        this.subscribed.delete(id);
-        console.warn(`SubscribeToJob(${id}): ${err.message}`);
-      });
-    }
   }
 
   activeRow(job) {
@@ -159,24 +179,5 @@ export class JobsPanel {
         h('span', { className: 'job-attempts' }, `attempt ${formatCount(job.attempts)} of ${formatCount(job.maxAttempts)}`)),
       h('p', { className: 'error job-error' }, job.lastError || 'failed without an error message'),
       h('p', { className: 'muted' }, `failed ${formatAgo(job.finishedAt)}`));
-  }
-
-  /**
-   * A JobProgressUpdate (seed 004) moves a running job's bar and message at once. An update
-   * saying the job ended changes nothing here: the snapshot it triggers takes the job out of
-   * the active list and counts it, in one render.
-   */
-  applyUpdate(update) {
-    // Queue jobs are "job-{id}" there; decimal ids name scans.
-    const match = /^job-(\d+)$/.exec(String(update.jobId));
-    if (!match || !/^running$/i.test(update.status || '')) return;
-    // Seed 004's currentStage is the job's progress message, statusMessage its detail (or the
-    // message when it has none).
-    const message = update.currentStage || update.statusMessage || '';
-    const detail = update.currentStage && update.statusMessage !== update.currentStage ? update.statusMessage : '';
-    const changed = this.state.applyProgress(Number(match[1]), {
-      percentage: Math.floor(Number(update.progress) || 0), message, detail,
-    });
-    if (changed) this.render();
   }
 }

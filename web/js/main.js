@@ -1,15 +1,18 @@
-// The dashboard's entry point: wires the panels to two hub connections (/hubs/progress for
-// scans, /hubs/job-progress for jobs) and shows their state. After every (re)connect the page
-// asks for every active scan (GetActiveScans) and renders them all before subscribing, so a
-// reload or a reconnect never shows an empty bar (issue 6, item 4).
+// The dashboard's entry point: wires the panels to their live connections and shows their state:
+// /hubs/progress for scans, /hubs/job-progress for the announcement of scans started elsewhere,
+// and the /ws event socket (seed 003's job events) for the job queue. After every (re)connect the
+// page asks for every active scan (GetActiveScans) and renders them all before subscribing, so a
+// reload or a reconnect never shows an empty bar (issue 6, item 4); the job queue reloads its
+// snapshot after every (re)connect of /ws.
 import { $, api, throttle } from './dom.js';
+import { EventSocket } from './event_socket.js';
 import { openHub } from './hub.js';
 import { JobsPanel } from './jobs.js';
 import { LibrariesPanel } from './libraries.js';
 import { ScansPanel } from './scans.js';
 import { StorageBanner } from './storage.js';
 
-const hubStates = { progress: 'connecting', jobs: 'connecting' };
+const hubStates = { progress: 'connecting', jobs: 'connecting', events: 'connecting' };
 const STATE_TEXT = {
   connected: 'Live',
   connecting: 'Connecting…',
@@ -41,7 +44,6 @@ function showConnection() {
 
 const isConnected = (connection) => connection?.state === signalR.HubConnectionState.Connected;
 let progressHub = null;
-let jobHub = null;
 const requestedScan = new URLSearchParams(location.search).get('scan');
 let firstConnect = true;
 
@@ -58,7 +60,7 @@ const scans = new ScansPanel($('#scan-list'), {
   onScanEnded: () => { libraries.refresh(); jobs.refresh(); },
   libraryType: (id) => libraries.typeOf(id),
 });
-const jobs = new JobsPanel($('#jobs'), { connectionFor: () => (isConnected(jobHub) ? jobHub : null) });
+const jobs = new JobsPanel($('#jobs'));
 
 // A scan started elsewhere (another tab, the watcher, `scanhub scan`) is announced to every
 // connection of /hubs/job-progress; look for new active scans then, and show the announced
@@ -90,11 +92,18 @@ progressHub = openHub('/hubs/progress', {
     libraries.refresh();
   },
 });
-jobHub = openHub('/hubs/job-progress', {
-  handlers: jobs.handlers(onBroadcast),
+openHub('/hubs/job-progress', {
+  handlers: {
+    BroadcastNotification: onBroadcast,
+    Error: (error) => console.warn(`job hub: ${error?.message || error}`),
+  },
   onState: (state) => { hubStates.jobs = state; showConnection(); },
-  onConnected: () => jobs.resubscribe(),
 });
+
+const events = new EventSocket('/ws');
+jobs.follow(events);
+events.onStateChange((state) => { hubStates.events = state; showConnection(); });
+events.connect();
 
 libraries.refresh();
 jobs.refresh();
