@@ -6,6 +6,8 @@
 // that clients invoke, plus connection lifecycle callbacks; `HubContext` is what
 // `IHubContext<THub>` is: the way the rest of the program sends to clients and manages groups.
 
+#include "auth/principal.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
@@ -37,6 +39,9 @@ inline std::string unknown_method_error(std::string_view target) {
 struct CallerContext {
   std::string connection_id;  ///< the negotiate response's connectionId
   std::string access_token;   ///< from `Authorization: Bearer` or `access_token=`; empty if none
+  /// Who the connection acts for (ASP.NET Core's `Context.User`): authenticated once, at
+  /// negotiate or connect; anonymous_principal() while authentication is off (issue 16).
+  auth::Principal user = auth::anonymous_principal();
 };
 
 /// The outcome of one invocation: a result (json null for a method without one) or an error
