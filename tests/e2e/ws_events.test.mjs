@@ -151,7 +151,13 @@ async function scanOverTheSocket(client, library) {
     assert.equal(last.stats[key], stored[key], `stats.${key}`);
   }
 
-  // Every job of the scan: its lifecycle in order, under its own names.
+  // Every job of the scan: its lifecycle in order, under its own names. The queue reads its
+  // counts apart from the events and a scan completes in its last job's commit, so the last
+  // job's end may arrive a moment after queue:stats says zero and after the scan's end.
+  const ended = (events) => events.some((e) => e.type === 'job:completed'
+                                        || (e.type === 'job:failed' && !e.willRetry));
+  await client.whenever(() => [...jobsOf(client, scanId).values()].every(ended),
+                        'every job of the scan to end', MS);
   const jobs = jobsOf(client, scanId);
   const types = new Set();
   for (const [jobId, events] of jobs) types.add(assertLifecycle(jobId, events));
