@@ -50,6 +50,7 @@ test('the job section follows pushed events, and catches up after the socket was
   await page.getByText('No job is running.').waitFor();
 
   // 1. Pushed events alone.
+  const snapshotsBefore = snapshots.length;
   const created = await api(server, 'POST', '/api/jobs', { jobType: 'transcode', videoId: 'v-1' });
   assert.equal(created.status, 201);
   const { jobId } = created.body;
@@ -57,7 +58,10 @@ test('the job section follows pushed events, and catches up after the socket was
   await row.waitFor();
   // The job was listed from its event; the snapshots that fill in its details come at once.
   await until(async () => (await row.locator('.job-status').textContent()).startsWith('processing'), 'the job runs');
-  await until(() => Date.now() - (snapshots.at(-1) ?? 0) > 1500, 'no snapshot for 1.5 s');
+  // The event lists the job without its payload, so one snapshot follows (throttled to one a
+  // second): wait for it to have come and gone before watching for quiet.
+  await until(() => snapshots.length > snapshotsBefore && Date.now() - snapshots.at(-1) > 1500,
+              'the snapshot that fills in the job, then none for 1.5 s');
   const quietFrom = Date.now();
   const bar = row.locator('[role=progressbar]');
   for (const percentage of [10, 25, 40, 55, 70, 85, 95]) {
