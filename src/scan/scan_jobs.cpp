@@ -448,7 +448,7 @@ queue::CommitFn ScanService::Handlers::movie_directory(queue::JobContext& contex
   limits.stop = context.stop_token();
   auto result = std::make_shared<MovieDirectoryResult>(
       scan_movie_directory(library.path, library.id, directory, stored ? &*stored : nullptr,
-                           active.options, limits));
+                           active.options, LinkRule(library.path, library.follow_symlinks), limits));
   const bool caching = active.options.enable_caching;
   result->queue_assets = caching;
   const std::string root = library.path;
