@@ -1,9 +1,9 @@
 // Symbolic links among the files of one directory (scan/walker.hpp LinkRule, applied by
-// scan/movie_directory.hpp): a full scan through ScanService of a make-library library in
-// which a movie folder's poster.jpg and movie.nfo are links to files outside the library.
-// Without followSymlinks those files are not read, listed as assets nor cached, and the scan
-// counts each link in symlinksSkipped; with it they are used. A link to a file inside the
-// library is used either way.
+// scan/movie_directory.hpp and scan/album_art.hpp): a full scan through ScanService of a
+// make-library library in which a movie folder's poster.jpg and movie.nfo, and an album's
+// cover.jpg, are links to files outside the library. Without followSymlinks those files are
+// not read, listed as assets nor cached, and the scan counts each link in symlinksSkipped; with
+// it they are used. A link to a file inside the library is used either way.
 
 #include "support/library_fixture.hpp"
 #include "support/scan_harness.hpp"
@@ -27,6 +27,7 @@ namespace {
 
 // Bytes no file of a library holds: what a link out of the library points at.
 constexpr std::string_view kSecretPoster = "\xFF\xD8\xFF outside the library: a poster";
+constexpr std::string_view kSecretCover = "\xFF\xD8\xFF outside the library: a cover";
 constexpr std::string_view kOutsideNfo =
     "<?xml version=\"1.0\"?>\n<movie><title>Read From Outside</title></movie>\n";
 constexpr std::string_view kSe7en = "Se7en (1995)";  // make-library's showcase: no .nfo, poster.jpg
@@ -178,6 +179,80 @@ TEST_F(MovieFolderLinks, ALibraryThatFollowsSymlinksUsesThem) {
     return a.starts_with(std::string(kSe7en) + "/poster.jpg poster ") && !a.ends_with("uncached");
   }));
   EXPECT_TRUE(cache_holds(s.cache, kSecretPoster));
+}
+
+class AlbumArtLinks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // 30 tracks, seed 3: Björk/Homogenic and Various Artists/Midnight Drive 🌙 with cover.jpg,
+    // 坂本龍一/音楽図鑑/CD2 without any art.
+    test::make_library(root_, 30, 3, /*bad_files=*/false);
+    const auto manifest = read_manifest(root_ / "manifest.json");
+    for (const auto& album : manifest.at("albums").as_array()) {
+      for (const auto& art : album.at("art").as_array()) {
+        sha256_[std::string(art.at("path").as_string())] = std::string(art.at("sha256").as_string());
+      }
+    }
+    ASSERT_TRUE(sha256_.contains(kMidnightCover)) << "make-library's showcase changed";
+    ASSERT_TRUE(fs::is_regular_file(root_ / kHomogenic / "cover.jpg"));
+    ASSERT_TRUE(fs::is_directory(root_ / kCd2));
+    ASSERT_FALSE(fs::exists(root_ / kCd2 / "folder.jpg"));
+
+    fs::create_directories(dir_ / "outside");
+    write_file(dir_ / "outside/cover.jpg", kSecretCover);
+    fs::remove(root_ / kHomogenic / "cover.jpg");
+    fs::create_symlink(dir_ / "outside/cover.jpg", root_ / kHomogenic / "cover.jpg");
+    fs::create_symlink("../../../" + std::string(kMidnightCover), root_ / kCd2 / "folder.jpg");
+  }
+
+  // An album's file art as "path kind sha256".
+  static std::set<std::string> file_art(LibraryScan& s, const std::string& directory) {
+    return s.harness.store.read([&](store::Connection& c) {
+      std::set<std::string> out;
+      const auto album = c.albums.find(s.library.id, directory);
+      if (!album) return out;
+      for (const auto& art : album->art) {
+        if (art.source != store::AssetSource::file) continue;
+        out.insert(art.asset.source_path + " " + std::string(core::to_string(art.asset.kind)) + " " +
+                   art.asset.sha256.value_or("uncached"));
+      }
+      return out;
+    });
+  }
+
+  static constexpr const char* kHomogenic = "Björk/Homogenic";
+  static constexpr const char* kCd2 = "坂本龍一/音楽図鑑/CD2";
+  static constexpr const char* kMidnightCover = "Various Artists/Midnight Drive 🌙/cover.jpg";
+  test::TempDir dir_;
+  fs::path root_ = dir_ / "music";
+  std::map<std::string, std::string> sha256_;  // manifest: art path -> sha256
+};
+
+TEST_F(AlbumArtLinks, ACoverOutOfTheLibraryIsNoArtAndIsCountedALinkInsideIsUsed) {
+  LibraryScan s(dir_ / "off", root_, core::LibraryType::music, false);
+  ASSERT_EQ(s.scan.status, core::ScanStatus::completed);
+  EXPECT_EQ(s.scan.counters.symlinks_skipped, 1) << "Homogenic's cover.jpg";
+  EXPECT_EQ(file_art(s, kHomogenic), std::set<std::string>{});
+  EXPECT_EQ(file_art(s, kCd2), std::set<std::string>{std::string(kCd2) + "/folder.jpg cover " +
+                                                     sha256_.at(kMidnightCover)});
+  EXPECT_FALSE(cache_holds(s.cache, kSecretCover));
+
+  // Counted again by the next scan: the directory is not skipped as unchanged.
+  const auto again = s.harness.scan(s.library);
+  EXPECT_EQ(again.counters.symlinks_skipped, 1);
+  EXPECT_EQ(file_art(s, kHomogenic), std::set<std::string>{});
+}
+
+TEST_F(AlbumArtLinks, ALibraryThatFollowsSymlinksUsesTheCoverOutside) {
+  LibraryScan s(dir_ / "on", root_, core::LibraryType::music, true);
+  ASSERT_EQ(s.scan.status, core::ScanStatus::completed);
+  EXPECT_EQ(s.scan.counters.symlinks_skipped, 0);
+  const auto art = file_art(s, kHomogenic);
+  ASSERT_EQ(art.size(), 1u);
+  EXPECT_TRUE(art.begin()->starts_with(std::string(kHomogenic) + "/cover.jpg cover "));
+  EXPECT_FALSE(art.begin()->ends_with("uncached"));
+  EXPECT_TRUE(cache_holds(s.cache, kSecretCover));
+  EXPECT_EQ(file_art(s, kCd2).size(), 1u);
 }
 
 }  // namespace
