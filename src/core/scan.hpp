@@ -75,8 +75,8 @@ struct ScanCounters {
   std::int64_t assets_failed = 0;
   std::int64_t enrichment_skipped = 0;
   std::int64_t enrichment_failed = 0;
-  /// Symbolic links the walk did not follow because their targets lie outside the library and
-  /// the library's follow_symlinks is off (migration 9; scan/walker.hpp).
+  /// Symbolic links out of the library not followed (by the walk, among a movie folder's files,
+  /// as album art) because its follow_symlinks is off (migration 9; scan/walker.hpp LinkRule).
   std::int64_t symlinks_skipped = 0;
 
   ScanCounters& operator+=(const ScanCounters& delta) noexcept;

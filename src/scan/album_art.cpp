@@ -172,7 +172,7 @@ AlbumDirectoryResult scan_album_directory(const std::string& library_root, core:
                                           std::span<const std::string> audio_files,
                                           std::optional<store::StoredAlbum> stored,
                                           bool tracks_changed, const core::ScanOptions& options,
-                                          const media::ReadLimits& limits) {
+                                          const LinkRule& links, const media::ReadLimits& limits) {
   AlbumDirectoryResult result;
   result.library_id = library;
   result.library_root = library_root;
@@ -189,7 +189,12 @@ AlbumDirectoryResult scan_album_directory(const std::string& library_root, core:
   std::error_code ec;
   for (fs::directory_iterator it(absolute, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (album_art_kind(name)) names.push_back(std::move(name));
+    if (!album_art_kind(name)) continue;
+    if (links.refused_link(absolute, name)) {
+      ++result.symlinks_skipped;  // out of the library: never stat'ed, hashed or cached
+      continue;
+    }
+    names.push_back(std::move(name));
   }
   std::sort(names.begin(), names.end());
   std::vector<std::string> covers;

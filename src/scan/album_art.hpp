@@ -21,6 +21,7 @@
 #include "core/scan.hpp"
 #include "media/read_limits.hpp"
 #include "scan/asset_cache.hpp"
+#include "scan/walker.hpp"
 #include "store/album_store.hpp"
 #include "store/store.hpp"
 
@@ -56,6 +57,9 @@ struct AlbumDirectoryResult {
   bool art_discovered = false;
   /// No track changed and the art equals the stored art: apply() writes nothing.
   bool unchanged = false;
+  /// Art files behind a symbolic link out of the library that the LinkRule does not follow:
+  /// left out of `art`, and counted by the caller in the scan's symlinks_skipped.
+  std::int64_t symlinks_skipped = 0;
 
   /// In the directory-scan job's completion transaction, after the directory's tracks are
   /// written: upserts the album from the stored tracks' tags (or deletes it when the
@@ -73,7 +77,9 @@ struct AlbumDirectoryResult {
 /// album of the directory; `tracks_changed` says whether the directory scan inserts, updates
 /// or removes a track. Embedded pictures are looked for only when no cover file exists and
 /// tracks changed or nothing is stored (TagLib opens the tracks in order until one has a
-/// picture); otherwise a stored embedded cover is kept as it is. Each track is read within
+/// picture); otherwise a stored embedded cover is kept as it is. An art file that is a symbolic
+/// link `links` does not follow (walker.hpp) is not art: not stat'ed, listed nor cached, only
+/// counted in symlinks_skipped. Each track is read within
 /// `limits` (the per-file time budget and the job's stop token). Never throws for bad input
 /// (an unreadable track simply has no picture); throws std::bad_alloc, and
 /// media::ReadCancelled when `limits.stop` was requested.
@@ -82,6 +88,7 @@ AlbumDirectoryResult scan_album_directory(const std::string& library_root, core:
                                           std::span<const std::string> audio_files,
                                           std::optional<store::StoredAlbum> stored,
                                           bool tracks_changed, const core::ScanOptions& options,
+                                          const LinkRule& links,
                                           const media::ReadLimits& limits = {});
 
 /// The cache-asset work of an embedded picture: reads the picture of the audio file at

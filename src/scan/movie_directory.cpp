@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
+#include <set>
 #include <system_error>
 
 namespace scanhub::scan {
@@ -111,6 +113,35 @@ void discover_assets(MovieDirectoryResult& result, const fs::path& absolute,
   result.assets_discovered = true;
 }
 
+// Drops from `entries` the files reached through a symbolic link out of the library that
+// `links` does not follow: they are never stat'ed again, opened, hashed or cached. Returns how
+// many such links the directory would have used (its video, .nfo, an asset, a trailer or a
+// subtitle; counted once per link, as the walk counts them), for the scan's symlinks_skipped.
+std::int64_t drop_links_out(std::vector<media::MovieDirectoryEntry>& entries,
+                            std::string_view directory_name, const std::string& absolute,
+                            const LinkRule& links) {
+  std::map<std::string, std::string> refused;  // entry name -> the link it lies behind
+  for (const auto& entry : entries) {
+    if (auto link = links.refused_link(absolute, entry.name)) refused.emplace(entry.name, std::move(*link));
+  }
+  if (refused.empty()) return 0;
+  // Names only: classifying opens nothing, and tells which refused files would have been used.
+  const media::MovieFiles would = media::classify_movie_directory(directory_name, entries);
+  std::set<std::string> used_links;
+  const auto use = [&](const std::string& name) {
+    if (const auto it = refused.find(name); it != refused.end()) used_links.insert(it->second);
+  };
+  if (would.video) use(*would.video);
+  if (would.disc_stream) use(*would.disc_stream);
+  if (would.nfo) use(*would.nfo);
+  for (const auto& part : would.parts) use(part);
+  for (const auto& asset : would.assets) use(asset.name);
+  for (const auto& trailer : would.trailers) use(trailer);
+  for (const auto& subtitle : would.subtitles) use(subtitle.name);
+  std::erase_if(entries, [&](const media::MovieDirectoryEntry& e) { return refused.contains(e.name); });
+  return static_cast<std::int64_t>(used_links.size());
+}
+
 // Files of a directory that is no movie are no assets (make-library's "no-video" rule).
 void forget_assets(MovieDirectoryResult& result) {
   result.assets.clear();
@@ -135,7 +166,7 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
                                           const std::string& directory,
                                           const store::IndexedMovie* stored,
                                           const core::ScanOptions& options,
-                                          const av::ProbeLimits& limits) {
+                                          const LinkRule& links, const av::ProbeLimits& limits) {
   MovieDirectoryResult result;
   result.library_root = library_root;
   result.library_id = library;
@@ -154,6 +185,7 @@ MovieDirectoryResult scan_movie_directory(const fs::path& library_root, core::Li
     add_error(result, directory, MovieErrorKind::unreadable, e.code().message());
     return result;
   }
+  result.counters.symlinks_skipped = drop_links_out(entries, name, absolute.string(), links);
   const media::MovieFiles files = media::classify_movie_directory(name, entries);
   if (!files.video) {
     add_error(result, directory, MovieErrorKind::no_video, "no video file in the directory");

@@ -20,6 +20,7 @@
 #include "core/time.hpp"
 #include "lib/av/format_context.hpp"
 #include "scan/asset_cache.hpp"
+#include "scan/walker.hpp"
 #include "store/movie_store.hpp"
 #include "store/store.hpp"
 
@@ -92,7 +93,8 @@ struct MovieDirectoryResult {
   bool queue_assets = true;
 
   /// Increments for the scan (seed 002 scan_jobs): directories_scanned 1, movies_found,
-  /// movies_new, movies_updated, assets_cached (by cache_movie_assets), errors_count.
+  /// movies_new, movies_updated, assets_cached (by cache_movie_assets), errors_count,
+  /// symlinks_skipped (links out of the library not followed).
   /// assets_queued is settled by apply(): the assets that still need caching after it.
   core::ScanCounters counters;
 
@@ -109,7 +111,11 @@ struct MovieDirectoryResult {
 /// `stored` is the stored movie of that directory, if any (MovieStore::find_indexed or a
 /// load_index entry). Honours options.skip_ffprobe (no probe: streams absent, or kept from the
 /// stored movie when its video is unchanged; an unreadable video is not noticed) and
-/// options.skip_asset_discovery (stored assets are left alone). `limits` bound the probe: its
+/// options.skip_asset_discovery (stored assets are left alone). A file of the directory reached
+/// through a symbolic link that `links` does not follow (walker.hpp: out of the library, and
+/// the library does not follow symlinks) is not the movie's: not read, probed, listed as an
+/// asset nor cached; each such link the directory would have used (video, .nfo, asset, trailer,
+/// subtitle) counts in counters.symlinks_skipped. `limits` bound the probe: its
 /// time limit is the per-file time budget (a probe over it is a not-video error with the
 /// reason), its stop token the job's. Never throws for bad input: every problem is an entry in
 /// `errors`; throws ScanCancelled when `limits.stop` stopped the probe, and std::bad_alloc.
@@ -117,6 +123,7 @@ MovieDirectoryResult scan_movie_directory(const std::filesystem::path& library_r
                                           core::LibraryId library, const std::string& directory,
                                           const store::IndexedMovie* stored,
                                           const core::ScanOptions& options,
+                                          const LinkRule& links,
                                           const av::ProbeLimits& limits = {});
 
 /// The inline form of seed 002's cache-asset jobs for one result: stores every asset of

@@ -345,7 +345,8 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
   auto result = std::make_shared<DirectoryResult>();
   // Taken before the listing: a change after it makes the next scan look again.
   const auto fingerprint = directory_fingerprint(full);
-  const auto files = list_audio_files(full, LinkRule(library.path, library.follow_symlinks));
+  const LinkRule links(library.path, library.follow_symlinks);
+  const auto files = list_audio_files(full, links);
   if (!files) {
     const std::error_code e = files.error();
     if (e != std::errc::no_such_file_or_directory && e != std::errc::not_a_directory) {
@@ -386,7 +387,7 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
   }
   const auto album = std::make_shared<const AlbumDirectoryResult>(scan_album_directory(
       library.path, library.id, directory, readable, std::move(stored_album), tracks_changed,
-      active.options, read_limits(context)));
+      active.options, links, read_limits(context)));
   const bool caching = active.options.enable_caching;
   const core::JobId job_id = context.job().id;
   core::ScanCounters delta;
@@ -396,6 +397,7 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
   delta.tracks_updated = static_cast<std::int64_t>(result->updates.size());
   delta.tracks_removed = static_cast<std::int64_t>(gone.size());
   delta.errors_count = static_cast<std::int64_t>(result->errors.size());
+  delta.symlinks_skipped = album->symlinks_skipped;
   std::optional<std::string> last_error;
   if (!result->errors.empty()) {
     last_error = result->errors.back().path + ": " + result->errors.back().reason;
@@ -403,9 +405,11 @@ queue::CommitFn ScanService::Handlers::music_directory(queue::JobContext& contex
   const std::string shown = display_path(directory);
   const std::string operation = "Scanned " + (shown.empty() ? library.path : shown);
   // A later scan may skip this directory while it keeps this fingerprint, but only if this
-  // scan did all a scan does there: no errors (they are reported again) and nothing skipped.
+  // scan did all a scan does there: no errors (they are reported again) and nothing skipped
+  // (neither options nor links out of the library, which every scan counts again).
   std::optional<std::string> complete;
-  if (fingerprint && result->errors.empty() && active.options.enable_caching &&
+  if (fingerprint && result->errors.empty() && album->symlinks_skipped == 0 &&
+      active.options.enable_caching &&
       !active.options.skip_asset_discovery) {
     complete = *fingerprint;
   }
@@ -448,7 +452,7 @@ queue::CommitFn ScanService::Handlers::movie_directory(queue::JobContext& contex
   limits.stop = context.stop_token();
   auto result = std::make_shared<MovieDirectoryResult>(
       scan_movie_directory(library.path, library.id, directory, stored ? &*stored : nullptr,
-                           active.options, limits));
+                           active.options, LinkRule(library.path, library.follow_symlinks), limits));
   const bool caching = active.options.enable_caching;
   result->queue_assets = caching;
   const std::string root = library.path;

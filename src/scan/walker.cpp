@@ -220,6 +220,20 @@ bool LinkRule::follows(const std::string& link) const {
          (target->size() == root_.size() || (*target)[root_.size()] == '/');
 }
 
+std::optional<std::string> LinkRule::refused_link(const std::string& directory,
+                                                  std::string_view name) const {
+  if (follow_outside_) return std::nullopt;
+  // Each prefix of `name` in turn: lstat sees a link itself, while the prefixes before it
+  // were followed (they were checked first), so a link reached through a followed link counts.
+  for (std::size_t end = name.find('/');; end = name.find('/', end + 1)) {
+    const std::string prefix(name.substr(0, end));
+    const std::string path = directory + "/" + prefix;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && !follows(path)) return prefix;
+    if (end == std::string_view::npos) return std::nullopt;
+  }
+}
+
 void walk_library(const std::filesystem::path& root, const std::atomic<bool>& cancelled,
                   const WalkCallbacks& callbacks, const LinkRule& links) {
   Walk(root, cancelled, callbacks, links).run();

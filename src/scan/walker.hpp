@@ -17,7 +17,9 @@
 #include <system_error>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scanhub::scan {
@@ -50,6 +52,14 @@ class LinkRule {
 
   /// True when the symbolic link at `link` (an absolute path) is to be followed.
   bool follows(const std::string& link) const;
+
+  /// For a file a per-directory unit found in `directory` (an absolute path the rule let the
+  /// scan reach): the symbolic link on its way that the rule does not follow, or nullopt when
+  /// it may be opened. `name` is relative to `directory`, '/'-separated ("poster.jpg",
+  /// "extrafanart/fanart1.jpg"); the result is the part of `name` up to and including that
+  /// link ("extrafanart" when the subdirectory is the link). Costs one lstat(2) per component
+  /// of `name` (none when every link is followed) and a realpath(3) only for links.
+  std::optional<std::string> refused_link(const std::string& directory, std::string_view name) const;
 
  private:
   std::string root_;  ///< canonical, no trailing '/'

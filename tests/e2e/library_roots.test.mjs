@@ -1,11 +1,13 @@
 // Library roots and the links inside them, through the REST API of a real `scanhub serve`:
 // POST /api/libraries refuses the system's own trees and a link loop with a 400 and its
 // reason; a symbolic link out of a library is not followed (and counted in the scan's
-// symlinksSkipped) unless the library says followSymlinks.
+// symlinksSkipped) unless the library says followSymlinks, also among a movie folder's files
+// (its poster is then never copied into the asset cache).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync,
+  writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { restClient } from './support/rest.mjs';
@@ -13,6 +15,8 @@ import { startServer } from './support/server_process.mjs';
 
 const SERVE = /serving http:\/\/[^:]+:(\d+)\//;
 const MS = 5000;
+
+const SECRET = Buffer.from('\xFF\xD8\xFF outside the movie library', 'latin1');
 
 let dir;
 let server;
@@ -38,6 +42,16 @@ before(async () => {
   const someTrack = outside.tracks[0].path;
   symlinkSync(join(dir, 'elsewhere'), join(dir, 'library', 'Elsewhere'));
   symlinkSync(join(dir, 'elsewhere', someTrack), join(dir, 'library', `linked-out${extname(someTrack)}`));
+  // A movie folder whose poster.jpg and movie.nfo are links out of the library.
+  execFileSync(process.env.MAKE_LIBRARY, [join(dir, 'movies'), '--movies', '6', '--seed', '1', '--no-bad',
+    '--template-cache', process.env.TEMPLATE_CACHE], { stdio: ['ignore', 'ignore', 'inherit'] });
+  mkdirSync(join(dir, 'secrets'));
+  writeFileSync(join(dir, 'secrets', 'poster.jpg'), SECRET);
+  writeFileSync(join(dir, 'secrets', 'movie.nfo'), '<movie><title>Read From Outside</title></movie>\n');
+  const folder = join(dir, 'movies', 'Se7en (1995)');  // make-library's showcase: no .nfo, a poster.jpg
+  unlinkSync(join(folder, 'poster.jpg'));
+  symlinkSync(join(dir, 'secrets', 'poster.jpg'), join(folder, 'poster.jpg'));
+  symlinkSync(join(dir, 'secrets', 'movie.nfo'), join(folder, 'movie.nfo'));
   mkdirSync(join(dir, 'loop'));
   symlinkSync(join(dir, 'loop', 'b'), join(dir, 'loop', 'a'));
   symlinkSync(join(dir, 'loop', 'a'), join(dir, 'loop', 'b'));
@@ -95,4 +109,31 @@ test('a link out of the library is not followed but counted, unless the library 
   const wrong = await request('POST', '/api/libraries', { path: join(dir, 'elsewhere'), type: 'music', followSymlinks: 'yes' });
   assert.equal(wrong.status, 400);
   assert.match(wrong.body.error, /followSymlinks must be true or false/);
+});
+
+// Whether a file of the server's asset cache holds exactly `bytes`.
+function cacheHolds(bytes) {
+  const cache = join(dir, 'cache');
+  if (!existsSync(cache)) return false;
+  return readdirSync(cache, { recursive: true, withFileTypes: true })
+    .some((e) => e.isFile() && readFileSync(join(e.parentPath ?? e.path, e.name)).equals(bytes));
+}
+
+test('a movie folder\'s poster and .nfo out of the library are not read nor cached, unless followed', async () => {
+  const path = join(dir, 'movies');
+  const added = await request('POST', '/api/libraries', { path, type: 'movie' });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const scan = await scanToEnd(added.body.scanId);
+  assert.equal(scan.status, 'completed');
+  assert.equal(scan.moviesFound, 6);
+  assert.equal(scan.symlinksSkipped, 2, 'poster.jpg and movie.nfo');
+  assert.equal(cacheHolds(SECRET), false, 'the poster out of the library was copied into the cache');
+
+  assert.equal((await request('DELETE', `/api/libraries/${added.body.id}`)).status, 204);
+  const again = await request('POST', '/api/libraries', { path, type: 'movie', followSymlinks: true });
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  const followed = await scanToEnd(again.body.scanId);
+  assert.equal(followed.status, 'completed');
+  assert.equal(followed.symlinksSkipped, 0);
+  assert.equal(cacheHolds(SECRET), true, 'a library that follows symlinks caches the poster');
 });

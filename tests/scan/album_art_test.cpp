@@ -128,6 +128,7 @@ class AlbumArtFiles : public ::testing::Test {
 
   static fs::path root() { return dir_->path() / "lib"; }
   static fs::path album() { return root() / "Artist/Album"; }
+  static scan::LinkRule links() { return scan::LinkRule(root().string(), false); }
   static std::vector<std::string> tracks() {
     return {"01 - First.mp3", "02 - Second.mp3", "03 - Third.flac"};
   }
@@ -135,7 +136,7 @@ class AlbumArtFiles : public ::testing::Test {
                                         bool tracks_changed = true) {
     const auto names = tracks();
     return scan::scan_album_directory(root().string(), 1, "Artist/Album", names, std::move(stored),
-                                      tracks_changed, core::ScanOptions{});
+                                      tracks_changed, core::ScanOptions{}, links());
   }
 
   static test::TempDir* dir_;
@@ -174,7 +175,7 @@ TEST_F(AlbumArtFiles, WithoutACoverFileTheFirstTrackWithAPictureIsTheCover) {
   stored.art = result.art;
   fs::rename(album() / "cover.jpg", dir_->path() / "cover.jpg.away");
   const auto again = scan::scan_album_directory(root().string(), 1, "Artist/Album", {}, stored, false,
-                                                core::ScanOptions{});
+                                                core::ScanOptions{}, links());
   fs::rename(dir_->path() / "cover.jpg.away", album() / "cover.jpg");
   EXPECT_TRUE(again.unchanged);
   EXPECT_EQ(rows(again), expected);
@@ -228,7 +229,7 @@ TEST_F(AlbumArtFiles, SkipAssetDiscoveryFindsNothingAndKeepsStoredArt) {
   options.skip_asset_discovery = true;
   const auto names = tracks();
   const auto result = scan::scan_album_directory(root().string(), 1, "Artist/Album", names,
-                                                 std::nullopt, true, options);
+                                                 std::nullopt, true, options, links());
   EXPECT_FALSE(result.art_discovered);
   EXPECT_TRUE(result.art.empty());
 }

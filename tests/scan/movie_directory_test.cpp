@@ -129,7 +129,7 @@ class MovieDirectoryScan : public ::testing::Test {
       const auto found = index.find(directory);
       auto result = scan::scan_movie_directory(root_, library_, directory,
                                                found == index.end() ? nullptr : &found->second,
-                                               options);
+                                               options, links());
       store_->write_sync([&](store::Connection& c) { result.apply(c, scan, core::Clock::now()); });
     }
     return scan;
@@ -149,6 +149,11 @@ class MovieDirectoryScan : public ::testing::Test {
         c.scans.add_counters(scan, delta, "Cached " + asset.source_path, std::nullopt);
       });
     }
+  }
+
+  // The library's rule, as a directory-scan job makes it: links out of it are not followed.
+  scan::LinkRule links(bool follow_symlinks = false) const {
+    return scan::LinkRule(root_.string(), follow_symlinks);
   }
 
   core::ScanCounters counters(core::ScanId scan) {
@@ -385,7 +390,7 @@ TEST_F(MovieDirectoryScan, SkipOptionsAndInlineCaching) {
   fs::last_write_time(root_ / std::string(first.at("video").as_string()),
                       fs::last_write_time(root_ / std::string(first.at("video").as_string())) +
                           std::chrono::seconds(5));
-  auto result = scan::scan_movie_directory(root_, library_, directory, &*index, {});
+  auto result = scan::scan_movie_directory(root_, library_, directory, &*index, {}, links());
   ASSERT_TRUE(result.movie);
   EXPECT_EQ(result.movie->id, index->id);
   EXPECT_EQ(result.counters.movies_updated, 1);
@@ -513,10 +518,10 @@ TEST_F(MovieDirectoryScan, ACancelledProbeIsNoErrorOfTheFile) {
   stop.request_stop();
   av::ProbeLimits limits;
   limits.stop = stop.get_token();
-  EXPECT_THROW(scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits),
+  EXPECT_THROW(scan::scan_movie_directory(root_, library_, directory, nullptr, {}, links(), limits),
                scan::ScanCancelled);
   limits.stop = {};
-  const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits);
+  const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, links(), limits);
   EXPECT_TRUE(result.movie);
   EXPECT_TRUE(result.errors.empty());
 }
@@ -525,7 +530,7 @@ TEST_F(MovieDirectoryScan, AProbeOverTheBudgetIsANotVideoErrorNamingTheBudget) {
   const std::string directory(movies().front().at("directory").as_string());
   av::ProbeLimits limits;
   limits.time_limit = std::chrono::milliseconds(0);  // spent before the first read
-  const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, limits);
+  const auto result = scan::scan_movie_directory(root_, library_, directory, nullptr, {}, links(), limits);
   EXPECT_FALSE(result.movie);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].kind, scan::MovieErrorKind::not_video);

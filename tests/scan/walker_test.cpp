@@ -167,6 +167,23 @@ TEST_F(WalkerLinks, TheRootMayItselfBeReachedThroughALink) {
   EXPECT_EQ(w.links_skipped.size(), 3u);
 }
 
+// The per-directory units' question: behind which link out of the library a file lies.
+TEST_F(WalkerLinks, RefusedLinkNamesTheLinkOutOnAFilesWay) {
+  fs::create_directory_symlink("../Out", dir_ / "lib/A/via-inside");  // inside, then out
+  const scan::LinkRule rule((dir_ / "lib").string(), false);
+  const std::string lib = (dir_ / "lib").string();
+  EXPECT_EQ(rule.refused_link(lib + "/A", "01.mp3"), std::nullopt);
+  EXPECT_EQ(rule.refused_link(lib + "/A", "inside.mp3"), std::nullopt);
+  EXPECT_EQ(rule.refused_link(lib + "/A", "outside.mp3"), "outside.mp3");
+  EXPECT_EQ(rule.refused_link(lib, "A/outside.mp3"), "A/outside.mp3");
+  EXPECT_EQ(rule.refused_link(lib, "Out/y.mp3"), "Out");
+  EXPECT_EQ(rule.refused_link(lib + "/A", "via-inside/y.mp3"), "via-inside");
+  EXPECT_EQ(rule.refused_link(lib + "/A", "gone.jpg"), std::nullopt) << "nothing to open";
+  const scan::LinkRule follows(lib, true);
+  EXPECT_EQ(follows.refused_link(lib, "Out/y.mp3"), std::nullopt);
+  EXPECT_EQ(follows.refused_link(lib + "/A", "outside.mp3"), std::nullopt);
+}
+
 TEST_F(WalkerLinks, ALinkLoopInsideTheLibraryIsStillReported) {
   fs::create_directory_symlink("..", dir_ / "lib/A/up");
   const Walked w = walk(dir_ / "lib");
