@@ -53,7 +53,8 @@ std::optional<std::chrono::seconds> LoginLimiter::retry_after(std::string_view u
   const std::lock_guard lock(mutex_);
   const auto time = now();
   const auto by_user = wait_for(users_, user_key(user), limits_.failures_per_user, time);
-  const auto by_address = wait_for(addresses_, std::string(address), limits_.failures_per_address, time);
+  const auto by_address = address.empty() ? std::nullopt
+                          : wait_for(addresses_, std::string(address), limits_.failures_per_address, time);
   if (!by_user && !by_address) return std::nullopt;
   const auto wait = std::max(by_user.value_or(Clock::duration::zero()), by_address.value_or(Clock::duration::zero()));
   return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
@@ -63,7 +64,7 @@ void LoginLimiter::record_failure(std::string_view user, std::string_view addres
   const std::lock_guard lock(mutex_);
   const auto time = now();
   add(users_, user_key(user), time);
-  add(addresses_, std::string(address), time);
+  if (!address.empty()) add(addresses_, std::string(address), time);
 }
 
 void LoginLimiter::record_success(std::string_view user) {

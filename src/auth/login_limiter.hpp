@@ -3,7 +3,8 @@
 // quickly (issue 16 item 2). Limits: 5 failures of one user name (any case) in 60 s, 20 failures
 // from one address in 60 s; at the limit, further attempts are refused without checking the
 // password until the oldest failure leaves the window (429 with Retry-After). A success clears
-// its user name's failures (not its address's).
+// its user name's failures (not its address's). An empty address (the caller could not tell)
+// is not counted, so clients whose address is unknown do not lock each other out.
 //
 // Memory: at most 10,000 names and 10,000 addresses are tracked; beyond that the least recently
 // failed are forgotten (an attacker rotating names then only loses their own history).
