@@ -1,6 +1,7 @@
 // scanhub: scans media libraries as multi-phase background jobs and pushes live progress to
 // SignalR clients. This is the one place that knows every subsystem (see docs/ARCHITECTURE.md).
 
+#include "app/auth_setup.hpp"
 #include "app/db_command.hpp"
 #include "app/scan_command.hpp"
 #include "app/serve_command.hpp"
@@ -194,6 +195,8 @@ int main(int argc, char** argv) {
   serve->add_option("--web-root", serve_options.web_root,
                     "Serve the page from this directory (development; dotfiles are never "
                     "served, system directories are refused)");
+  scanhub::app::AuthFlags serve_auth;
+  scanhub::app::add_auth_options(*serve, serve_auth);
   serve->add_option("--cors-origin", serve_options.cors_origins,
                     "Browser origin allowed to call the API and hubs, with credentials "
                     "(scheme://host[:port]; repeatable)")
@@ -356,6 +359,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (*scan) return scanhub::app::run_scan_command(scan_options);
+  scanhub::app::apply_auth_flags(serve_auth, serve_options.authentication);
   if (*serve) return scanhub::app::run_serve_command(serve_options);
   if (*similar) return scanhub::app::run_similar_command(similar_options);
   if (*db_check) return scanhub::app::run_db_check_command(db_check_options);

@@ -89,3 +89,23 @@ TEST_F(UserCommandTest, PrintsAnApiKeyOnceAndRevokesIt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(UserCommandTest, ServeRefusesABadJwtKeyInOneLine) {
+  std::ofstream(dir_ / "short.key") << "too short\n";
+  const auto run_serve = [&](const std::string& key) {
+    return test::run_command(std::string(SCANHUB_BINARY) + " serve --port 0 --no-watch --db " +
+                                 shell_quoted(db_.string()) + " --jwt-key " + shell_quoted(key),
+                             dir_.path(), 30);
+  };
+  const auto missing = run_serve((dir_ / "missing.pem").string());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "scanhub: " + (dir_ / "missing.pem").string() + ": no such key file\n");
+  const auto short_key = run_serve((dir_ / "short.key").string());
+  EXPECT_EQ(short_key.exit_code, 1);
+  EXPECT_EQ(short_key.err, "scanhub: " + (dir_ / "short.key").string() +
+                               ": an HS secret must be at least 32 bytes (it has 9)\n");
+}
+
+}  // namespace
