@@ -8,6 +8,8 @@
 #include "store/store.hpp"
 #include "store/user_store.hpp"
 
+#include <stdexcept>
+
 namespace scanhub::auth {
 
 namespace {
@@ -107,6 +109,11 @@ IssuedToken ServiceAuthenticator::issue(const store::UserRow& user) const {
 }
 
 std::unique_ptr<ServiceAuthenticator> make_authenticator(const AuthOptions& options, store::Store& store) {
+  if (!options.key_file.empty() && (options.issuer.empty() || options.audience.empty())) {
+    throw std::runtime_error(
+        "an identity provider's key needs its issuer and audience too (--jwt-issuer and "
+        "--jwt-audience): every token's iss and aud are checked");
+  }
   const auto key_path =
       options.server_key_file.empty() ? server_key_path(store.path()) : options.server_key_file;
   return std::make_unique<ServiceAuthenticator>(options, load_or_create_server_key(key_path), store);

@@ -38,8 +38,9 @@ inline constexpr std::string_view kLocalIssuer = "scanhub";
 /// `serve`'s authentication settings (flags or the config file's `[auth]` section).
 struct AuthOptions {
   bool required = false;  ///< `--auth` / `auth = on`
-  /// An identity provider's tokens are accepted when key_file is set. Its issuer and audience
-  /// (empty: not checked, which JwtBearer allows only when told; set both in production).
+  /// An identity provider's tokens are accepted when key_file is set; its issuer and audience
+  /// are then required (JwtBearer validates both by default and refuses every token when none
+  /// is configured; make_authenticator refuses to start instead).
   std::string issuer;
   std::string audience;
   /// A PEM public key or certificate, a JWKS or JWK, or a file holding an HS secret; which, is
@@ -88,7 +89,8 @@ class ServiceAuthenticator final : public Authenticator {
 
 /// The authenticator of `options` for the database `store` (its server key beside the database
 /// unless options.server_key_file says otherwise, created on first start). Throws
-/// std::runtime_error with one line for a bad or unreadable key file or server key.
+/// std::runtime_error with one line for a bad or unreadable key file or server key, or a key
+/// file without an issuer and an audience.
 std::unique_ptr<ServiceAuthenticator> make_authenticator(const AuthOptions& options, store::Store& store);
 
 }  // namespace scanhub::auth

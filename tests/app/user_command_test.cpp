@@ -96,7 +96,8 @@ TEST_F(UserCommandTest, ServeRefusesABadJwtKeyInOneLine) {
   std::ofstream(dir_ / "short.key") << "too short\n";
   const auto run_serve = [&](const std::string& key) {
     return test::run_command(std::string(SCANHUB_BINARY) + " serve --port 0 --no-watch --db " +
-                                 shell_quoted(db_.string()) + " --jwt-key " + shell_quoted(key),
+                                 shell_quoted(db_.string()) + " --jwt-issuer https://idp.example" +
+                                 " --jwt-audience scanhub --jwt-key " + shell_quoted(key),
                              dir_.path(), 30);
   };
   const auto missing = run_serve((dir_ / "missing.pem").string());
@@ -106,6 +107,13 @@ TEST_F(UserCommandTest, ServeRefusesABadJwtKeyInOneLine) {
   EXPECT_EQ(short_key.exit_code, 1);
   EXPECT_EQ(short_key.err, "scanhub: " + (dir_ / "short.key").string() +
                                ": an HS secret must be at least 32 bytes (it has 9)\n");
+  const auto no_audience = test::run_command(std::string(SCANHUB_BINARY) + " serve --port 0 --no-watch --db " +
+                                                 shell_quoted(db_.string()) + " --jwt-key " +
+                                                 shell_quoted((dir_ / "short.key").string()),
+                                             dir_.path(), 30);
+  EXPECT_EQ(no_audience.exit_code, 1);
+  EXPECT_NE(no_audience.err.find("needs its issuer and audience too (--jwt-issuer and --jwt-audience)"),
+            std::string::npos) << no_audience.err;
 }
 
 }  // namespace

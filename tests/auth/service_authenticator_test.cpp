@@ -108,6 +108,16 @@ TEST_F(ServiceAuthenticatorTest, RefusesABadKeyFileWithOneLine) {
   }
 }
 
+TEST_F(ServiceAuthenticatorTest, RefusesAnIdentityProviderWithoutIssuerOrAudience) {
+  options_.audience.clear();
+  try {
+    make_authenticator(options_, store_);
+    FAIL() << "tokens of any audience would be accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--jwt-issuer and --jwt-audience"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(ServiceAuthenticatorTest, AcceptsLocalTokensBesideTheIdentityProvidersAndRefusesOthers) {
   const auto authenticator = make_authenticator(options_, store_);
   const auto ada = add_user("ada", "correct horse", true);
