@@ -22,6 +22,24 @@ void add_auth_options(CLI::App& serve, AuthFlags& flags) {
       ->check(CLI::Range(std::int64_t{60}, std::int64_t{366} * 24 * 3600))->capture_default_str()->group(group);
 }
 
+CLI::App* add_auth_section(CLI::App& app, AuthFlags& section) {
+  CLI::App* auth = app.add_subcommand("auth", "The [auth] section of a --config file")->group("");
+  add_auth_options(*auth, section);
+  return auth;
+}
+
+void merge_auth_section(const CLI::App& serve, const CLI::App& auth_section, const AuthFlags& section,
+                        AuthFlags& flags) {
+  const auto take = [&](const char* name, auto& target, const auto& value) {
+    if (serve.get_option(name)->count() == 0 && auth_section.get_option(name)->count() > 0) target = value;
+  };
+  take("--jwt-issuer", flags.issuer, section.issuer);
+  take("--jwt-audience", flags.audience, section.audience);
+  take("--jwt-key", flags.key_file, section.key_file);
+  take("--jwt-user-claim", flags.user_id_claim, section.user_id_claim);
+  take("--token-lifetime", flags.token_lifetime_seconds, section.token_lifetime_seconds);
+}
+
 void apply_auth_flags(const AuthFlags& flags, auth::AuthOptions& options) {
   options.issuer = flags.issuer;
   options.audience = flags.audience;

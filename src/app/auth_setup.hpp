@@ -3,7 +3,7 @@
 // set-up that builds the Authenticator and the sign-in routes. Called on the main thread at
 // start-up.
 //
-// Flags (also settable in the config file's [serve] section by their long names):
+// Flags (also settable in the config file's [serve] or [auth] section by their long names):
 // --jwt-issuer, --jwt-audience, --jwt-key FILE (a PEM public key or certificate, a JWKS/JWK, or
 // a file holding an HS secret), --jwt-user-claim (default sub), --token-lifetime SECONDS (the
 // tokens POST /api/auth/login issues; default 43200, 12 h). Whether authentication is required
@@ -30,6 +30,18 @@ struct AuthFlags {
 };
 
 void add_auth_options(CLI::App& serve, AuthFlags& flags);
+
+/// The config file's `[auth]` section (issue 16: "or the [auth] section of the config file"):
+/// the same settings by their long names (`jwt-key = /etc/scanhub/idp.pem`). CLI11 reads a
+/// section into the subcommand of that name, so this adds a hidden subcommand `auth` to `app`
+/// (the main app, which reads --config) whose options fill `section`. Running `scanhub auth`
+/// itself is refused by main. Unknown keys in the section are errors, as in [serve].
+CLI::App* add_auth_section(CLI::App& app, AuthFlags& section);
+
+/// Each setting of `section` that `serve`'s own flag (or its [serve] key) did not give, into
+/// `flags`: the command line wins over the file.
+void merge_auth_section(const CLI::App& serve, const CLI::App& auth_section, const AuthFlags& section,
+                        AuthFlags& flags);
 
 /// `flags` into `options` (leaving `required` as it is).
 void apply_auth_flags(const AuthFlags& flags, auth::AuthOptions& options);

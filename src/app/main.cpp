@@ -197,6 +197,8 @@ int main(int argc, char** argv) {
                     "served, system directories are refused)");
   scanhub::app::AuthFlags serve_auth;
   scanhub::app::add_auth_options(*serve, serve_auth);
+  scanhub::app::AuthFlags auth_section_flags;
+  auto* auth_section = scanhub::app::add_auth_section(cli, auth_section_flags);
   serve->add_option("--cors-origin", serve_options.cors_origins,
                     "Browser origin allowed to call the API and hubs, with credentials "
                     "(scheme://host[:port]; repeatable)")
@@ -359,6 +361,11 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (*scan) return scanhub::app::run_scan_command(scan_options);
+  if (*auth_section) {
+    std::fprintf(stderr, "scanhub: [auth] is a section of the --config file, not a command\n");
+    return 2;
+  }
+  scanhub::app::merge_auth_section(*serve, *auth_section, auth_section_flags, serve_auth);
   scanhub::app::apply_auth_flags(serve_auth, serve_options.authentication);
   if (*serve) return scanhub::app::run_serve_command(serve_options);
   if (*similar) return scanhub::app::run_similar_command(similar_options);

@@ -117,3 +117,26 @@ TEST_F(UserCommandTest, ServeRefusesABadJwtKeyInOneLine) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(UserCommandTest, ServeReadsTheAuthSectionOfItsConfigFileAndFlagsWin) {
+  std::ofstream(dir_ / "short.key") << "too short\n";
+  std::ofstream(dir_ / "scanhub.ini") << "[serve]\nport = 0\nno-watch = true\n"
+                                      << "[auth]\njwt-key = " << (dir_ / "short.key").string()
+                                      << "\njwt-issuer = https://idp.example\njwt-audience = scanhub\n";
+  const auto serve = [&](const std::string& extra) {
+    return test::run_command(std::string(SCANHUB_BINARY) + " serve --db " + shell_quoted(db_.string()) +
+                                 " --config " + shell_quoted((dir_ / "scanhub.ini").string()) + extra,
+                             dir_.path(), 30);
+  };
+  const auto from_file = serve("");
+  EXPECT_EQ(from_file.exit_code, 1);
+  EXPECT_EQ(from_file.err, "scanhub: " + (dir_ / "short.key").string() +
+                               ": an HS secret must be at least 32 bytes (it has 9)\n");
+  const auto flag_wins = serve(" --jwt-key " + shell_quoted((dir_ / "other.pem").string()));
+  EXPECT_EQ(flag_wins.exit_code, 1);
+  EXPECT_EQ(flag_wins.err, "scanhub: " + (dir_ / "other.pem").string() + ": no such key file\n");
+}
+
+}  // namespace
