@@ -6,6 +6,7 @@
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
 #include "api/similar_routes.hpp"
+#include "app/auth_setup.hpp"
 #include "app/queue_events.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "embed/mel_statistics.hpp"
@@ -61,31 +62,20 @@ int run_serve_command(const ServeCommandOptions& options) {
     return 1;
   }
 
-  // Who may call: with --auth the configured Authenticator, else everyone is the anonymous
-  // admin (seed 004's EnableAuth off).
-  std::shared_ptr<const auth::Authenticator> authenticator;
+  // Where libraries may be added: with --auth only under the --library-roots.
   api::LibraryRoots library_roots;
-  try {
-    if (options.auth) {
-      if (!options.make_authenticator) {
-        throw std::runtime_error("--auth: no authenticator is configured in this build");
+  if (options.auth) {
+    library_roots.restricted = true;
+    for (const auto& root : options.library_roots) {
+      std::error_code ec;
+      auto canonical = std::filesystem::canonical(root, ec);
+      if (ec || !std::filesystem::is_directory(canonical)) {
+        std::fprintf(stderr, "scanhub: --library-root %s: not a directory\n",
+                     text::escape_for_terminal(root).c_str());
+        return 1;
       }
-      authenticator = options.make_authenticator(*store);
-      library_roots.restricted = true;
-      for (const auto& root : options.library_roots) {
-        std::error_code ec;
-        auto canonical = std::filesystem::canonical(root, ec);
-        if (ec || !std::filesystem::is_directory(canonical)) {
-          throw std::runtime_error("--library-root " + root + ": not a directory");
-        }
-        library_roots.roots.push_back(std::move(canonical));
-      }
-    } else {
-      authenticator = std::make_shared<auth::AnonymousAuthenticator>();
+      library_roots.roots.push_back(std::move(canonical));
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
-    return 1;
   }
 
   progress::EventBus bus;
@@ -157,7 +147,6 @@ int run_serve_command(const ServeCommandOptions& options) {
   }
 
   http::Router router;
-  router.set_authenticator(authenticator);
   live::add_event_routes(router, *event_service);
   api::add_routes(router, {*store, tracker, *scans});
   api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks),
@@ -174,6 +163,18 @@ int run_serve_command(const ServeCommandOptions& options) {
                        {"IndexerHub", std::string(hubs::IndexerHub::kPath)},
                        {"JobProgressHub", std::string(hubs::JobProgressHub::kPath)}};
   api::add_signalr_routes(router, std::move(signalr_info));
+  // Who may call: with --auth the ServiceAuthenticator decides for every route, hub and
+  // event stream; without, it answers anonymous_principal() (seed 004's EnableAuth off).
+  std::shared_ptr<auth::ServiceAuthenticator> authenticator;
+  try {
+    auth::AuthOptions authentication = options.authentication;
+    authentication.required = options.auth;
+    authenticator = install_auth(router, *store, authentication);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
+    return 1;
+  }
+  router.set_authenticator(authenticator);
   const http::StaticFiles files = http::embedded_static_files();
   http::ServerOptions server_options;
   server_options.address = options.address;

@@ -3,7 +3,7 @@
 // /api/events (seeds 002 and 003) and the page at /, until SIGINT or SIGTERM; then a graceful
 // stop (hub clients get a Close with allowReconnect, /ws clients a Close 1001).
 
-#include "auth/authenticator.hpp"
+#include "auth/service_authenticator.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "live/surface.hpp"
 #include "media/read_limits.hpp"
@@ -26,19 +26,15 @@ struct ServeCommandOptions {
   /// `auth` unless `allow_anonymous` says so (then with a warning).
   std::string address = "127.0.0.1";
   /// `--auth` (config `auth = on`): every API route, hub and event stream requires a valid
-  /// token or API key (seed 004's EnableAuth); `/healthz`, `/api/auth/*` routes registered open
-  /// and the static files stay open. Off: every caller is the anonymous admin.
+  /// token or API key (seed 004's EnableAuth); `/healthz`, `/api/auth/config`,
+  /// `/api/auth/login` and the static files stay open. Off: every caller is the anonymous
+  /// admin. Becomes authentication.required.
   bool auth = false;
   /// `--allow-anonymous`: listen beyond loopback without `auth`.
   bool allow_anonymous = false;
   /// `--library-root` (repeatable): with `auth`, POST /api/libraries adds libraries only under
   /// these directories (links resolved; issue 16 item 6). Each must exist.
   std::vector<std::string> library_roots;
-  /// Builds the Authenticator `auth` uses (JWT keys, local users, API keys) once the database
-  /// is open; set by main from the authentication flags. Throws std::runtime_error with a
-  /// one-line reason (a key file that cannot be read). Unset with `auth`: serve refuses to
-  /// start.
-  std::function<std::shared_ptr<const auth::Authenticator>(store::Store&)> make_authenticator;
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
   std::vector<std::string> movie_libraries;  ///< registered as movie libraries at start
@@ -71,6 +67,9 @@ struct ServeCommandOptions {
   signalr::HubOptions hub;
   /// The /ws event socket and the /api/events stream (Metarr's protocol; live/surface.hpp).
   live::EventSurfaceOptions events;
+  /// Who may call (issue 16): the identity provider's key, issuer and audience, the lifetime
+  /// of local users' tokens; `required` is `--auth` (app/auth_setup.hpp).
+  auth::AuthOptions authentication;
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 
