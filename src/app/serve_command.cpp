@@ -249,7 +249,7 @@ int run_serve_command(const ServeCommandOptions& options) {
   }
   if (options.auth) {
     std::printf("scanhub: authentication on: API, hubs and event streams need a token "
-                "(/healthz, /api/auth and the page stay open)\n");
+                "(/healthz, /api/auth/config, /api/auth/login and the page stay open)\n");
   } else {
     std::printf("scanhub: authentication off: every caller may do everything (serve --auth "
                 "turns it on)\n");
