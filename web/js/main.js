@@ -64,6 +64,9 @@ const form = new SignInForm($('#signin'), {
     form.hide();
     document.title = 'scanhub';
     showDashboard();
+    // The form that had the focus is gone: the dashboard takes it, so keyboard and screen
+    // reader users go on from the top of what they came for.
+    $('#dashboard').focus();
   },
 });
 session.onEnd((reason) => showSignIn(reason === 'expired' ? EXPIRED : ''));
