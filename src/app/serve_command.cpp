@@ -6,6 +6,7 @@
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
 #include "api/similar_routes.hpp"
+#include "app/auth_setup.hpp"
 #include "app/queue_events.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "embed/mel_statistics.hpp"
@@ -144,6 +145,13 @@ int run_serve_command(const ServeCommandOptions& options) {
                        {"IndexerHub", std::string(hubs::IndexerHub::kPath)},
                        {"JobProgressHub", std::string(hubs::JobProgressHub::kPath)}};
   api::add_signalr_routes(router, std::move(signalr_info));
+  std::shared_ptr<auth::ServiceAuthenticator> authenticator;
+  try {
+    authenticator = install_auth(router, *store, options.authentication);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
+    return 1;
+  }
   const http::StaticFiles files = http::embedded_static_files();
   http::ServerOptions server_options;
   server_options.address = options.address;

@@ -3,6 +3,7 @@
 // /api/events (seeds 002 and 003) and the page at /, until SIGINT or SIGTERM; then a graceful
 // stop (hub clients get a Close with allowReconnect, /ws clients a Close 1001).
 
+#include "auth/service_authenticator.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "live/surface.hpp"
 #include "media/read_limits.hpp"
@@ -53,6 +54,9 @@ struct ServeCommandOptions {
   signalr::HubOptions hub;
   /// The /ws event socket and the /api/events stream (Metarr's protocol; live/surface.hpp).
   live::EventSurfaceOptions events;
+  /// Who may call (issue 16): the identity provider's key, issuer and audience, the lifetime
+  /// of local users' tokens; `required` is `--auth` (app/auth_setup.hpp).
+  auth::AuthOptions authentication;
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 
