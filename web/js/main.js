@@ -105,7 +105,10 @@ async function keptSessionHolds() {
 const config = await authConfig();
 session.required = Boolean(config?.required);
 if (config?.localUsers === false) {
-  form.unavailable('This scanhub signs people in through its identity provider, not with a password here.');
+  // No local user exists: a password cannot work here (tokens come from an identity provider,
+  // or nobody has run `scanhub user add` yet).
+  form.unavailable('No one can sign in here with a password: there is no local user yet '
+                   + '(`scanhub user add NAME` makes one).');
 }
 if (!session.required) {
   showDashboard();
