@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
   serve->add_option("--port", serve_options.port, "TCP port (0: any free port)")->capture_default_str();
   serve->add_option("--address", serve_options.address,
                     "IP address or host name to listen on (0.0.0.0 or ::: all interfaces, "
-                    "with a warning: there is no authentication yet)")
+                    "which needs --auth or --allow-anonymous)")
       ->capture_default_str();
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--movies", serve_options.movie_libraries,
@@ -225,6 +225,16 @@ int main(int argc, char** argv) {
                     "more get 503")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  serve->add_flag("--auth", serve_options.auth,
+                  "Require a valid token or API key on every API route, hub and event stream "
+                  "(/healthz, /api/auth/* and the page stay open)");
+  serve->add_flag("--allow-anonymous", serve_options.allow_anonymous,
+                  "Listen beyond loopback without --auth: anyone who can reach the port may "
+                  "do everything");
+  serve->add_option("--library-root", serve_options.library_roots,
+                    "With --auth: the directory under which POST /api/libraries may add "
+                    "libraries (repeatable; links resolved)")
+      ->check(CLI::ExistingDirectory);
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 

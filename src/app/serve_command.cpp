@@ -31,6 +31,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -55,6 +56,33 @@ int run_serve_command(const ServeCommandOptions& options) {
     }
     for (const auto& path : options.movie_libraries) {
       libraries.push_back(ensure_library(*store, path, core::LibraryType::movie));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
+    return 1;
+  }
+
+  // Who may call: with --auth the configured Authenticator, else everyone is the anonymous
+  // admin (seed 004's EnableAuth off).
+  std::shared_ptr<const auth::Authenticator> authenticator;
+  api::LibraryRoots library_roots;
+  try {
+    if (options.auth) {
+      if (!options.make_authenticator) {
+        throw std::runtime_error("--auth: no authenticator is configured in this build");
+      }
+      authenticator = options.make_authenticator(*store);
+      library_roots.restricted = true;
+      for (const auto& root : options.library_roots) {
+        std::error_code ec;
+        auto canonical = std::filesystem::canonical(root, ec);
+        if (ec || !std::filesystem::is_directory(canonical)) {
+          throw std::runtime_error("--library-root " + root + ": not a directory");
+        }
+        library_roots.roots.push_back(std::move(canonical));
+      }
+    } else {
+      authenticator = std::make_shared<auth::AnonymousAuthenticator>();
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
@@ -130,9 +158,11 @@ int run_serve_command(const ServeCommandOptions& options) {
   }
 
   http::Router router;
+  router.set_authenticator(authenticator);
   live::add_event_routes(router, *event_service);
   api::add_routes(router, {*store, tracker, *scans});
-  api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks));
+  api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks),
+                          std::move(library_roots));
   embed::SimilarTracks similar(*store,
                                embeddings ? embeddings->model() : std::string(embed::kMelStatisticsModel),
                                embeddings ? embeddings->version() : embed::kMelStatisticsVersion);
@@ -177,13 +207,22 @@ int run_serve_command(const ServeCommandOptions& options) {
     server.stop();
   });
   const http::ListenEndpoint& bound = server.endpoint();
-  if (!bound.loopback) {
+  const char* where = bound.all_interfaces ? "all interfaces" : bound.address.c_str();
+  if (!bound.loopback && !options.auth && !options.allow_anonymous) {
+    // Refused before anything was served: nobody can have connected yet.
     std::fprintf(stderr,
-                 "scanhub: warning: listening on %s, beyond this machine: anyone who can reach "
-                 "port %u can start scans, read the library and change it (there is no "
-                 "authentication yet). Use --address 127.0.0.1 to keep it local.\n",
-                 bound.all_interfaces ? "all interfaces" : bound.address.c_str(),
-                 static_cast<unsigned>(bound.port));
+                 "scanhub: refusing to listen on %s without authentication: use --auth, or "
+                 "--allow-anonymous to let anyone who can reach port %u drive scanhub, or "
+                 "--address 127.0.0.1 to keep it local.\n",
+                 where, static_cast<unsigned>(bound.port));
+    return 1;  // the io_context never ran: destroying it closes the listening socket
+  }
+  if (!bound.loopback && !options.auth) {
+    std::fprintf(stderr,
+                 "scanhub: warning: listening on %s, beyond this machine, without "
+                 "authentication (--allow-anonymous): anyone who can reach port %u can start "
+                 "scans, read the library and change it.\n",
+                 where, static_cast<unsigned>(bound.port));
   }
 
   // Watches are in place before the server is announced, so a change made once it is cannot
@@ -214,6 +253,13 @@ int run_serve_command(const ServeCommandOptions& options) {
               bound.all_interfaces ? "; listening on all interfaces" : "");
   if (watcher) {
     std::printf("scanhub: watching %zu directories for changes\n", watched_directories);
+  }
+  if (options.auth) {
+    std::printf("scanhub: authentication on: API, hubs and event streams need a token "
+                "(/healthz, /api/auth and the page stay open)\n");
+  } else {
+    std::printf("scanhub: authentication off: every caller may do everything (serve --auth "
+                "turns it on)\n");
   }
   if (options.scan_on_start && !libraries.empty()) {
     try {

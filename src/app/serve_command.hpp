@@ -3,15 +3,19 @@
 // /api/events (seeds 002 and 003) and the page at /, until SIGINT or SIGTERM; then a graceful
 // stop (hub clients get a Close with allowReconnect, /ws clients a Close 1001).
 
+#include "auth/authenticator.hpp"
 #include "auth/service_authenticator.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "live/surface.hpp"
 #include "media/read_limits.hpp"
 #include "signalr/hub_options.hpp"
+#include "store/store.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +23,23 @@
 namespace scanhub::app {
 
 struct ServeCommandOptions {
-  /// IP address or host name to listen on; beyond loopback a warning says anyone who can reach
-  /// the port can drive scanhub (no authentication yet).
+  /// IP address or host name to listen on; beyond loopback serve refuses to start without
+  /// `auth` unless `allow_anonymous` says so (then with a warning).
   std::string address = "127.0.0.1";
+  /// `--auth` (config `auth = on`): every API route, hub and event stream requires a valid
+  /// token or API key (seed 004's EnableAuth); `/healthz`, `/api/auth/*` routes registered open
+  /// and the static files stay open. Off: every caller is the anonymous admin.
+  bool auth = false;
+  /// `--allow-anonymous`: listen beyond loopback without `auth`.
+  bool allow_anonymous = false;
+  /// `--library-root` (repeatable): with `auth`, POST /api/libraries adds libraries only under
+  /// these directories (links resolved; issue 16 item 6). Each must exist.
+  std::vector<std::string> library_roots;
+  /// Builds the Authenticator `auth` uses (JWT keys, local users, API keys) once the database
+  /// is open; set by main from the authentication flags. Throws std::runtime_error with a
+  /// one-line reason (a key file that cannot be read). Unset with `auth`: serve refuses to
+  /// start.
+  std::function<std::shared_ptr<const auth::Authenticator>(store::Store&)> make_authenticator;
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
   std::vector<std::string> movie_libraries;  ///< registered as movie libraries at start
@@ -60,7 +78,9 @@ struct ServeCommandOptions {
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 
-/// Returns the process exit code: 0 after a clean stop, 1 when it could not start.
+/// Returns the process exit code: 0 after a clean stop, 1 when it could not start (the
+/// database, a library, a library root, the authenticator, the address, or listening beyond
+/// loopback without `auth` nor `allow_anonymous`: one line on stderr says which).
 int run_serve_command(const ServeCommandOptions& options);
 
 }  // namespace scanhub::app
