@@ -66,12 +66,15 @@ int run_serve_command(const ServeCommandOptions& options) {
   // admin (seed 004's EnableAuth off).
   std::shared_ptr<const auth::Authenticator> authenticator;
   api::LibraryRoots library_roots;
+  // The authentication flags (app/auth_setup.hpp) with `required` from --auth: the same
+  // options build the surfaces' authenticator here and the /api/auth routes' below.
+  auth::AuthOptions auth_options = options.authentication;
+  auth_options.required = options.auth;
   try {
     if (options.auth) {
-      if (!options.make_authenticator) {
-        throw std::runtime_error("--auth: no authenticator is configured in this build");
-      }
-      authenticator = options.make_authenticator(*store);
+      authenticator = options.make_authenticator
+                          ? options.make_authenticator(*store)
+                          : std::shared_ptr<const auth::Authenticator>(auth::make_authenticator(auth_options, *store));
       library_roots.restricted = true;
       for (const auto& root : options.library_roots) {
         std::error_code ec;
@@ -175,9 +178,8 @@ int run_serve_command(const ServeCommandOptions& options) {
                        {"IndexerHub", std::string(hubs::IndexerHub::kPath)},
                        {"JobProgressHub", std::string(hubs::JobProgressHub::kPath)}};
   api::add_signalr_routes(router, std::move(signalr_info));
-  std::shared_ptr<auth::ServiceAuthenticator> authenticator;
   try {
-    authenticator = install_auth(router, *store, options.authentication);
+    install_auth(router, *store, auth_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
