@@ -134,9 +134,11 @@ void add_auth_routes(http::Router& router, AuthRouteServices services) {
     const bool local_users = state->services.login && state->services.login->has_users();
     return http::json_response(Status::ok, boost::json::object{{"required", state->services.authenticator->required()},
                                                                {"localUsers", local_users}});
-  });
+  }, http::Access::kOpen);
+  // Open: asking whether to sign in, and signing in, come before any token.
   router.add(http::Verb::post, "/api/auth/login",
-             [state](const http::Request& request, const http::PathParams&) { return login(*state, request); });
+             [state](const http::Request& request, const http::PathParams&) { return login(*state, request); },
+             http::Access::kOpen);
   router.add(http::Verb::get, "/api/auth/me",
              [state](const http::Request& request, const http::PathParams&) { return me(*state, request); });
 }
