@@ -136,14 +136,16 @@ test('a wrong password is refused; signed in, a scan is watched live; sign out c
 });
 
 test('a kept token the server refuses brings the form back: "Your session expired"', { timeout: 60000 }, async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  // A context of its own, for a second tab sharing its storage (openPage needs only newPage()).
+  const context = await browser.newContext();
+  const { page, problems } = await openPage(context, server.url);
   await page.locator('#signin-username').waitFor();
   await submitSignIn(page, 'alice', PASSWORD, { remember: true });
   await page.locator('#connection[data-state=connected]').waitFor();
   assert.ok(await page.evaluate(() => localStorage.getItem('scanhub.session')), '"keep me signed in" keeps it past the tab');
 
   // Another tab of the same browser is signed in by the kept token.
-  const other = await page.context().newPage();
+  const other = await context.newPage();
   await other.goto(server.url);
   await other.locator('#connection[data-state=connected]').waitFor();
   assert.equal(await other.locator('#account-name').textContent(), 'alice');
@@ -169,7 +171,7 @@ test('a kept token the server refuses brings the form back: "Your session expire
   await saveScreenshot(page, 'signin-dark');
 
   assertNoConsoleErrors(problems, [UNAUTHORIZED]);
-  await page.close();
+  await context.close();
 });
 
 test('a 401 in the middle of a session (the user was removed) brings the form back', { timeout: 60000 }, async () => {
