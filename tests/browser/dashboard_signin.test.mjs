@@ -162,6 +162,8 @@ test('a kept token the server refuses brings the form back: "Your session expire
   await until(async () => (await page.locator('#signin-message').textContent()) === EXPIRED, 'the expiry is said');
   assert.equal(await page.locator('#dashboard').isHidden(), true);
   assert.equal(await page.evaluate(() => localStorage.getItem('scanhub.session')), null, 'the refused token is dropped');
+  assert.equal(await page.locator('#signin-username').inputValue(), 'alice', 'the name is kept for signing in again');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'signin-password', 'and the password is asked');
   await saveScreenshot(page, 'signin-expired');
 
   // Dark mode, like the rest of the page.

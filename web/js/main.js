@@ -69,7 +69,11 @@ const form = new SignInForm($('#signin'), {
     $('#dashboard').focus();
   },
 });
-session.onEnd((reason) => showSignIn(reason === 'expired' ? EXPIRED : ''));
+session.onEnd((reason, user) => {
+  // An expired session is most often signed in again by the same person: keep their name.
+  if (reason === 'expired' && user?.name && !form.username.value) form.username.value = user.name;
+  showSignIn(reason === 'expired' ? EXPIRED : '');
+});
 $('#sign-out').addEventListener('click', () => session.signOut());
 
 /**

@@ -63,13 +63,15 @@ function forget() {
   }
 }
 
-/** Ends the session: forgets the token and tells the handlers why ("expired" | "signed-out"). */
+/** Ends the session: forgets the token and tells the handlers why ("expired" | "signed-out")
+ * and whose it was. */
 function end(reason) {
   if (!current) return;
+  const user = current.user ?? null;
   forget();
   for (const handler of endHandlers) {
     try {
-      handler(reason);
+      handler(reason, user);
     } catch (err) {
       console.warn(`session end handler: ${err.message}`);
     }
@@ -142,7 +144,7 @@ export const session = {
   /** The server answered 401 to the token: the session is over. */
   expired() { end('expired'); },
 
-  /** `handler(reason)` when the session ends ("expired" | "signed-out"). */
+  /** `handler(reason, user)` when the session ends ("expired" | "signed-out"; the user it was). */
   onEnd(handler) { endHandlers.add(handler); },
 
   /**
