@@ -1,5 +1,6 @@
 // Small DOM and HTTP helpers shared by the dashboard's panels.
 import { percent } from './format.js';
+import { session } from './session.js';
 
 /** document.createElement with properties, attributes (attrs) and children in one call. */
 export function h(tag, props = {}, ...children) {
@@ -55,9 +56,15 @@ export class ApiError extends Error {
 /**
  * fetch() for the JSON API: resolves with the parsed body (null for 204), rejects with ApiError
  * carrying the server's error message, or with a network error ("cannot reach scanhub").
+ * With authentication on, the session's token goes along as `Authorization: Bearer`; signed
+ * out, nothing is sent (ApiError 401 at once: the panels' timers call on after a sign-out); a
+ * 401 answer ends the session (session.js), which returns the page to the sign-in form.
  */
 export async function api(method, path, body) {
+  if (session.signedOut()) throw new ApiError(401, 'Signed out.');
   const init = { method, headers: { accept: 'application/json' } };
+  const token = session.token();
+  if (token) init.headers.authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -75,6 +82,7 @@ export async function api(method, path, body) {
   } catch {
     // A body that is not JSON: keep the status line as the message.
   }
+  if (response.status === 401 && token && session.token() === token) session.expired();
   if (!response.ok) {
     throw new ApiError(response.status, parsed?.error || `${response.status} ${response.statusText}`);
   }

@@ -11,6 +11,10 @@
 // is where a caller reloads its state (its resync), so nothing that happened while the socket was
 // down is missed. Nothing is queued while the socket is down: the page only sends pings.
 //
+// With authentication on, `accessToken()` gives the token sent as `access_token` in the URL of
+// each attempt (a browser's WebSocket cannot send an Authorization header; seed 004's
+// OnMessageReceived reads the same parameter).
+//
 // Errors are logged with console.warn: a lost connection is expected and shown on the page
 // (Chromium itself logs a refused WebSocket as an error; that one is not ours to silence).
 
@@ -23,11 +27,14 @@ export class EventSocket {
   /**
    * `path` e.g. "/ws". State changes go to onStateChange handlers: "connecting" (the first
    * attempt), "connected" (welcome received), "reconnecting" (a later attempt), "disconnected"
-   * (closed; the next attempt is scheduled). Call connect() to start.
+   * (closed; the next attempt is scheduled). Call connect() to start. `accessToken()` returns
+   * the bearer token to connect with, or null for none.
    */
-  constructor(path, { reconnectInterval = 1000, maxReconnectInterval = 5000, pingInterval = 30000 } = {}) {
+  constructor(path, { reconnectInterval = 1000, maxReconnectInterval = 5000, pingInterval = 30000,
+                      accessToken = () => null } = {}) {
     this.url = socketUrl(path);
     this.options = { reconnectInterval, maxReconnectInterval, pingInterval };
+    this.accessToken = accessToken;
     this.ws = null;
     this.state = 'disconnected';
     this.everConnected = false;
@@ -70,7 +77,8 @@ export class EventSocket {
     if (this.ws || this.reconnectTimer) return;
     this.closedOnPurpose = false;
     this.setState(this.everConnected || this.attempts > 0 ? 'reconnecting' : 'connecting');
-    const ws = new WebSocket(this.url);
+    const token = this.accessToken();
+    const ws = new WebSocket(token ? `${this.url}${this.url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : this.url);
     this.ws = ws;
     ws.onmessage = (event) => {
       let message;

@@ -1,114 +1,124 @@
-// The dashboard's entry point: wires the panels to their live connections and shows their state:
-// /hubs/progress for scans, /hubs/job-progress for the announcement of scans started elsewhere,
-// and the /ws event socket (seed 003's job events) for the job queue. After every (re)connect the
-// page asks for every active scan (GetActiveScans) and renders them all before subscribing, so a
-// reload or a reconnect never shows an empty bar (issue 6, item 4); the job queue reloads its
-// snapshot after every (re)connect of /ws.
-import { $, api, throttle } from './dom.js';
-import { EventSocket } from './event_socket.js';
-import { openHub } from './hub.js';
-import { JobsPanel } from './jobs.js';
-import { LibrariesPanel } from './libraries.js';
-import { ScansPanel } from './scans.js';
-import { StorageBanner } from './storage.js';
+// The dashboard's entry point: asks whether scanhub wants a signed-in user (GET
+// /api/auth/config, README "Authentication") and shows the dashboard (dashboard.js) or the
+// sign-in form (signin.js) accordingly.
+// - Authentication off (or a server without /api/auth/config): the dashboard at once, no form,
+//   no account line; every call goes out as it always did.
+// - On: a kept token (session.js) is checked with GET /api/auth/me and used; otherwise the form.
+//   After sign-in the header says who is signed in and until when, with a Sign out button.
+//   Sign-out, a 401 from any call, or a connection closed for an expired token stop the
+//   dashboard's connections and timers and bring the form back ("Your session expired, sign
+//   in again." for the latter two). A second sign-in in the same page reloads it, so nothing
+//   of the first session's dashboard stays on the page.
+import { $ } from './dom.js';
+import { startDashboard } from './dashboard.js';
+import { session } from './session.js';
+import { SignInForm } from './signin.js';
 
-const hubStates = { progress: 'connecting', jobs: 'connecting', events: 'connecting' };
-const STATE_TEXT = {
-  connected: 'Live',
-  connecting: 'Connecting…',
-  reconnecting: 'Reconnecting…',
-  disconnected: 'Disconnected, retrying…',
-};
-const ORDER = ['disconnected', 'reconnecting', 'connecting', 'connected'];
+const EXPIRED = 'Your session expired, sign in again.';
 
-let everConnected = false;
-function showConnection() {
-  const worst = ORDER.find((s) => Object.values(hubStates).includes(s));
-  const el = $('#connection');
-  el.dataset.state = worst;
-  $('#connection-text').textContent = STATE_TEXT[worst];
-  const offline = worst !== 'connected';
-  document.body.classList.toggle('offline', offline);
-  // After the first connection, a lost one gets a banner: the scan figures stop moving and a
-  // person should know why (the dot in the corner is easy to miss). Not a live region: the
-  // status line above already announces the change.
-  const banner = $('#offline');
-  if (offline && everConnected && banner.hidden) {
-    $('#offline-since').textContent = new Date().toLocaleTimeString();
-    banner.hidden = false;
-  } else if (!offline) {
-    banner.hidden = true;
-    everConnected = true;
+let dashboard = null;     // the AbortController of the running dashboard
+let dashboardStarted = false;
+
+function showDashboard() {
+  $('#signin').hidden = true;
+  $('#dashboard').hidden = false;
+  $('#connection').hidden = false;
+  showAccount();
+  if (dashboardStarted) {
+    // The page already ran a dashboard for an earlier session: start from a clean page.
+    location.reload();
+    return;
+  }
+  dashboardStarted = true;
+  dashboard = new AbortController();
+  startDashboard(dashboard.signal);
+}
+
+function showAccount() {
+  const user = session.user;
+  const account = $('#account');
+  if (!session.required || !session.token()) {
+    account.hidden = true;
+    return;
+  }
+  $('#account-name').textContent = user?.name ?? 'unknown';
+  const until = session.expiresAt;
+  $('#account-until').textContent = until ? `until ${until.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+  $('#account-until').title = until ? `The session ends ${until.toLocaleString()}; sign in again then.` : '';
+  account.hidden = false;
+}
+
+function showSignIn(message) {
+  dashboard?.abort();
+  dashboard = null;
+  $('#dashboard').hidden = true;
+  $('#connection').hidden = true;
+  $('#account').hidden = true;
+  document.title = 'Sign in · scanhub';
+  form.show(message);
+}
+
+const form = new SignInForm($('#signin'), {
+  onSignedIn: (login, remember) => {
+    session.start(login, remember);
+    form.hide();
+    document.title = 'scanhub';
+    showDashboard();
+    // The form that had the focus is gone: the dashboard takes it, so keyboard and screen
+    // reader users go on from the top of what they came for.
+    $('#dashboard').focus();
+  },
+});
+session.onEnd((reason, user) => {
+  // An expired session is most often signed in again by the same person: keep their name.
+  if (reason === 'expired' && user?.name && !form.username.value) form.username.value = user.name;
+  showSignIn(reason === 'expired' ? EXPIRED : '');
+});
+$('#sign-out').addEventListener('click', () => session.signOut());
+
+/**
+ * GET /api/auth/config: {required, localUsers}. A server without the route (404) has no
+ * authentication; an unreachable one is asked again every 2 s while the header says
+ * "Connecting…".
+ */
+async function authConfig() {
+  for (;;) {
+    try {
+      const response = await fetch('/api/auth/config', { headers: { accept: 'application/json' } });
+      if (response.status === 404) return { required: false };
+      if (response.ok) return await response.json();
+    } catch {
+      // Not reachable (yet): try again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 
-const isConnected = (connection) => connection?.state === signalR.HubConnectionState.Connected;
-let progressHub = null;
-const requestedScan = new URLSearchParams(location.search).get('scan');
-let firstConnect = true;
+/** True when the kept token is still accepted (GET /api/auth/me); false on 401. */
+async function keptSessionHolds() {
+  try {
+    const response = await fetch('/api/auth/me', {
+      headers: { accept: 'application/json', authorization: `Bearer ${session.token()}` },
+    });
+    return response.status !== 401;
+  } catch {
+    return true;  // unreachable: the dashboard's connections retry and check again
+  }
+}
 
-const libraries = new LibrariesPanel($('#libraries'), {
-  onScanStarted: async (scanId) => {
-    history.replaceState(null, '', `?scan=${encodeURIComponent(scanId)}`);
-    await scans.watch(scanId);
-  },
-  onScanSettled: (scanId, scan) => scans.settle(scanId, scan),
-  beforeRemove: (libraryId) => scans.detachLibrary(libraryId),
-});
-const scans = new ScansPanel($('#scan-list'), {
-  connectionFor: () => (isConnected(progressHub) ? progressHub : null),
-  onScanEnded: () => { libraries.refresh(); jobs.refresh(); },
-  libraryType: (id) => libraries.typeOf(id),
-});
-const jobs = new JobsPanel($('#jobs'));
-
-// A scan started elsewhere (another tab, the watcher, `scanhub scan`) is announced to every
-// connection of /hubs/job-progress; look for new active scans then, and show the announced
-// ones by id too: a small incremental scan can end before the throttled look.
-const announcedScans = new Set();
-const resyncScans = throttle(() => {
-  const announced = [...announcedScans];
-  announcedScans.clear();
-  if (isConnected(progressHub)) scans.resync(progressHub, announced).catch((err) => console.warn(err.message));
-  libraries.refresh();
-}, 1000);
-const onBroadcast = (notification) => {
-  const data = notification?.data;
-  if (data?.jobType === 'LibraryScan' && data.jobId) announcedScans.add(String(data.jobId));
-  resyncScans();
-};
-
-progressHub = openHub('/hubs/progress', {
-  handlers: scans.handlers(),
-  onState: (state) => { hubStates.progress = state; showConnection(); },
-  onConnected: async (connection) => {
-    await scans.resync(connection, requestedScan ? [requestedScan] : []);
-    if (firstConnect && scans.views.size === 0) {
-      // Nothing running: show the most recent scan's summary, so the page says what happened last.
-      const [latest] = await api('GET', '/api/scans');
-      if (latest) await scans.watch(latest.scanId);
-    }
-    firstConnect = false;
-    libraries.refresh();
-  },
-});
-openHub('/hubs/job-progress', {
-  handlers: {
-    BroadcastNotification: onBroadcast,
-    Error: (error) => console.warn(`job hub: ${error?.message || error}`),
-  },
-  onState: (state) => { hubStates.jobs = state; showConnection(); },
-});
-
-const events = new EventSocket('/ws');
-jobs.follow(events);
-events.onStateChange((state) => { hubStates.events = state; showConnection(); });
-events.connect();
-
-libraries.refresh();
-jobs.refresh();
-setInterval(() => { if (document.visibilityState === 'visible') libraries.refresh(); }, 10000);
-// The job queue paused by a full disk (or a damaged database) is said in a banner, with why.
-const storage = new StorageBanner($('#storage'));
-storage.refresh();
-setInterval(() => { if (document.visibilityState === 'visible') storage.refresh(); }, 3000);
+const config = await authConfig();
+session.required = Boolean(config?.required);
+if (config?.localUsers === false) {
+  // No local user exists: a password cannot work here (tokens come from an identity provider,
+  // or nobody has run `scanhub user add` yet).
+  form.unavailable('No one can sign in here with a password: there is no local user yet '
+                   + '(`scanhub user add NAME` makes one).');
+}
+if (!session.required) {
+  showDashboard();
+} else {
+  const kept = session.restore();
+  if (kept !== 'restored') showSignIn(kept === 'expired' ? EXPIRED : '');
+  else if (await keptSessionHolds()) showDashboard();
+  else session.expired();
+}
