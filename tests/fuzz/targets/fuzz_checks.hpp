@@ -36,6 +36,15 @@ inline bool same_double(double carried, double original, Carried how) {
   }
   if (carried == original) return true;
   if (!std::isfinite(carried) || !std::isfinite(original)) return false;
+  // A few units in the last place: a subnormal number's unit is large against its value
+  // (1e-309 parsed back one unit off is 4e-15 away relatively), so the relative bound below
+  // alone would refuse what the parser does for every number.
+  const auto carried_bits = std::bit_cast<std::int64_t>(carried);
+  const auto original_bits = std::bit_cast<std::int64_t>(original);
+  if ((carried_bits < 0) == (original_bits < 0) &&
+      (carried_bits > original_bits ? carried_bits - original_bits : original_bits - carried_bits) <= 4) {
+    return true;
+  }
   const double scale = std::fmax(std::fabs(carried), std::fabs(original));
   return std::fabs(carried - original) <= scale * 1e-15;
 }
