@@ -10,8 +10,27 @@
 namespace scanhub::api {
 
 namespace {
+
 constexpr std::string_view kJobProgressHubUrl = "/hubs/job-progress";
+
+// Seed 004 section 4's descriptions, as its connection-info words them.
+std::string describe(std::string_view event) {
+  static constexpr std::pair<std::string_view, std::string_view> kDescriptions[] = {
+      {"JobProgressUpdate", "Fired when job progress updates"},
+      {"JobCompleted", "Fired when job completes successfully"},
+      {"JobFailed", "Fired when job fails"},
+      {"VideoProgressUpdate", "Fired when video progress updates"},
+      {"UserNotification", "Fired for user-specific notifications"},
+      {"BroadcastNotification", "Fired for system-wide notifications"},
+      {"Error", "Fired when an error occurs"},
+  };
+  for (const auto& [name, text] : kDescriptions) {
+    if (name == event) return std::string(name) + " - " + std::string(text);
+  }
+  return std::string(event);
 }
+
+}  // namespace
 
 SignalRInfo signalr_capabilities() {
   SignalRInfo info;
@@ -34,16 +53,16 @@ boost::json::object connection_info(const SignalRInfo& info) {
       {"getJobProgress", "Call hub.invoke('GetJobProgress', jobId) to get current job status"},
       {"getVideoProgress", "Call hub.invoke('GetVideoProgress', videoId) to get current video status"},
   };
-  o["events"] = {
-      "JobProgressUpdate - Fired when job progress updates",
-      "JobCompleted - Fired when job completes successfully",
-      "JobFailed - Fired when job fails",
-      "VideoProgressUpdate - Fired when video progress updates",
-      "BroadcastNotification - Fired for system-wide notifications",
-      "Error - Fired when an error occurs",
-  };
+  boost::json::array events;
   boost::json::array hubs;
-  for (const auto& hub : info.hubs) hubs.push_back({{"name", hub.name}, {"url", hub.url}});
+  for (const auto& hub : info.hubs) {
+    if (hub.url == kJobProgressHubUrl) {
+      for (const auto& event : hub.events) events.push_back(boost::json::string(describe(event)));
+    }
+    boost::json::array names(hub.events.begin(), hub.events.end());
+    hubs.push_back({{"name", hub.name}, {"url", hub.url}, {"events", std::move(names)}});
+  }
+  o["events"] = std::move(events);
   o["hubs"] = std::move(hubs);
   boost::json::array transports(info.transports.begin(), info.transports.end());
   o["transports"] = std::move(transports);

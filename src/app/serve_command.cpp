@@ -92,7 +92,10 @@ int run_serve_command(const ServeCommandOptions& options) {
   progress_hub->attach(hubs.map_hub(std::string(hubs::ProgressHub::kPath), progress_hub, options.hub));
   auto indexer_hub = std::make_shared<hubs::IndexerHub>(tracker, *store, *scans);
   indexer_hub->attach(hubs.map_hub(std::string(hubs::IndexerHub::kPath), indexer_hub, options.hub));
-  auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(tracker, *store);
+  auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(
+      tracker, *store,
+      hubs::JobProgressHubOptions{.progress = {.enrichment = embeddings != nullptr},
+                                  .detailed_errors = options.detailed_errors});
   job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub,
                                         options.hub));
 
@@ -140,9 +143,10 @@ int run_serve_command(const ServeCommandOptions& options) {
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
   api::SignalRInfo signalr_info = api::signalr_capabilities();
-  signalr_info.hubs = {{"ProgressHub", std::string(hubs::ProgressHub::kPath)},
-                       {"IndexerHub", std::string(hubs::IndexerHub::kPath)},
-                       {"JobProgressHub", std::string(hubs::JobProgressHub::kPath)}};
+  signalr_info.hubs = {{"ProgressHub", std::string(hubs::ProgressHub::kPath), {}},
+                       {"IndexerHub", std::string(hubs::IndexerHub::kPath), {}},
+                       {"JobProgressHub", std::string(hubs::JobProgressHub::kPath),
+                        {hubs::JobProgressHub::kEvents.begin(), hubs::JobProgressHub::kEvents.end()}}};
   api::add_signalr_routes(router, std::move(signalr_info));
   const http::StaticFiles files = http::embedded_static_files();
   http::ServerOptions server_options;
