@@ -69,7 +69,7 @@ struct NewLibrary {
   bool follow_symlinks = false;
 };
 
-NewLibrary parse_new_library(const boost::json::object& body) {
+NewLibrary parse_new_library(const boost::json::object& body, const LibraryRoots& roots) {
   for (const auto& field : body) {
     if (field.key() != "path" && field.key() != "type" && field.key() != "name" &&
         field.key() != "followSymlinks") {
@@ -108,8 +108,19 @@ NewLibrary parse_new_library(const boost::json::object& body) {
     out.follow_symlinks = follow->as_bool();
   }
 
+  // The roots first, on the path with its links resolved as far as it exists: a path outside
+  // them learns nothing of the server's files (not even whether it exists).
+  std::error_code ec;
+  const auto resolved = std::filesystem::weakly_canonical(requested, ec);
+  if (auto refusal = outside_library_roots(ec ? std::filesystem::path(requested) : resolved, roots)) {
+    throw std::invalid_argument(std::move(*refusal));
+  }
   auto root = scan::check_library_root(requested);
   if (!root) throw std::invalid_argument(std::move(root.error()));
+  // Again on the canonical path: a link may have changed between the two.
+  if (auto refusal = outside_library_roots(*root, roots)) {
+    throw std::invalid_argument(std::move(*refusal));
+  }
   out.path = std::move(*root);
   if (out.name.empty()) out.name = std::filesystem::path(out.path).filename().string();
   if (out.name.empty()) out.name = out.path;
@@ -136,7 +147,28 @@ http::Response busy_response(core::ScanId scan) {
 
 }  // namespace
 
-void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hooks) {
+std::optional<std::string> outside_library_roots(const std::filesystem::path& path,
+                                                 const LibraryRoots& roots) {
+  if (!roots.restricted) return std::nullopt;
+  if (roots.roots.empty()) {
+    return "libraries cannot be added here: the server has no --library-root (with "
+           "authentication on, libraries may only lie under the configured library roots)";
+  }
+  const auto normal = path.lexically_normal();
+  std::string listed;
+  for (const auto& root : roots.roots) {
+    // Whole components: /srv/music does not contain /srv/music2.
+    const auto relative = normal.lexically_relative(root.lexically_normal());
+    if (!relative.empty() && *relative.begin() != "..") return std::nullopt;
+    if (!listed.empty()) listed += ", ";
+    listed += root.string();
+  }
+  return path.string() + " is not under a library root (" + listed +
+         "); with authentication on, libraries may only lie under the configured library roots";
+}
+
+void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hooks,
+                        LibraryRoots roots) {
   router.add(http::Verb::get, "/api/libraries", [s, hooks](const http::Request&, const http::PathParams&) {
     boost::json::array out;
     s.store.read([&](store::Connection& c) {
@@ -146,8 +178,8 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
     return http::json_response(Status::ok, out);
   });
 
-  router.add(http::Verb::post, "/api/libraries", [s, hooks](const http::Request& request, const http::PathParams&) {
-    const NewLibrary wanted = parse_new_library(parse_body_object(request.body(), false));
+  router.add(http::Verb::post, "/api/libraries", [s, hooks, roots](const http::Request& request, const http::PathParams&) {
+    const NewLibrary wanted = parse_new_library(parse_body_object(request.body(), false), roots);
     // The check and the insert run together on the writer thread, so two requests for the same
     // directory cannot both add it.
     std::optional<core::Library> added;
@@ -186,7 +218,7 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
     body["scanId"] = std::move(scan_id);
     body["scanError"] = scan_error.empty() ? boost::json::value(nullptr) : boost::json::value(scan_error);
     return http::json_response(Status::created, body);
-  });
+  }, http::Access::kAdmin);
 
   router.add(http::Verb::delete_, "/api/libraries/{id}",
              [s, hooks](const http::Request& request, const http::PathParams& params) {
@@ -216,7 +248,8 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
                response.set(boost::beast::http::field::cache_control, "no-store");
                response.prepare_payload();
                return response;
-             });
+             },
+             http::Access::kAdmin);
 
   router.add(http::Verb::post, "/api/libraries/{id}/scan",
              [s](const http::Request& request, const http::PathParams& params) {
@@ -230,7 +263,8 @@ void add_library_routes(http::Router& router, Services s, LibraryRouteHooks hook
                const auto started = start_scan(s, *library, core::ScanTrigger::manual, options);
                return http::json_response(Status::accepted, {{"scanId", std::to_string(started.id)},
                                                              {"alreadyRunning", started.already_running}});
-             });
+             },
+             http::Access::kAdmin);
 }
 
 }  // namespace scanhub::api

@@ -17,7 +17,9 @@
 //            targets lie outside the library (scan/walker.hpp). Watched for changes at once
 //            (LibraryRouteHooks) before its scan starts, so no change is missed between the
 //            two. 201 with the library (shape above) plus scanId, the scan started with
-//            trigger "library-added" (null if it could not start). 400 with the reason: body
+//            trigger "library-added" (null if it could not start). With authentication on
+//            (LibraryRoots) the path, links resolved, must lie under a `--library-root`,
+//            checked before anything else about it. 400 with the reason: body
 //            not a JSON object, unknown field, missing or relative path, path missing, not a
 //            directory, unreadable or a symbolic link loop, `/`, a system directory (/proc,
 //            /sys, /dev, /run) or a pseudo file system, type not "music"/"movie", name empty
@@ -41,7 +43,11 @@
 #include "core/library.hpp"
 #include "http/router.hpp"
 
+#include <filesystem>
 #include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace scanhub::api {
 
@@ -59,8 +65,23 @@ struct LibraryRouteHooks {
   std::function<bool(core::LibraryId)> is_watched;
 };
 
-/// Registers the four routes above. The services must outlive the router, and whatever the
-/// hooks refer to must outlive every request.
-void add_library_routes(http::Router& router, Services services, LibraryRouteHooks hooks = {});
+/// Where POST /api/libraries may add a library (issue 16 item 6; Navidrome's and Jellyfin's
+/// media folders): with authentication on, only under one of `roots`, so a signed-in user
+/// cannot index the server's own files.
+struct LibraryRoots {
+  bool restricted = false;                   ///< false: anywhere check_library_root allows
+  std::vector<std::filesystem::path> roots;  ///< canonical directories (links resolved)
+};
+
+/// Nullopt when `path` (absolute, links resolved) may be a library under `roots`, else the
+/// 400's reason naming the roots. Pure; whole path components (/a/b is not under /a/bc).
+std::optional<std::string> outside_library_roots(const std::filesystem::path& path,
+                                                 const LibraryRoots& roots);
+
+/// Registers the four routes above: GET for any caller, POST, DELETE and the scan for role
+/// admin (http::Access). The services must outlive the router, and whatever the hooks refer
+/// to must outlive every request.
+void add_library_routes(http::Router& router, Services services, LibraryRouteHooks hooks = {},
+                        LibraryRoots roots = {});
 
 }  // namespace scanhub::api

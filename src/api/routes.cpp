@@ -62,7 +62,7 @@ void add_routes(http::Router& router, Services s) {
     } catch (const scan::ScanConflict& e) {
       throw http::HttpError(Status::conflict, e.what());
     }
-  });
+  }, http::Access::kAdmin);
 
   router.add(http::Verb::get, "/api/scans", [s](const http::Request& request, const http::PathParams&) {
     const bool active = query_value(request, "active").value_or("") == "true";
@@ -107,7 +107,8 @@ void add_routes(http::Router& router, Services s) {
                  throw http::HttpError(Status::conflict, "scan " + std::to_string(id) + " is not running");
                }
                return http::json_response(Status::accepted, {{"scanId", std::to_string(id)}});
-             });
+             },
+             http::Access::kAdmin);
 
   // 503 while the job queue is paused by a storage fault or has met a damaged database file,
   // so a supervisor or a load balancer sees it; the reason names the database and the fault.
@@ -122,7 +123,7 @@ void add_routes(http::Router& router, Services s) {
                              {"since", core::format_iso8601(storage.since)}};
     if (storage.retry_at) body["retryAt"] = core::format_iso8601(*storage.retry_at);
     return http::json_response(Status::service_unavailable, std::move(body));
-  });
+  }, http::Access::kOpen);
 }
 
 }  // namespace scanhub::api

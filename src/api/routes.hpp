@@ -11,6 +11,8 @@
 //   GET  /healthz                    200 {"status":"ok"}; 503 {"status":"degraded", "storage":
 //                                    "paused"|"damaged", "reason", "since", "retryAt"} while the
 //                                    job queue is paused by a storage fault or met a damaged file
+// Access (http/authorize.hpp; only with `serve --auth`): /healthz is open; starting and
+// cancelling scans needs role admin; the rest any signed-in caller.
 // Handlers run on network threads and only do short database reads and queue scans.
 
 #include "http/router.hpp"

@@ -1,11 +1,13 @@
 // scanhub: scans media libraries as multi-phase background jobs and pushes live progress to
 // SignalR clients. This is the one place that knows every subsystem (see docs/ARCHITECTURE.md).
 
+#include "app/auth_setup.hpp"
 #include "app/db_command.hpp"
 #include "app/scan_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/setup.hpp"
 #include "app/similar_command.hpp"
+#include "app/user_command.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "embed/external_model.hpp"
 #include "http/cors.hpp"
@@ -128,13 +130,47 @@ int main(int argc, char** argv) {
       "check", "Check the database file for damage (SQLite's full integrity check); exit 1 if damaged");
   db_check->add_option("--db", db_check_options.database, "SQLite database file")->capture_default_str();
 
+  // Local users and API keys (app/user_command.hpp).
+  using UserAction = scanhub::app::UserCommandOptions::Action;
+  scanhub::app::UserCommandOptions user_options;
+  user_options.database = scanhub::app::kDefaultDatabase;
+  auto* user = cli.add_subcommand("user", "Local users who sign in when authentication is on");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Add a user (password from a prompt, or one line on stdin)");
+  user_add->add_option("name", user_options.name, "User name (unique in any case)")->required();
+  user_add->add_flag("--admin", user_options.admin, "The user manages libraries and every scan and job");
+  auto* user_list = user->add_subcommand("list", "List the users");
+  auto* user_remove = user->add_subcommand("remove", "Remove a user and their API keys");
+  user_remove->add_option("name", user_options.name, "User name")->required();
+  auto* user_password = user->add_subcommand("password", "Set a user's password (prompt, or one line on stdin)");
+  user_password->add_option("name", user_options.name, "User name")->required();
+  for (auto* command : {user_add, user_list, user_remove, user_password}) {
+    command->add_option("--db", user_options.database, "SQLite database file")->capture_default_str();
+  }
+
+  using ApiKeyAction = scanhub::app::ApiKeyCommandOptions::Action;
+  scanhub::app::ApiKeyCommandOptions apikey_options;
+  apikey_options.database = scanhub::app::kDefaultDatabase;
+  auto* apikey = cli.add_subcommand("apikey", "API keys for programs that report external jobs");
+  apikey->require_subcommand(1);
+  auto* apikey_create = apikey->add_subcommand("create", "Create a key and print it (shown only this once)");
+  apikey_create->add_option("name", apikey_options.name, "Key name (unique in any case)")->required();
+  apikey_create->add_option("--user", apikey_options.user, "Local user the key acts for");
+  apikey_create->add_flag("--admin", apikey_options.admin, "The key may do what an admin may");
+  auto* apikey_list = apikey->add_subcommand("list", "List the keys (names, never the keys)");
+  auto* apikey_revoke = apikey->add_subcommand("revoke", "Revoke a key");
+  apikey_revoke->add_option("name", apikey_options.name, "Key name")->required();
+  for (auto* command : {apikey_create, apikey_list, apikey_revoke}) {
+    command->add_option("--db", apikey_options.database, "SQLite database file")->capture_default_str();
+  }
+
   scanhub::app::ServeCommandOptions serve_options;
   serve_options.database = scanhub::app::kDefaultDatabase;
   auto* serve = cli.add_subcommand("serve", "Serve the API, the SignalR hubs and the dashboard");
   serve->add_option("--port", serve_options.port, "TCP port (0: any free port)")->capture_default_str();
   serve->add_option("--address", serve_options.address,
                     "IP address or host name to listen on (0.0.0.0 or ::: all interfaces, "
-                    "with a warning: there is no authentication yet)")
+                    "which needs --auth or --allow-anonymous)")
       ->capture_default_str();
   serve->add_option("--library", serve_options.libraries, "Music library directory (repeatable)");
   serve->add_option("--movies", serve_options.movie_libraries,
@@ -159,6 +195,8 @@ int main(int argc, char** argv) {
   serve->add_option("--web-root", serve_options.web_root,
                     "Serve the page from this directory (development; dotfiles are never "
                     "served, system directories are refused)");
+  scanhub::app::AuthFlags serve_auth;
+  scanhub::app::add_auth_options(*serve, serve_auth);
   serve->add_option("--cors-origin", serve_options.cors_origins,
                     "Browser origin allowed to call the API and hubs, with credentials "
                     "(scheme://host[:port]; repeatable)")
@@ -187,6 +225,16 @@ int main(int argc, char** argv) {
                     "more get 503")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  serve->add_flag("--auth", serve_options.auth,
+                  "Require a valid token or API key on every API route, hub and event stream "
+                  "(/healthz, /api/auth/* and the page stay open)");
+  serve->add_flag("--allow-anonymous", serve_options.allow_anonymous,
+                  "Listen beyond loopback without --auth: anyone who can reach the port may "
+                  "do everything");
+  serve->add_option("--library-root", serve_options.library_roots,
+                    "With --auth: the directory under which POST /api/libraries may add "
+                    "libraries (repeatable; links resolved)")
+      ->check(CLI::ExistingDirectory);
   serve->add_option("--directory-delay-for-test", serve_options.directory_delay_ms_for_test)
       ->group("");  // hidden: slows each directory down so tests can watch a scan run
 
@@ -324,8 +372,22 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (*scan) return scanhub::app::run_scan_command(scan_options);
+  scanhub::app::apply_auth_flags(serve_auth, serve_options.authentication);
   if (*serve) return scanhub::app::run_serve_command(serve_options);
   if (*similar) return scanhub::app::run_similar_command(similar_options);
   if (*db_check) return scanhub::app::run_db_check_command(db_check_options);
+  if (*user) {
+    user_options.action = *user_add ? UserAction::kAdd
+                          : *user_remove ? UserAction::kRemove
+                          : *user_password ? UserAction::kPassword
+                                           : UserAction::kList;
+    return scanhub::app::run_user_command(user_options);
+  }
+  if (*apikey) {
+    apikey_options.action = *apikey_create ? ApiKeyAction::kCreate
+                            : *apikey_revoke ? ApiKeyAction::kRevoke
+                                             : ApiKeyAction::kList;
+    return scanhub::app::run_apikey_command(apikey_options);
+  }
   return 0;
 }

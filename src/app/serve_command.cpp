@@ -6,6 +6,7 @@
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
 #include "api/similar_routes.hpp"
+#include "app/auth_setup.hpp"
 #include "app/queue_events.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "embed/mel_statistics.hpp"
@@ -30,6 +31,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -58,6 +60,22 @@ int run_serve_command(const ServeCommandOptions& options) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
     return 1;
+  }
+
+  // Where libraries may be added: with --auth only under the --library-roots.
+  api::LibraryRoots library_roots;
+  if (options.auth) {
+    library_roots.restricted = true;
+    for (const auto& root : options.library_roots) {
+      std::error_code ec;
+      auto canonical = std::filesystem::canonical(root, ec);
+      if (ec || !std::filesystem::is_directory(canonical)) {
+        std::fprintf(stderr, "scanhub: --library-root %s: not a directory\n",
+                     text::escape_for_terminal(root).c_str());
+        return 1;
+      }
+      library_roots.roots.push_back(std::move(canonical));
+    }
   }
 
   progress::EventBus bus;
@@ -134,7 +152,8 @@ int run_serve_command(const ServeCommandOptions& options) {
   http::Router router;
   live::add_event_routes(router, *event_service);
   api::add_routes(router, {*store, tracker, *scans});
-  api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks));
+  api::add_library_routes(router, {*store, tracker, *scans}, std::move(library_hooks),
+                          std::move(library_roots));
   embed::SimilarTracks similar(*store,
                                embeddings ? embeddings->model() : std::string(embed::kMelStatisticsModel),
                                embeddings ? embeddings->version() : embed::kMelStatisticsVersion);
@@ -148,6 +167,18 @@ int run_serve_command(const ServeCommandOptions& options) {
                        {"JobProgressHub", std::string(hubs::JobProgressHub::kPath),
                         {hubs::JobProgressHub::kEvents.begin(), hubs::JobProgressHub::kEvents.end()}}};
   api::add_signalr_routes(router, std::move(signalr_info));
+  // Who may call: with --auth the ServiceAuthenticator decides for every route, hub and
+  // event stream; without, it answers anonymous_principal() (seed 004's EnableAuth off).
+  std::shared_ptr<auth::ServiceAuthenticator> authenticator;
+  try {
+    auth::AuthOptions authentication = options.authentication;
+    authentication.required = options.auth;
+    authenticator = install_auth(router, *store, authentication);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scanhub: %s\n", text::escape_for_terminal(e.what()).c_str());
+    return 1;
+  }
+  router.set_authenticator(authenticator);
   const http::StaticFiles files = http::embedded_static_files();
   http::ServerOptions server_options;
   server_options.address = options.address;
@@ -173,13 +204,22 @@ int run_serve_command(const ServeCommandOptions& options) {
     server.stop();
   });
   const http::ListenEndpoint& bound = server.endpoint();
-  if (!bound.loopback) {
+  const char* where = bound.all_interfaces ? "all interfaces" : bound.address.c_str();
+  if (!bound.loopback && !options.auth && !options.allow_anonymous) {
+    // Refused before anything was served: nobody can have connected yet.
     std::fprintf(stderr,
-                 "scanhub: warning: listening on %s, beyond this machine: anyone who can reach "
-                 "port %u can start scans, read the library and change it (there is no "
-                 "authentication yet). Use --address 127.0.0.1 to keep it local.\n",
-                 bound.all_interfaces ? "all interfaces" : bound.address.c_str(),
-                 static_cast<unsigned>(bound.port));
+                 "scanhub: refusing to listen on %s without authentication: use --auth, or "
+                 "--allow-anonymous to let anyone who can reach port %u drive scanhub, or "
+                 "--address 127.0.0.1 to keep it local.\n",
+                 where, static_cast<unsigned>(bound.port));
+    return 1;  // the io_context never ran: destroying it closes the listening socket
+  }
+  if (!bound.loopback && !options.auth) {
+    std::fprintf(stderr,
+                 "scanhub: warning: listening on %s, beyond this machine, without "
+                 "authentication (--allow-anonymous): anyone who can reach port %u can start "
+                 "scans, read the library and change it.\n",
+                 where, static_cast<unsigned>(bound.port));
   }
 
   // Watches are in place before the server is announced, so a change made once it is cannot
@@ -210,6 +250,13 @@ int run_serve_command(const ServeCommandOptions& options) {
               bound.all_interfaces ? "; listening on all interfaces" : "");
   if (watcher) {
     std::printf("scanhub: watching %zu directories for changes\n", watched_directories);
+  }
+  if (options.auth) {
+    std::printf("scanhub: authentication on: API, hubs and event streams need a token "
+                "(/healthz, /api/auth/config, /api/auth/login and the page stay open)\n");
+  } else {
+    std::printf("scanhub: authentication off: every caller may do everything (serve --auth "
+                "turns it on)\n");
   }
   if (options.scan_on_start && !libraries.empty()) {
     try {

@@ -3,14 +3,18 @@
 // /api/events (seeds 002 and 003) and the page at /, until SIGINT or SIGTERM; then a graceful
 // stop (hub clients get a Close with allowReconnect, /ws clients a Close 1001).
 
+#include "auth/service_authenticator.hpp"
 #include "embed/embedding_enricher.hpp"
 #include "live/surface.hpp"
 #include "media/read_limits.hpp"
 #include "signalr/hub_options.hpp"
+#include "store/store.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,9 +22,19 @@
 namespace scanhub::app {
 
 struct ServeCommandOptions {
-  /// IP address or host name to listen on; beyond loopback a warning says anyone who can reach
-  /// the port can drive scanhub (no authentication yet).
+  /// IP address or host name to listen on; beyond loopback serve refuses to start without
+  /// `auth` unless `allow_anonymous` says so (then with a warning).
   std::string address = "127.0.0.1";
+  /// `--auth` (config `auth = on`): every API route, hub and event stream requires a valid
+  /// token or API key (seed 004's EnableAuth); `/healthz`, `/api/auth/config`,
+  /// `/api/auth/login` and the static files stay open. Off: every caller is the anonymous
+  /// admin. Becomes authentication.required.
+  bool auth = false;
+  /// `--allow-anonymous`: listen beyond loopback without `auth`.
+  bool allow_anonymous = false;
+  /// `--library-root` (repeatable): with `auth`, POST /api/libraries adds libraries only under
+  /// these directories (links resolved; issue 16 item 6). Each must exist.
+  std::vector<std::string> library_roots;
   std::uint16_t port = 5031;  ///< 0: any free port (printed)
   std::vector<std::string> libraries;  ///< registered as music libraries at start
   std::vector<std::string> movie_libraries;  ///< registered as movie libraries at start
@@ -56,10 +70,15 @@ struct ServeCommandOptions {
   bool detailed_errors = false;
   /// The /ws event socket and the /api/events stream (Metarr's protocol; live/surface.hpp).
   live::EventSurfaceOptions events;
+  /// Who may call (issue 16): the identity provider's key, issuer and audience, the lifetime
+  /// of local users' tokens; `required` is `--auth` (app/auth_setup.hpp).
+  auth::AuthOptions authentication;
   unsigned directory_delay_ms_for_test = 0;  ///< see ScanServiceOptions
 };
 
-/// Returns the process exit code: 0 after a clean stop, 1 when it could not start.
+/// Returns the process exit code: 0 after a clean stop, 1 when it could not start (the
+/// database, a library, a library root, the authenticator, the address, or listening beyond
+/// loopback without `auth` nor `allow_anonymous`: one line on stderr says which).
 int run_serve_command(const ServeCommandOptions& options);
 
 }  // namespace scanhub::app

@@ -48,6 +48,7 @@ inline constexpr std::string_view kRateLimited = "RATE_LIMITED";     ///< resync
 inline constexpr std::string_view kNotFound = "NOT_FOUND";           ///< no such library / scan
 inline constexpr std::string_view kConflict = "CONFLICT";            ///< scan overlaps another
 inline constexpr std::string_view kInternal = "INTERNAL_ERROR";
+inline constexpr std::string_view kForbidden = "FORBIDDEN";  ///< needs role admin (issue 16)
 }  // namespace error_code
 
 /// resync's scope.

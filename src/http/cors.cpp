@@ -12,9 +12,10 @@ namespace {
 
 constexpr std::string_view kAllowedMethods = "GET, POST, DELETE, OPTIONS";
 // What the SignalR clients send: the browser client's X-Requested-With and
-// X-SignalR-User-Agent, Authorization for access tokens, Content-Type for POST bodies.
+// X-SignalR-User-Agent, Authorization for access tokens, Content-Type for POST bodies; and
+// X-Api-Key, the other credential a caller may send (auth/authenticator.hpp).
 constexpr std::string_view kDefaultHeaders =
-    "x-requested-with, x-signalr-user-agent, authorization, content-type";
+    "x-requested-with, x-signalr-user-agent, authorization, content-type, x-api-key";
 constexpr std::string_view kMaxAge = "600";  // seconds a browser may cache the preflight
 constexpr std::size_t kMaxRequestedHeaders = 1024;
 

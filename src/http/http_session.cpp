@@ -1,5 +1,7 @@
 #include "http/http_session.hpp"
 
+#include "http/authorize.hpp"
+
 #include "http/json_response.hpp"
 #include "http/query.hpp"
 #include "signalr/http_transports.hpp"
@@ -218,8 +220,9 @@ void HttpSession::on_request(Request&& request) {
     send(std::move(*preflight), false);
     return;
   }
-  if (StreamEndpoint* endpoint = state_->context.router.stream(target.path)) {
-    on_stream_request(*endpoint, std::move(request), target);
+  Access stream_access = Access::kUser;
+  if (StreamEndpoint* endpoint = state_->context.router.stream(target.path, &stream_access)) {
+    on_stream_request(*endpoint, stream_access, std::move(request), target);
     return;
   }
   if (beast::websocket::is_upgrade(request)) {
@@ -232,10 +235,17 @@ void HttpSession::on_request(Request&& request) {
       send(error_response(Status::service_unavailable, "The server is shutting down."), true);
       return;
     }
+    auto principal = authorize(state_->context.router.authenticator(), request, target.query,
+                               Access::kUser, TokenSources::kHeaderOrQuery);
+    if (!principal) {
+      send(std::move(principal.error()), true);
+      return;
+    }
     const QueryParams query(target.query);
     signalr::TransportRequest params;
     if (auto id = query.get("id")) params.id = std::string(*id);
     params.access_token = access_token_of(request, target.query);
+    params.user = std::move(*principal);
     stream_.expires_never();
     auto reply = signalr::accept_websocket(*route, std::move(params), stream_, std::move(request));
     if (!reply) return;  // the stream now belongs to the WebSocket transport
@@ -270,10 +280,19 @@ void HttpSession::on_transport_request(const signalr::HubRoute& route, Request&&
     send(error_response(Status::service_unavailable, "The server is shutting down."), true);
     return;
   }
+  // Every transport request is authenticated (ASP.NET Core's [Authorize] applies to polls,
+  // POSTs and DELETEs too); the one that starts the connection gives it its principal.
+  auto principal = authorize(state_->context.router.authenticator(), request, target.query,
+                             Access::kUser, TokenSources::kHeaderOrQuery);
+  if (!principal) {
+    send(std::move(principal.error()), false);
+    return;
+  }
   const QueryParams query(target.query);
   signalr::TransportRequest params;
   if (auto id = query.get("id")) params.id = std::string(*id);
   params.access_token = access_token_of(request, target.query);
+  params.user = std::move(*principal);
   switch (request.method()) {
     case Verb::get:
       if (accepts_event_stream(request)) {
@@ -302,16 +321,23 @@ void HttpSession::on_transport_request(const signalr::HubRoute& route, Request&&
   }
 }
 
-void HttpSession::on_stream_request(StreamEndpoint& endpoint, Request&& request,
-                                    const Target& target) {
+void HttpSession::on_stream_request(StreamEndpoint& endpoint, Access access,
+                                    Request&& request, const Target& target) {
   const bool upgrade = beast::websocket::is_upgrade(request);
   if (stopping_ || state_->stopping.load(std::memory_order_relaxed)) {
     send(error_response(Status::service_unavailable, "The server is shutting down."), true);
     return;
   }
+  auto principal = authorize(state_->context.router.authenticator(), request, target.query,
+                             access, TokenSources::kHeaderOrQuery);
+  if (!principal) {
+    send(std::move(principal.error()), upgrade);
+    return;
+  }
   StreamRequest stream_request{std::move(request), std::string(target.query),
                                state_->cors.headers_for(request_origin_),
-                               ConnectionLease(state_->stream_connections)};
+                               ConnectionLease(state_->stream_connections),
+                               std::move(*principal)};
   // The endpoint's connection has deadlines of its own; a refusal gets the write timeout.
   stream_.expires_never();
   auto refusal = endpoint.accept(std::move(stream_request), stream_);

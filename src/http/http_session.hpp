@@ -48,7 +48,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_request(Request&& request);
   void on_transport_request(const signalr::HubRoute& route, Request&& request,
                             const Target& target);
-  void on_stream_request(StreamEndpoint& endpoint, Request&& request, const Target& target);
+  void on_stream_request(StreamEndpoint& endpoint, Access access, Request&& request,
+                         const Target& target);
   signalr::ReplyHandler make_reply_handler();
   void send(Response&& response, bool close);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);

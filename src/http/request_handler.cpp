@@ -12,8 +12,9 @@ namespace beast_http = boost::beast::http;
 namespace {
 
 Response hub_request(const Request& request, const signalr::HubRoute& route,
-                     std::string_view query, signalr::HubHost& hubs,
+                     std::string_view query, const RequestContext& context,
                      const boost::asio::ip::address& client) {
+  signalr::HubHost& hubs = context.hubs;
   if (route.kind == signalr::HubRoute::Kind::kNegotiate) {
     if (request.method() != Verb::post) {
       Response response =
@@ -21,6 +22,11 @@ Response hub_request(const Request& request, const signalr::HubRoute& route,
       response.set(beast_http::field::allow, "POST");
       return response;
     }
+    // As ASP.NET Core's [Authorize] hub: negotiate without valid credentials is 401, so the
+    // client learns it before choosing a transport.
+    auto principal = authorize(context.router.authenticator(), request, query, Access::kUser,
+                               TokenSources::kHeaderOrQuery);
+    if (!principal) return std::move(principal.error());
     const QueryParams params(query);
     const signalr::HttpReply reply =
         hubs.negotiate(route, client, params.get("negotiateVersion"),
@@ -68,19 +74,9 @@ std::optional<Response> static_file(std::string_view raw_path,
 }  // namespace
 
 std::string access_token_of(const Request& request, std::string_view query) {
-  const auto authorization = request[beast_http::field::authorization];
-  constexpr std::string_view kBearer = "bearer ";
-  if (authorization.size() > kBearer.size()) {
-    bool bearer = true;
-    for (std::size_t i = 0; i < kBearer.size() && bearer; ++i) {
-      const char c = authorization[i];
-      bearer = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == kBearer[i];
-    }
-    if (bearer) return std::string(authorization.substr(kBearer.size()));
-  }
-  const QueryParams params(query);
-  if (auto token = params.get("access_token")) return std::string(*token);
-  return {};
+  std::string decoded;
+  return std::string(
+      credentials_of(request, query, TokenSources::kHeaderOrQuery, decoded).bearer_token);
 }
 
 Response handle_request(const Request& request, const RequestContext& context,
@@ -90,7 +86,7 @@ Response handle_request(const Request& request, const RequestContext& context,
     return error_response(Status::bad_request, "The request target must be an absolute path.");
   }
   if (auto route = context.hubs.match(target.path)) {
-    return hub_request(request, *route, target.query, context.hubs, client);
+    return hub_request(request, *route, target.query, context, client);
   }
 
   const bool head = request.method() == Verb::head;

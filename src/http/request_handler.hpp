@@ -2,12 +2,14 @@
 // What the HTTP server answers to one request that is not a WebSocket upgrade: SignalR
 // negotiate, the REST routes, static files, else 404. No sockets: unit-testable.
 //
-// Order: (1) a mapped hub's `{path}/negotiate` (POST) and `{path}` (transport requests need
-// the connection and are served by the HTTP session, http_transports.hpp; here: 400);
+// Order: (1) a mapped hub's `{path}/negotiate` (POST; 401 without valid credentials, the
+// token from the header or `access_token=`, authorize.hpp) and `{path}` (transport requests
+// need the connection and are served by the HTTP session, http_transports.hpp; here: 400);
 // (2) the Router; (3) GET/HEAD static files (disk web root first when set, then embedded);
 // (4) 404 `{"error": ...}`. HEAD is answered like GET without a body.
 // Threading: any thread (the session's strand). Never throws except std::bad_alloc.
 
+#include "http/authorize.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"

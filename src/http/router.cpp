@@ -29,12 +29,31 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(Verb method, std::string_view pattern, Handler handler) {
+Router::Router() : authenticator_(std::make_shared<auth::AnonymousAuthenticator>()) {}
+
+void Router::set_authenticator(std::shared_ptr<const auth::Authenticator> authenticator) {
+  authenticator_ = authenticator ? std::move(authenticator)
+                                 : std::make_shared<auth::AnonymousAuthenticator>();
+}
+
+void Router::add(Verb method, std::string_view pattern, Handler handler, Access access) {
+  if (!handler) throw std::invalid_argument(fmt::format("route '{}' has no handler", pattern));
+  add(method, pattern,
+      PrincipalHandler([handler = std::move(handler)](const Request& request,
+                                                      const PathParams& params,
+                                                      const auth::Principal&) {
+        return handler(request, params);
+      }),
+      access);
+}
+
+void Router::add(Verb method, std::string_view pattern, PrincipalHandler handler,
+                 Access access) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument(fmt::format("route pattern '{}' must start with '/'", pattern));
   }
   if (!handler) throw std::invalid_argument(fmt::format("route '{}' has no handler", pattern));
-  Route route{method, std::string(pattern), {}, std::move(handler)};
+  Route route{method, std::string(pattern), {}, std::move(handler), access};
   for (std::string_view segment : split_path(pattern)) {
     if (segment.empty()) {
       throw std::invalid_argument(fmt::format("route pattern '{}' has an empty segment", pattern));
@@ -112,6 +131,7 @@ Router::Match Router::route(Verb method, std::string_view path) const {
   if (best != nullptr) {
     result.kind = Match::Kind::kFound;
     result.handler = &best->handler;
+    result.access = best->access;
     result.params = std::move(best_params);
     result.allowed.clear();
   } else if (!result.allowed.empty()) {
@@ -120,7 +140,8 @@ Router::Match Router::route(Verb method, std::string_view path) const {
   return result;
 }
 
-void Router::add_stream(std::string_view path, std::shared_ptr<StreamEndpoint> endpoint) {
+void Router::add_stream(std::string_view path, std::shared_ptr<StreamEndpoint> endpoint,
+                        Access access) {
   if (path.empty() || path.front() != '/') {
     throw std::invalid_argument(fmt::format("stream path '{}' must start with '/'", path));
   }
@@ -129,20 +150,23 @@ void Router::add_stream(std::string_view path, std::shared_ptr<StreamEndpoint> e
   if (stream(path) != nullptr) {
     throw std::invalid_argument(fmt::format("stream path '{}' is already registered", path));
   }
-  streams_.emplace_back(std::string(path), std::move(endpoint));
+  streams_.push_back({std::string(path), std::move(endpoint), access});
 }
 
-StreamEndpoint* Router::stream(std::string_view path) const {
+StreamEndpoint* Router::stream(std::string_view path, Access* access) const {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  for (const auto& [stream_path, endpoint] : streams_) {
-    if (stream_path == path) return endpoint.get();
+  for (const StreamPath& entry : streams_) {
+    if (entry.path == path) {
+      if (access != nullptr) *access = entry.access;
+      return entry.endpoint.get();
+    }
   }
   return nullptr;
 }
 
 std::vector<StreamEndpoint*> Router::streams() const {
   std::vector<StreamEndpoint*> out;
-  for (const auto& entry : streams_) out.push_back(entry.second.get());
+  for (const StreamPath& entry : streams_) out.push_back(entry.endpoint.get());
   return out;
 }
 
@@ -162,7 +186,10 @@ std::optional<Response> Router::dispatch(const Request& request, std::string_vie
     return response;
   }
   try {
-    return (*match.handler)(request, match.params);
+    auto principal = authorize(*authenticator_, request, split_target(request.target()).query,
+                               match.access, TokenSources::kHeader);
+    if (!principal) return std::move(principal.error());
+    return (*match.handler)(request, match.params, *principal);
   } catch (const HttpError& e) {
     return error_response(e.status(), e.what());
   } catch (const std::invalid_argument& e) {

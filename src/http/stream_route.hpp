@@ -5,14 +5,16 @@
 // so it depends on none of them: src/app registers them in the Router (router.hpp).
 //
 // A request to a stream path passes RequestPolicy (request_policy.hpp: framing, Host, and the
-// Origin of a WebSocket upgrade) and CORS preflight like any other, then goes to its
-// StreamEndpoint instead of the router. While the endpoint keeps the connection it holds the
+// Origin of a WebSocket upgrade) and CORS preflight like any other, then authorization
+// (authorize.hpp: 401 without a valid token from the header or `access_token=`), then goes to
+// its StreamEndpoint instead of the router. While the endpoint keeps the connection it holds the
 // request's ConnectionLease, so the connection counts in the server's cap
 // (ServerOptions::max_connections). Server::stop() calls every endpoint's stop(), waits (up to
 // the shutdown grace) until every lease is released, then calls abort_all().
 //
 // Threading: accept() on the HTTP session's strand; stop() and abort_all() from any thread.
 
+#include "auth/principal.hpp"
 #include "http/message.hpp"
 
 #include <boost/beast/core/tcp_stream.hpp>
@@ -67,6 +69,9 @@ struct StreamRequest {
   std::vector<std::pair<std::string, std::string>> cors_headers;
   /// Keep it while the connection lives (it counts in the connection cap).
   ConnectionLease lease;
+  /// Who the request was authenticated as (Router::add_stream's Access; the session refused
+  /// it with 401 otherwise). The endpoint closes the connection when it expires.
+  auth::Principal user = auth::anonymous_principal();
 };
 
 class StreamEndpoint {

@@ -48,7 +48,7 @@ boost::json::value IndexerHub::start_library_scan(const std::string& library_id)
   }
 }
 
-void IndexerHub::invoke(const signalr::CallerContext& /*caller*/, std::string_view target,
+void IndexerHub::invoke(const signalr::CallerContext& caller, std::string_view target,
                         const boost::json::array& arguments, signalr::Completion complete) {
   assert(clients_ && "IndexerHub::attach() must be called before clients connect");
   try {
@@ -59,6 +59,12 @@ void IndexerHub::invoke(const signalr::CallerContext& /*caller*/, std::string_vi
       return complete(std::move(scans));
     }
     if (same_method(target, "StartLibraryScan")) {
+      // Starting scans is the admin's (issue 16's roles); worded as ASP.NET Core words a hub
+      // method whose [Authorize(Roles = ...)] the caller fails.
+      if (!caller.user.admin) {
+        return complete(std::unexpected(
+            std::string("Failed to invoke 'StartLibraryScan' because user is unauthorized")));
+      }
       return complete(start_library_scan(id_argument(arguments, "StartLibraryScan", "libraryId")));
     }
     complete(std::unexpected(signalr::unknown_method_error(target)));

@@ -55,7 +55,8 @@ class SocketEndpoint final : public http::StreamEndpoint {
       return refusal(http::Status::service_unavailable, "The server is shutting down.");
     }
     auto socket = std::make_shared<EventSocket>(stream.release_socket(), context_,
-                                                std::move(request.lease));
+                                                std::move(request.lease),
+                                                std::move(request.user));
     context_.registry.add(socket);
     context_.counters.accepted.fetch_add(1, kRelaxed);
     socket->run(std::move(*upgrade));
@@ -90,7 +91,7 @@ class StreamEndpointImpl final : public http::StreamEndpoint {
       return refusal(http::Status::service_unavailable, "The server is shutting down.");
     }
     SseSession::start(stream.release_socket(), context_, *params, request.cors_headers,
-                      std::move(request.lease));
+                      std::move(request.lease), request.user);
     return std::nullopt;
   }
 

@@ -1,5 +1,7 @@
 #include "live/event_socket.hpp"
 
+#include "http/authorize.hpp"
+
 #include "events/server_messages.hpp"
 #include "push/websocket_frame.hpp"
 
@@ -17,10 +19,13 @@ namespace {
 constexpr auto kRelaxed = std::memory_order_relaxed;
 }  // namespace
 
-EventSocket::EventSocket(Socket&& socket, SocketContext& context, http::ConnectionLease lease)
+EventSocket::EventSocket(Socket&& socket, SocketContext& context, http::ConnectionLease lease,
+                         auth::Principal user)
     : push::WebSocket(std::move(socket), events::kMaxClientMessage),
       context_(context),
       lease_(std::move(lease)),
+      user_(std::move(user)),
+      token_expires_(http::steady_expiry(user_)),
       subscription_(std::make_shared<push::Subscription>(push::WebSocket::get_executor(),
                                                          kWebSocketFormat,
                                                          context.options.limits,
@@ -149,6 +154,14 @@ void EventSocket::pump() {
       reply(events::error_message(parsed.error(), now));
       continue;
     }
+    // Starting and cancelling scans is the admin's (issue 16's roles).
+    const bool scan_command = std::holds_alternative<events::StartLibraryScan>(parsed->command) ||
+                              std::holds_alternative<events::CancelLibraryScan>(parsed->command);
+    if (scan_command && !user_.admin) {
+      reply(events::error(events::type_name(parsed->command), "This requires the admin role.",
+                          events::error_code::kForbidden, parsed->request_id, now));
+      continue;
+    }
     // What needs no database is answered here: a ping, and a resync the limit refuses (its
     // RATE_LIMITED error is all a flood gets).
     const bool ping = std::holds_alternative<events::Ping>(parsed->command);
@@ -210,6 +223,7 @@ void EventSocket::schedule() {
   }
   Clock::time_point when = std::min(next_ping_, last_receive_ + options.ping_interval +
                                                     options.client_timeout_grace);
+  when = std::min(when, token_expires_);
   if (subscription_->pipeline().writing()) {
     when = std::min(when, subscription_->pipeline().write_started() + options.send_timeout);
   }
@@ -233,6 +247,10 @@ void EventSocket::on_timer() {
       push::WebSocket::abort();
       return;
     }
+  } else if (now >= token_expires_) {
+    spdlog::debug("events: closing a /ws client: its access token expired");
+    begin_close(kPolicyViolation, kTokenExpiredReason);
+    return;  // begin_close armed the timer
   } else if (subscription_->stalled(now, options.send_timeout)) {
     // It took nothing for send_timeout: a client that stopped reading (SignalR's
     // TransportSendTimeout). Its queue is dropped; the close follows what is in flight.

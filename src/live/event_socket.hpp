@@ -21,7 +21,10 @@
 //               protocol error; 1008 with push::kSlowClientReason for a client that did not
 //               keep up (its outbox past the bounds, or a write pending for send_timeout;
 //               counted); 1008 with kSilentReason for a client silent for ping_interval +
-//               client_timeout_grace; 1001 kShutdownReason when the server stops
+//               client_timeout_grace; 1008 with kTokenExpiredReason when the caller's
+//               token expires (authentication on); 1001 kShutdownReason when the server stops
+//   roles       startLibraryScan and cancelLibraryScan need role admin (always so with
+//               authentication off): otherwise an `error` with code FORBIDDEN
 //   deadlines   one timer: a WebSocket Ping every ping_interval, the silence deadline, the send
 //               timeout, and once a close began, close_timeout before the socket is dropped
 //
@@ -67,7 +70,9 @@ class EventSocket final : public push::WebSocket,
                           public push::PushSink,
                           public LiveConnection {
  public:
-  EventSocket(Socket&& socket, SocketContext& context, http::ConnectionLease lease);
+  /// `user`: who the upgrade request was authenticated as (http::StreamRequest::user).
+  EventSocket(Socket&& socket, SocketContext& context, http::ConnectionLease lease,
+              auth::Principal user = auth::anonymous_principal());
   ~EventSocket() override;
 
   /// Writes the 101 response and runs the socket until it closes.
@@ -109,6 +114,8 @@ class EventSocket final : public push::WebSocket,
 
   SocketContext& context_;
   http::ConnectionLease lease_;
+  const auth::Principal user_;
+  const Clock::time_point token_expires_;  // user_'s expiry (max: never)
   std::shared_ptr<push::Subscription> subscription_;
   boost::asio::steady_timer timer_;
   events::TokenBucket resync_limit_;

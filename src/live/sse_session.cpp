@@ -1,5 +1,7 @@
 #include "live/sse_session.hpp"
 
+#include "http/authorize.hpp"
+
 #include "events/sse.hpp"
 #include "push/event_stream.hpp"
 
@@ -48,19 +50,21 @@ std::string response_head(const std::vector<std::pair<std::string, std::string>>
 }  // namespace
 
 SseSession::SseSession(asio::any_io_executor strand, StreamContext& context,
-                       http::ConnectionLease lease)
+                       http::ConnectionLease lease, const auth::Principal& user)
     : context_(context),
       strand_(std::move(strand)),
       lease_(std::move(lease)),
       subscription_(std::make_shared<push::Subscription>(strand_, kSseFormat,
                                                          context.options.limits,
                                                          context.counters.send)),
-      timer_(strand_) {}
+      timer_(strand_),
+      token_expires_(http::steady_expiry(user)) {}
 
 void SseSession::start(Socket&& socket, StreamContext& context, const StreamParams& params,
                        const std::vector<std::pair<std::string, std::string>>& cors_headers,
-                       http::ConnectionLease lease) {
-  auto session = std::make_shared<SseSession>(socket.get_executor(), context, std::move(lease));
+                       http::ConnectionLease lease, const auth::Principal& user) {
+  auto session =
+      std::make_shared<SseSession>(socket.get_executor(), context, std::move(lease), user);
   context.registry.add(session);
   context.counters.accepted.fetch_add(1, kRelaxed);
 
@@ -123,7 +127,8 @@ void SseSession::on_closed() {
 void SseSession::schedule() {
   if (closed_) return;
   const auto& options = context_.options;
-  Clock::time_point when = closing_ ? closing_since_ + options.close_timeout : next_keep_alive_;
+  Clock::time_point when =
+      closing_ ? closing_since_ + options.close_timeout : std::min(next_keep_alive_, token_expires_);
   if (!closing_ && subscription_->pipeline().writing()) {
     when = std::min(when, subscription_->pipeline().write_started() + options.send_timeout);
   }
@@ -146,6 +151,13 @@ void SseSession::on_timer() {
       subscription_->abort();
       return;
     }
+  } else if (now >= token_expires_) {
+    // The caller's token expired: the stream ends after what is queued. EventSource's
+    // reconnect then meets 401 and stops; a client with a new token starts again.
+    spdlog::debug("events: closing an /api/events stream: its access token expired");
+    closing_ = true;
+    closing_since_ = now;
+    subscription_->close(nullptr, kTokenExpiredReason);
   } else if (subscription_->stalled(now, options.send_timeout)) {
     context_.counters.send.slow_clients_closed.fetch_add(1, kRelaxed);
     spdlog::warn("events: closing an /api/events stream: a write did not complete in {} ms",

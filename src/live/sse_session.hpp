@@ -12,8 +12,9 @@
 // order (under the bus lock), so a resumed stream neither misses nor repeats a record.
 //
 // Deadlines, one timer: a comment line (": keep-alive") every keep_alive_interval; a write
-// pending for send_timeout closes the stream as a slow client (counted); a close that has not
-// ended after close_timeout drops the socket. The client's going away ends it.
+// pending for send_timeout closes the stream as a slow client (counted); the caller's token
+// expiring ends the stream (authentication on); a close that has not ended after close_timeout
+// drops the socket. The client's going away ends it.
 //
 // Threading: start() on the socket's strand (the HTTP session's, which becomes the stream's);
 // shutdown() and abort_now() from any thread; the rest on the strand. No exception escapes
@@ -58,10 +59,11 @@ class SseSession final : public LiveConnection, public std::enable_shared_from_t
   /// server stops.
   static void start(Socket&& socket, StreamContext& context, const StreamParams& params,
                     const std::vector<std::pair<std::string, std::string>>& cors_headers,
-                    http::ConnectionLease lease);
+                    http::ConnectionLease lease,
+                    const auth::Principal& user = auth::anonymous_principal());
 
   SseSession(boost::asio::any_io_executor strand, StreamContext& context,
-             http::ConnectionLease lease);
+             http::ConnectionLease lease, const auth::Principal& user);
 
   // LiveConnection: any thread.
   void shutdown() override;
@@ -79,6 +81,7 @@ class SseSession final : public LiveConnection, public std::enable_shared_from_t
   http::ConnectionLease lease_;
   std::shared_ptr<push::Subscription> subscription_;
   boost::asio::steady_timer timer_;
+  const Clock::time_point token_expires_;  // the caller's token expiry (max: never)
   Clock::time_point next_keep_alive_{};
   Clock::time_point closing_since_{};
   bool closing_ = false;

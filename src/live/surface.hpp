@@ -52,6 +52,8 @@ struct EventSurfaceOptions {
 inline constexpr std::string_view kShutdownReason = "the server is shutting down";  // 1001
 inline constexpr std::string_view kSilentReason =
     "nothing arrived from the client (no message, no Pong) within the ping interval";  // 1008
+inline constexpr std::string_view kTokenExpiredReason =
+    "the access token expired; connect again with a new token";  // 1008
 /// push::kSlowClientReason: 1008.
 inline constexpr std::uint16_t kGoingAway = 1001;
 inline constexpr std::uint16_t kPolicyViolation = 1008;

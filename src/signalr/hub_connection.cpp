@@ -24,11 +24,25 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 
 using IoContextStrand = asio::strand<asio::io_context::executor_type>;
 
+constexpr std::string_view kAuthenticationExpired =
+    "Unauthorized: the access token expired. Connect again with a new token.";
 constexpr std::string_view kSlowClient =
     "Connection closed: the client did not keep up with the messages sent to it.";
 
 push::SendPipeline::Limits pipeline_limits(const HubOptions& options) {
   return {options.outbox_max_messages, options.outbox_max_bytes, options.max_batch_bytes};
+}
+
+// The steady-clock moment of `expires` (a system-clock time, the principal's token expiry):
+// timers run on the steady clock, so a wall-clock jump after the start does not move it.
+std::chrono::steady_clock::time_point steady_deadline(
+    std::chrono::system_clock::time_point expires) {
+  if (expires == std::chrono::system_clock::time_point::max()) {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  const auto left = expires - std::chrono::system_clock::now();
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
 }
 
 }  // namespace
@@ -42,6 +56,7 @@ HubConnection::HubConnection(HubEndpoint& endpoint, CallerContext caller, std::s
       timer_(strand_),
       reader_(endpoint.options().max_receive_message_size),
       pipeline_(pipeline_limits(endpoint.options()), endpoint.counters().send),
+      authentication_expires_(steady_deadline(caller_.user.expires)),
       stateful_allowed_(stateful_allowed) {}
 
 HubConnection::~HubConnection() = default;
@@ -503,6 +518,7 @@ void HubConnection::arm_timer() {
       // Not re-armed per write (that would cost a timer operation per message): a write
       // started after this checks in at the keep-alive tick or this deadline, whichever is first.
       when = std::min(when, last_send() + options.transport_send_timeout);
+      when = std::min(when, authentication_expires_);
       break;
     default:
       return;
@@ -542,6 +558,15 @@ void HubConnection::on_timer() {
       }
       break;
     case State::kOpen:
+      if (now >= authentication_expires_) {
+        // ASP.NET Core's CloseOnAuthenticationExpiration: the caller's token is no longer
+        // valid, so the connection may not go on acting for it. No reconnect: the client must
+        // come back with a new token.
+        spdlog::debug("signalr: {} closing {}: its access token expired", endpoint_.path(), id());
+        close({kAuthenticationExpired, Reconnect::kNotAllowed, push::SendPipeline::Queue::kDrop,
+               "authentication expired"});
+        return;
+      }
       if (pipeline_.writing() &&
           now >= pipeline_.write_started() + options.transport_send_timeout) {
         // ASP.NET Core's TransportSendTimeout: the client took nothing for this long.

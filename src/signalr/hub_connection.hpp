@@ -165,6 +165,8 @@ class HubConnection : public std::enable_shared_from_this<HubConnection> {
   Clock::time_point last_receive_{};
   Clock::time_point last_send_{};  // (re)start, or a keep-alive tick that found a write going
   Clock::time_point deadline_{};   // handshake, close or grace deadline, by state
+  // When caller_.user's token expires (max: never): the open connection is closed then.
+  const Clock::time_point authentication_expires_;
   std::atomic<WireProtocol> protocol_{WireProtocol::kJson};
   State state_ = State::kCreated;
   Input input_ = Input::kReading;

@@ -162,7 +162,8 @@ void long_poll(const HubRoute& route, TransportRequest params, asio::any_io_exec
   }
   auto strand = asio::make_strand(io);
   auto transport = std::make_shared<LongPollingTransport>(endpoint, claim->token, strand);
-  CallerContext caller{std::move(claim->connection_id), std::move(params.access_token)};
+  CallerContext caller{std::move(claim->connection_id), std::move(params.access_token),
+                       std::move(params.user)};
   asio::post(strand, [transport, caller = std::move(caller), reply = std::move(reply)]() mutable {
     transport->run(std::move(caller), std::move(reply));
   });

@@ -193,7 +193,8 @@ std::optional<HttpReply> accept_server_sent_events(const HubRoute& route, Transp
   }
   auto transport =
       std::make_shared<SseTransport>(endpoint, claim->token, std::move(stream));
-  transport->run(CallerContext{std::move(claim->connection_id), std::move(params.access_token)},
+  transport->run(CallerContext{std::move(claim->connection_id), std::move(params.access_token),
+                               std::move(params.user)},
                  headers);
   return std::nullopt;
 }

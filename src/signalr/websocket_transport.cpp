@@ -31,14 +31,16 @@ class WebSocketTransport final : public push::WebSocket, public Transport {
   WebSocketTransport(HubEndpoint& endpoint, Socket&& socket)
       : push::WebSocket(std::move(socket)), endpoint_(endpoint) {}
 
-  void run(std::string upgrade_response, HubEndpoint::Claim claim, std::string access_token) {
+  void run(std::string upgrade_response, HubEndpoint::Claim claim, std::string access_token,
+           auth::Principal user) {
     if (claim.resume) {
       resuming_ = true;  // same strand: accept_websocket moved the socket onto it
       connection_ = std::move(claim.resume);
     } else {
       token_ = claim.token;
       connection_ = std::make_shared<HubConnection>(
-          endpoint_, CallerContext{std::move(claim.connection_id), std::move(access_token)},
+          endpoint_,
+          CallerContext{std::move(claim.connection_id), std::move(access_token), std::move(user)},
           std::move(claim.token), get_executor(), claim.stateful);
     }
     start(std::move(upgrade_response));
@@ -148,14 +150,16 @@ std::optional<HttpReply> accept_websocket(const HubRoute& route, TransportReques
     // The connection's strand is not this one: start there.
     asio::post(transport->get_executor(), [transport, response = std::move(*response),
                                            claim = std::move(*claim),
-                                           token = std::move(params.access_token)]() mutable {
-      transport->run(std::move(response), std::move(claim), std::move(token));
+                                           token = std::move(params.access_token),
+                                           user = std::move(params.user)]() mutable {
+      transport->run(std::move(response), std::move(claim), std::move(token), std::move(user));
     });
     return std::nullopt;
   }
   // release_socket() also cancels the HTTP layer's pending deadline.
   std::make_shared<WebSocketTransport>(endpoint, stream.release_socket())
-      ->run(std::move(*response), std::move(*claim), std::move(params.access_token));
+      ->run(std::move(*response), std::move(*claim), std::move(params.access_token),
+            std::move(params.user));
   return std::nullopt;
 }
 

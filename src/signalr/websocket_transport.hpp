@@ -20,6 +20,10 @@ namespace scanhub::signalr {
 struct TransportRequest {
   std::optional<std::string> id;  ///< the `id` query value (connection token); none: skipNegotiation
   std::string access_token;       ///< `Authorization: Bearer ...` or `access_token=` query; may be empty
+  /// Who the request was authenticated as (the HTTP layer refused it otherwise): a connection
+  /// this request starts acts for it (CallerContext::user) until it closes, and is closed when
+  /// it expires (HubConnection).
+  auth::Principal user = auth::anonymous_principal();
 };
 
 /// Accepts the WebSocket upgrade and runs the connection. On an error (404 unknown or expired

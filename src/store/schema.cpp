@@ -24,7 +24,7 @@ struct Migration {
 };
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<Migration, 10> kMigrations{{
+constexpr std::array<Migration, 11> kMigrations{{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     {R"sql(
 CREATE TABLE libraries (
@@ -552,7 +552,28 @@ ALTER TABLE libraries ADD COLUMN follow_symlinks INTEGER NOT NULL DEFAULT 0
   CHECK (follow_symlinks IN (0, 1));
 ALTER TABLE scans ADD COLUMN symlinks_skipped INTEGER NOT NULL DEFAULT 0;
 )sql"},
-    // 10: who created a job (external jobs: the signed-in user reporting it), so each user sees
+    // 10: local users and API keys (auth/; issue 16). A user's name is unique whatever its
+    // case; the password is an Argon2id PHC string. An API key is stored only as the SHA-256 of
+    // its text (hex); removing its owner removes it.
+    {R"sql(
+CREATE TABLE users (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  name           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash  TEXT NOT NULL,
+  admin          INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+  created_at     TEXT NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  key_hash    TEXT NOT NULL UNIQUE,
+  user_id     INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  admin       INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+  created_at  TEXT NOT NULL
+);
+)sql"},
+    // 11: who created a job (external jobs: the signed-in user reporting it), so each user sees
     // only their own; the external jobs of one video (seed 004's VideoProgressUpdate), found
     // by the videoId their payload carries.
     {R"sql(

@@ -141,7 +141,9 @@ describe('--address', () => {
   ];
   for (const { address, url, reach, warns } of cases) {
     test(`${address}: ${warns ? 'a warning and ' : ''}a URL to open`, T, async () => {
-      const server = await serveCaptured(serveArgs(`address-${address.replace(/[^a-z0-9]/gi, '_')}`, '--address', address));
+      // Beyond loopback without --auth, serve starts only when told --allow-anonymous.
+      const allow = warns ? ['--allow-anonymous'] : [];
+      const server = await serveCaptured(serveArgs(`address-${address.replace(/[^a-z0-9]/gi, '_')}`, '--address', address, ...allow));
       try {
         assert.match(server.out.stdout, url);
         for (const host of reach) {
@@ -155,6 +157,15 @@ describe('--address', () => {
       else assert.doesNotMatch(server.out.stderr, warning);
     });
   }
+
+  test('all interfaces without --auth or --allow-anonymous: refused with one line', T, async () => {
+    const child = spawn(BIN, serveArgs('anonymous-refused', '--address', '0.0.0.0'), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await withTimeout(new Promise((resolve) => child.once('exit', resolve)), MS * 2, 'exit');
+    assert.equal(code, 1);
+    assert.match(stderr, /^scanhub: refusing to listen on all interfaces without authentication: use --auth, or --allow-anonymous.*$/m);
+  });
 
   test('a name that does not resolve is a one-line error', T, async () => {
     const child = spawn(BIN, serveArgs('unresolved', '--address', 'no-such-host.invalid'), { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -322,7 +322,7 @@ describe('raw HTTP transport requests', () => {
   });
 
   test('CORS preflight lists methods and the requested headers', T, async () => {
-    const headers = 'x-requested-with, x-signalr-user-agent, authorization, content-type';
+    const headers = 'x-requested-with, x-signalr-user-agent, authorization, content-type, x-api-key';
     const preflight = await request(`${hub}/negotiate?negotiateVersion=1`, {
       method: 'OPTIONS',
       headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': headers },

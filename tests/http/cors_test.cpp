@@ -64,7 +64,7 @@ TEST(Cors, PreflightListsMethodsAndRequestedHeaders) {
   auto defaults = cors.preflight(preflight_request("https://app.example.com"));
   const std::string_view listed = defaults->at(F::access_control_allow_headers);
   for (std::string_view name : {"x-requested-with", "x-signalr-user-agent", "authorization",
-                                "content-type"}) {
+                                "content-type", "x-api-key"}) {
     EXPECT_NE(listed.find(name), std::string_view::npos) << name;
   }
   // A malformed header list is not echoed.

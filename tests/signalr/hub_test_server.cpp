@@ -8,11 +8,16 @@
 //        --max-pending-invocations --body-limit --long-poll-timeout-ms --cors-origin ORIGIN (repeatable)
 //        --reconnect-grace-ms --stateful-buffer-bytes --no-stateful-reconnect --send-timeout-ms
 //        --web-root DIR --no-stdin --log-level LEVEL (warn)
+//        --token TOKEN=USER[:admin][:TTL_MS] (repeatable): authentication on, with these bearer
+//        tokens valid (support/test_authenticator.hpp); TTL_MS: the token expires that long
+//        after the server starts. GET /api/whoami (any caller) and GET /api/admin (role admin)
+//        answer {userId, admin}.
 #include "http/json_response.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "signalr/hub_host.hpp"
+#include "support/test_authenticator.hpp"
 #include "test_hub.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -46,7 +51,31 @@ struct Flags {
   int threads = 2;
   bool watch_stdin = true;
   std::string log_level = "warn";
+  std::shared_ptr<test::TestAuthenticator> authenticator;  // null: authentication off
 };
+
+// "TOKEN=USER[:admin][:TTL_MS]"
+void add_token(Flags& flags, const std::string& spec) {
+  const auto equals = spec.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    std::cerr << "--token wants TOKEN=USER[:admin][:TTL_MS], not " << spec << "\n";
+    std::exit(2);
+  }
+  std::string user = spec.substr(equals + 1);
+  bool admin = false;
+  auto expires = std::chrono::system_clock::time_point::max();
+  for (auto colon = user.rfind(':'); colon != std::string::npos; colon = user.rfind(':')) {
+    const std::string part = user.substr(colon + 1);
+    if (part == "admin") {
+      admin = true;
+    } else {
+      expires = std::chrono::system_clock::now() + std::chrono::milliseconds(std::stol(part));
+    }
+    user.resize(colon);
+  }
+  if (!flags.authenticator) flags.authenticator = std::make_shared<test::TestAuthenticator>();
+  flags.authenticator->add(spec.substr(0, equals), test::TestAuthenticator::user(user, admin, expires));
+}
 
 Flags parse_flags(int argc, char** argv) {
   Flags flags;
@@ -81,6 +110,7 @@ Flags parse_flags(int argc, char** argv) {
     else if (name == "--web-root") flags.server.web_root = value();
     else if (name == "--no-stdin") flags.watch_stdin = false;
     else if (name == "--log-level") flags.log_level = value();
+    else if (name == "--token") add_token(flags, value());
     else {
       std::cerr << "unknown flag " << name << "\n";
       std::exit(2);
@@ -102,6 +132,12 @@ void add_routes(http::Router& router, signalr::HubHost& hubs) {
   router.add(http::Verb::get, "/api/invalid", [](const http::Request&, const http::PathParams&) -> http::Response {
     throw std::invalid_argument("the value is invalid");
   });
+  auto whoami = [](const http::Request&, const http::PathParams&, const auth::Principal& user) {
+    return http::json_response(http::Status::ok,
+                               json::object{{"userId", user.user_id}, {"admin", user.admin}});
+  };
+  router.add(http::Verb::get, "/api/whoami", http::PrincipalHandler(whoami));
+  router.add(http::Verb::get, "/api/admin", http::PrincipalHandler(whoami), http::Access::kAdmin);
   router.add(http::Verb::get, "/api/counters", [&hubs](const http::Request&, const http::PathParams&) {
     const auto c = hubs.counters();
     return http::json_response(http::Status::ok,
@@ -129,6 +165,7 @@ int main(int argc, char** argv) {
   auto hub = std::make_shared<tests::TestHub>(worker.get_executor());
   hub->set_context(&hubs.map_hub("/hubs/test", hub, flags.hub));
   http::Router router;
+  router.set_authenticator(flags.authenticator);
   add_routes(router, hubs);
   const http::StaticFiles files = http::embedded_static_files();
   http::Server server(io, flags.server, router, hubs, files);

@@ -38,6 +38,11 @@ void TestHub::invoke(const signalr::CallerContext& caller, std::string_view targ
   if (target == "Echo") {
     expect_count(arguments, 1, target);
     complete(arguments[0]);
+  } else if (target == "Whoami") {
+    // Who the connection acts for (CallerContext::user): its user id, "" when anonymous.
+    complete(json::value(json::object{{"userId", caller.user.user_id},
+                                      {"admin", caller.user.admin},
+                                      {"anonymous", caller.user.anonymous()}}));
   } else if (target == "Add") {
     expect_count(arguments, 2, target);
     complete(json::value(number_arg(arguments, 0) + number_arg(arguments, 1)));

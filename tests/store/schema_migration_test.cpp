@@ -139,7 +139,7 @@ TEST_F(SchemaMigration, KeepsEveryRowIdIndexAndTrigger) {
     EXPECT_EQ(rows(db, table, before_columns[table]), before_rows[table]) << table;
   }
   auto after_schema = indexes_and_triggers(db);
-  // Added by migration 10 (who created a job; the external jobs of a video), not rebuilt ones.
+  // Added by migration 11 (who created a job; the external jobs of a video), not rebuilt ones.
   EXPECT_EQ(after_schema.erase("idx_jobs_created_by"), 1u);
   EXPECT_EQ(after_schema.erase("idx_jobs_external_video"), 1u);
   EXPECT_EQ(after_schema, before_schema);
