@@ -3,6 +3,7 @@
 #include "api/album_routes.hpp"
 #include "api/job_routes.hpp"
 #include "api/library_routes.hpp"
+#include "api/notification_routes.hpp"
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
 #include "api/similar_routes.hpp"
@@ -161,6 +162,9 @@ int run_serve_command(const ServeCommandOptions& options) {
   api::add_album_routes(router, *store);
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
+  api::add_notification_routes(router, [&job_progress_hub](const api::UserNotificationRequest& n) {
+    job_progress_hub->notify_user(n.user_id, n.type, n.message, n.data);
+  });
   api::SignalRInfo signalr_info = api::signalr_capabilities();
   signalr_info.hubs = {{"ProgressHub", std::string(hubs::ProgressHub::kPath), {}},
                        {"IndexerHub", std::string(hubs::IndexerHub::kPath), {}},
