@@ -312,3 +312,87 @@ TEST_F(Fixture, IdsLongerThanTheLimitCompleteWithAnErrorAndStoreNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+signalr::CallerContext caller_as(std::string connection, std::string user, bool admin = false) {
+  signalr::CallerContext caller{std::move(connection), ""};
+  caller.user.user_id = std::move(user);
+  caller.user.admin = admin;
+  caller.user.source = auth::Principal::Source::kToken;
+  return caller;
+}
+
+signalr::InvocationResult invoke_as(signalr::Hub& hub, const signalr::CallerContext& caller,
+                                    std::string_view target, boost::json::array arguments) {
+  std::optional<signalr::InvocationResult> result;
+  hub.invoke(caller, target, arguments, [&](signalr::InvocationResult r) { result = std::move(r); });
+  EXPECT_TRUE(result.has_value()) << "completed synchronously";
+  return result.value_or(std::unexpected("no completion"));
+}
+
+// Issue 16 "Per-user jobs" on the hub: user groups on connect; another user's external job
+// (and, for a user, a job id that does not exist) refused with Error NOT_FOUND and an error
+// completion before any group is joined; an admin sees every job; the owner's job ending
+// goes to the owner's group as UserNotification.
+TEST_F(JobProgressHubTest, UsersSeeOnlyTheirOwnExternalJobs) {
+  hubs::JobProgressHub hub(tracker, store);
+  hub.attach(context);
+  const auto alice = caller_as("conn-a", "alice");
+  const auto bob = caller_as("conn-b", "bob");
+  const auto root = caller_as("conn-r", "root", true);
+
+  hub.on_connected(alice);
+  hub.on_connected(signalr::CallerContext{"conn-anon", ""});
+  auto calls = context.take();
+  ASSERT_EQ(calls.size(), 1u) << "an anonymous connection has no user group";
+  EXPECT_EQ(calls[0].kind + " " + calls[0].address + " " + calls[0].target, "join conn-a user-alice");
+
+  core::NewJob external;
+  external.type = "external";
+  external.payload = R"({"jobType":"Transcription","videoId":"video-a","payload":null})";
+  external.created_by = "alice";
+  core::JobId id = 0;
+  store.write_sync([&](store::Connection& c) { id = c.jobs.enqueue(std::span(&external, 1), core::Clock::now()).front(); });
+  const std::string hub_id = "job-" + std::to_string(id);
+
+  for (const char* method : {"SubscribeToJob", "GetJobProgress"}) {
+    const auto refused = invoke_as(hub, bob, method, {hub_id});
+    ASSERT_FALSE(refused.has_value()) << method;
+    EXPECT_EQ(refused.error(), "Job " + hub_id + " not found");
+    calls = context.take();
+    ASSERT_EQ(calls.size(), 1u) << method << ": nothing joined, only the Error event";
+    EXPECT_EQ(calls[0].kind + " " + calls[0].address + " " + calls[0].target, "connection conn-b Error");
+    EXPECT_EQ(calls[0].arguments[0].at("code"), "NOT_FOUND");
+  }
+  EXPECT_FALSE(invoke_as(hub, bob, "SubscribeToJob", {"job-999999"}).has_value())
+      << "a user may not wait in the group of a job not created yet";
+  EXPECT_FALSE(invoke_as(hub, bob, "SubscribeToVideo", {"video-a"}).has_value());
+  context.take();
+
+  ASSERT_TRUE(invoke_as(hub, alice, "SubscribeToJob", {hub_id}).has_value());
+  ASSERT_TRUE(invoke_as(hub, root, "SubscribeToJob", {hub_id}).has_value());
+  ASSERT_TRUE(invoke_as(hub, root, "SubscribeToJob", {"job-999999"}).has_value()) << "an admin may";
+  ASSERT_TRUE(invoke_as(hub, alice, "SubscribeToVideo", {"video-a"}).has_value());
+  calls = context.take();
+  std::vector<std::string> joins;
+  for (const auto& call : calls) {
+    if (call.kind == "join") joins.push_back(call.address + " " + call.target);
+  }
+  EXPECT_EQ(joins, (std::vector<std::string>{"conn-a job-" + hub_id, "conn-r job-" + hub_id,
+                                             "conn-r job-job-999999", "conn-a video-video-a"}));
+
+  core::Job done = *store.read([&](store::Connection& c) { return c.jobs.get(id); });
+  done.status = core::JobStatus::completed;
+  bus.publish(progress::JobEvent{progress::JobCompleted{done}});
+  std::vector<std::string> sends;
+  for (const auto& call : context.take()) sends.push_back(call.kind + " " + call.address + " " + call.target);
+  EXPECT_EQ(sends, (std::vector<std::string>{"group job-" + hub_id + " JobProgressUpdate",
+                                             "group job-" + hub_id + " JobCompleted",
+                                             "group user-alice UserNotification",
+                                             "group video-video-a VideoProgressUpdate"}))
+      << "no BroadcastNotification of a user's job to everyone";
+  hub.detach();
+}
+
+}  // namespace
