@@ -42,11 +42,11 @@ SignalRInfo signalr_capabilities() {
 boost::json::object connection_info(const SignalRInfo& info) {
   boost::json::object o;
   o["hubUrl"] = kJobProgressHubUrl;
-  o["userId"] = nullptr;  // scanhub has no authentication yet
+  o["userId"] = nullptr;  // the caller's, filled in per request (add_signalr_routes)
   o["instructions"] = {
       {"connect", "Use SignalR client library to connect to the hub"},
-      {"authentication", "Not required: scanhub has no authentication yet; a token passed in "
-                         "accessTokenFactory is accepted and ignored"},
+      {"authentication", "With serve --auth, pass a JWT or an API key in accessTokenFactory; "
+                         "it is sent as access_token. Without --auth no token is needed"},
       {"subscribeToJob", "Call hub.invoke('SubscribeToJob', jobId) to receive job updates"},
       {"subscribeToVideo", "Call hub.invoke('SubscribeToVideo', videoId) to receive video updates"},
       {"unsubscribeFromJob", "Call hub.invoke('UnsubscribeFromJob', jobId) to stop receiving job updates"},
@@ -75,9 +75,13 @@ void add_signalr_routes(http::Router& router, SignalRInfo info) {
   // Built once: the answer does not change while the server runs.
   auto body = std::make_shared<const boost::json::object>(connection_info(info));
   for (const char* path : {"/api/signalr/connection-info", "/api/v1/signalr/connection-info"}) {
-    router.add(http::Verb::get, path, [body](const http::Request&, const http::PathParams&) {
-      return http::json_response(http::Status::ok, *body);
-    });
+    router.add(http::Verb::get, path,
+               [body](const http::Request&, const http::PathParams&, const auth::Principal& caller) {
+                 // Seed 004 answers with the caller's user id (Context.User); null when anonymous.
+                 boost::json::object answer = *body;
+                 if (!caller.user_id.empty()) answer["userId"] = caller.user_id;
+                 return http::json_response(http::Status::ok, answer);
+               });
   }
 }
 

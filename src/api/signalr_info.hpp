@@ -2,7 +2,8 @@
 // GET /api/signalr/connection-info and GET /api/v1/signalr/connection-info (seed 004, section 6
 // "Test SignalR Connection Info Endpoint"): how to connect to scanhub's hubs.
 //
-// The response keeps seed 004's fields (hubUrl = /hubs/job-progress, userId null, instructions,
+// The response keeps seed 004's fields (hubUrl = /hubs/job-progress, userId: the caller's user
+// id, null when anonymous; instructions,
 // events: "Name - what it is" for each event of the hub at hubUrl, exactly those its HubInfo
 // lists) and adds what a client of any hub needs: "hubs" ([{name, url, events}] of every
 // mapped hub),

@@ -66,6 +66,15 @@ async function connectAs(user) {
   return { connection, log };
 }
 
+test("connection-info answers with the caller's user id and exactly the hub's events", async () => {
+  const info = await api('alice', 'GET', '/api/signalr/connection-info');
+  assert.equal(info.status, 200);
+  assert.equal(info.body.userId, 'alice');
+  assert.deepEqual(info.body.events.map((e) => e.split(' - ')[0]),
+                   ['JobProgressUpdate', 'JobCompleted', 'JobFailed', 'VideoProgressUpdate', 'UserNotification',
+                    'BroadcastNotification', 'Error']);
+});
+
 const externalIds = (jobs) => jobs.filter((j) => j.type === 'external').map((j) => j.jobId).sort();
 
 test('two users see only their own external jobs; an admin sees both', async (t) => {
