@@ -2,6 +2,7 @@
 
 #include "api/job_json.hpp"
 #include "http/message.hpp"
+#include "progress/job_access.hpp"
 
 #include <boost/json.hpp>
 
@@ -16,9 +17,12 @@ namespace {
 using http::HttpError;
 using http::Status;
 
-core::Job get_external_or_throw(store::Connection& c, core::JobId id) {
+core::Job get_external_or_throw(store::Connection& c, core::JobId id, const auth::Principal& caller) {
   auto job = c.jobs.get(id);
-  if (!job) throw HttpError(Status::not_found, "no job " + std::to_string(id));
+  // Another user's job is "not found" (not 403): a caller learns nothing of jobs not theirs.
+  if (!job || !progress::may_see_job(caller, *job)) {
+    throw HttpError(Status::not_found, "no job " + std::to_string(id));
+  }
   if (!progress::is_external(*job)) {
     throw HttpError(Status::conflict, "job " + std::to_string(id) + " is not an external job");
   }
@@ -76,7 +80,7 @@ core::Job ExternalJobs::run(std::function<core::Job(store::Connection&, Events&)
   return state->job;
 }
 
-core::Job ExternalJobs::create(const NewExternalJob& request) {
+core::Job ExternalJobs::create(const NewExternalJob& request, const auth::Principal& caller) {
   boost::json::object payload;
   payload["jobType"] = request.job_type;
   payload["videoId"] = request.video_id ? boost::json::value(*request.video_id) : boost::json::value(nullptr);
@@ -85,6 +89,7 @@ core::Job ExternalJobs::create(const NewExternalJob& request) {
   job.type = std::string(progress::kExternalJobType);
   job.payload = boost::json::serialize(payload);
   job.max_attempts = request.max_attempts;
+  job.created_by = progress::creator_of(caller);
   return run([this, job, request](store::Connection& c, Events& events) {
     const core::TimePoint now = now_();
     const core::JobId id = c.jobs.enqueue(std::span(&job, 1), now, 1).front();
@@ -101,10 +106,11 @@ core::Job ExternalJobs::create(const NewExternalJob& request) {
   });
 }
 
-core::Job ExternalJobs::report_progress(core::JobId id, const core::JobProgress& progress) {
-  return run([this, id, progress](store::Connection& c, Events& events) {
+core::Job ExternalJobs::report_progress(core::JobId id, const core::JobProgress& progress,
+                                       const auth::Principal& caller) {
+  return run([this, id, progress, caller](store::Connection& c, Events& events) {
     const core::TimePoint now = now_();
-    core::Job job = get_external_or_throw(c, id);
+    core::Job job = get_external_or_throw(c, id, caller);
     if (job.status == core::JobStatus::pending) {
       job = start(c, id, now);
       events.push_back(progress::JobStarted{job});
@@ -118,10 +124,10 @@ core::Job ExternalJobs::report_progress(core::JobId id, const core::JobProgress&
   });
 }
 
-core::Job ExternalJobs::complete(core::JobId id, const std::string& message) {
-  return run([this, id, message](store::Connection& c, Events& events) {
+core::Job ExternalJobs::complete(core::JobId id, const std::string& message, const auth::Principal& caller) {
+  return run([this, id, message, caller](store::Connection& c, Events& events) {
     const core::TimePoint now = now_();
-    core::Job job = get_external_or_throw(c, id);
+    core::Job job = get_external_or_throw(c, id, caller);
     if (job.status == core::JobStatus::pending) {
       events.push_back(progress::JobStarted{start(c, id, now)});
     }
@@ -140,10 +146,10 @@ core::Job ExternalJobs::complete(core::JobId id, const std::string& message) {
 }
 
 core::Job ExternalJobs::fail(core::JobId id, const std::string& error, bool retry,
-                             std::chrono::milliseconds retry_delay) {
-  return run([this, id, error, retry, retry_delay](store::Connection& c, Events& events) {
+                             std::chrono::milliseconds retry_delay, const auth::Principal& caller) {
+  return run([this, id, error, retry, retry_delay, caller](store::Connection& c, Events& events) {
     const core::TimePoint now = now_();
-    core::Job job = get_external_or_throw(c, id);
+    core::Job job = get_external_or_throw(c, id, caller);
     if (job.status == core::JobStatus::pending) {
       events.push_back(progress::JobStarted{start(c, id, now)});
     }

@@ -17,12 +17,19 @@
 // renewed by each report; a program silent for longer lets the queue's stalled-job recovery
 // return it to pending (as a queue started in single-process mode does at start-up).
 //
+// Callers (issue 16 "Per-user jobs"): a job records its creator (the caller's user id; none
+// when anonymous), and a report on a job the caller may not see (progress/job_access.hpp:
+// another user's job, unless the caller is an admin) is refused as 404, like a job that does
+// not exist, so that nobody learns of other users' jobs. `caller` defaults to the anonymous
+// principal (authentication off: an admin).
+//
 // Errors (http::HttpError, so the router answers with its status and {"error": ...}):
-//   404 no such job; 409 the job is not an external job, or is already completed, failed or
+//   404 no such job, or not the caller's; 409 the job is not an external job, or is already completed, failed or
 //   cancelled. sqlite::Error from the store propagates (500).
 // Thread-safety: every member may be called from any thread except the Store's writer thread
 // (each waits for its commit).
 
+#include "auth/principal.hpp"
 #include "core/job.hpp"
 #include "progress/event_bus.hpp"
 #include "store/store.hpp"
@@ -48,13 +55,16 @@ class ExternalJobs {
   ExternalJobs(store::Store& store, progress::EventBus& bus, Now now = core::Clock::now);
 
   /// Returns the job as stored.
-  core::Job create(const NewExternalJob& job);
-  core::Job report_progress(core::JobId id, const core::JobProgress& progress);
+  core::Job create(const NewExternalJob& job, const auth::Principal& caller = auth::anonymous_principal());
+  core::Job report_progress(core::JobId id, const core::JobProgress& progress,
+                            const auth::Principal& caller = auth::anonymous_principal());
   /// `message` (empty: "Job completed successfully") becomes the final progress message.
-  core::Job complete(core::JobId id, const std::string& message);
+  core::Job complete(core::JobId id, const std::string& message,
+                     const auth::Principal& caller = auth::anonymous_principal());
   /// `retry`: go back to pending when attempts are left, runnable after `retry_delay`.
   core::Job fail(core::JobId id, const std::string& error, bool retry,
-                 std::chrono::milliseconds retry_delay = std::chrono::milliseconds(0));
+                 std::chrono::milliseconds retry_delay = std::chrono::milliseconds(0),
+                 const auth::Principal& caller = auth::anonymous_principal());
 
  private:
   using Events = std::vector<progress::JobEvent>;

@@ -105,6 +105,7 @@ boost::json::object job_json(const core::Job& job) {
   o["startedAt"] = optional_time(job.started_at);
   o["finishedAt"] = optional_time(job.finished_at);
   o["lastError"] = job.last_error ? boost::json::value(*job.last_error) : boost::json::value(nullptr);
+  o["createdBy"] = job.created_by ? boost::json::value(*job.created_by) : boost::json::value(nullptr);
   o["progress"] = job.progress ? boost::json::value(job_progress_json(*job.progress))
                                : boost::json::value(nullptr);
   return o;

@@ -5,7 +5,8 @@
 // Job:   {"jobId": 123, "hubJobId": "job-123", "type", "jobType", "videoId", "status"
 //         ("pending" | "processing" | "completed" | "failed" | "cancelled"), "priority",
 //         "attempts", "maxAttempts", "parentId", "scanId", "payload", "createdAt",
-//         "startedAt", "finishedAt", "lastError", "progress": JobProgress | null}
+//         "startedAt", "finishedAt", "lastError", "createdBy": the creating user's id | null,
+//         "progress": JobProgress | null}
 //   jobId is seed 003's numeric id; hubJobId is the id to give /hubs/job-progress (seed 004's
 //   SubscribeToJob takes string ids, and decimal ones there name scans). For an external job,
 //   jobType/videoId/payload are what its program gave; for other jobs jobType is the type,

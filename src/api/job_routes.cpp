@@ -4,6 +4,7 @@
 #include "http/json_response.hpp"
 #include "http/query.hpp"
 #include "lib/sqlite/transaction.hpp"
+#include "progress/job_access.hpp"
 
 #include <boost/json.hpp>
 
@@ -42,7 +43,8 @@ http::Response job_response(Status status, const core::Job& job) {
 }  // namespace
 
 void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& jobs) {
-  router.add(http::Verb::get, "/api/jobs", [&store](const http::Request& request, const http::PathParams&) {
+  router.add(http::Verb::get, "/api/jobs", [&store](const http::Request& request, const http::PathParams&,
+                                                    const auth::Principal& caller) {
     const http::QueryParams query(http::split_target(request.target()).query);
     store::JobFilter filter;
     // Seed 003's dashboard fetches /api/jobs for its active jobs: no status = active.
@@ -59,20 +61,24 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
     if (const auto type = query.get("type")) filter.type = std::string(*type);
     filter.limit = int_query(query, "limit", 100, 500);
     filter.offset = int_query(query, "offset", 0, 1 << 30);
+    filter.visible_to = progress::jobs_visible_to(caller);
     const auto list = store.read([&](store::Connection& c) { return c.jobs.list(filter); });
     boost::json::array out;
     for (const auto& job : list) out.push_back(job_json(job));
     return http::json_response(Status::ok, out);
   });
 
-  router.add(http::Verb::get, "/api/jobs/{id}", [&store](const http::Request&, const http::PathParams& params) {
+  router.add(http::Verb::get, "/api/jobs/{id}", [&store](const http::Request&, const http::PathParams& params,
+                                                         const auth::Principal& caller) {
     const core::JobId id = job_id_param(params);
     const auto job = store.read([&](store::Connection& c) { return c.jobs.get(id); });
-    if (!job) throw http::HttpError(Status::not_found, "no job " + std::to_string(id));
+    // Another user's job is answered as one that does not exist (see job_routes.hpp).
+    if (!job || !progress::may_see_job(caller, *job)) throw http::HttpError(Status::not_found, "no job " + std::to_string(id));
     return job_response(Status::ok, *job);
   });
 
-  router.add(http::Verb::get, "/api/queue", [&store](const http::Request& request, const http::PathParams&) {
+  router.add(http::Verb::get, "/api/queue", [&store](const http::Request& request, const http::PathParams&,
+                                                     const auth::Principal& caller) {
     const http::QueryParams query(http::split_target(request.target()).query);
     const int processing = int_query(query, "processing", 20, 500);
     const int pending = int_query(query, "pending", 5, 500);
@@ -85,6 +91,7 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
         store::JobFilter filter;
         filter.status = status;
         filter.limit = limit;
+        filter.visible_to = progress::jobs_visible_to(caller);
         boost::json::array out;
         for (const auto& job : c.jobs.list(filter)) out.push_back(job_json(job));
         return out;
@@ -106,20 +113,23 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
     return http::json_response(Status::ok, queue_stats_json(stats));
   });
 
-  router.add(http::Verb::post, "/api/jobs", [&jobs](const http::Request& request, const http::PathParams&) {
+  router.add(http::Verb::post, "/api/jobs", [&jobs](const http::Request& request, const http::PathParams&,
+                                                     const auth::Principal& caller) {
     const NewExternalJob job = parse_new_external_job(parse_body_object(request.body(), false));
-    return job_response(Status::created, jobs.create(job));
+    return job_response(Status::created, jobs.create(job, caller));
   });
 
   router.add(http::Verb::post, "/api/jobs/{id}/progress",
-             [&jobs](const http::Request& request, const http::PathParams& params) {
+             [&jobs](const http::Request& request, const http::PathParams& params,
+                     const auth::Principal& caller) {
                const core::JobId id = job_id_param(params);
                const auto progress = parse_job_progress(parse_body_object(request.body(), false));
-               return job_response(Status::ok, jobs.report_progress(id, progress));
+               return job_response(Status::ok, jobs.report_progress(id, progress, caller));
              });
 
   router.add(http::Verb::post, "/api/jobs/{id}/complete",
-             [&jobs](const http::Request& request, const http::PathParams& params) {
+             [&jobs](const http::Request& request, const http::PathParams& params,
+                     const auth::Principal& caller) {
                const core::JobId id = job_id_param(params);
                const auto body = parse_body_object(request.body(), true);
                std::string message;
@@ -133,11 +143,12 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
                  }
                  message = std::string(value.as_string());
                }
-               return job_response(Status::ok, jobs.complete(id, message));
+               return job_response(Status::ok, jobs.complete(id, message, caller));
              });
 
   router.add(http::Verb::post, "/api/jobs/{id}/fail",
-             [&jobs](const http::Request& request, const http::PathParams& params) {
+             [&jobs](const http::Request& request, const http::PathParams& params,
+                     const auth::Principal& caller) {
                const core::JobId id = job_id_param(params);
                const auto body = parse_body_object(request.body(), false);
                std::optional<std::string> error;
@@ -167,7 +178,7 @@ void add_job_routes(http::Router& router, store::Store& store, ExternalJobs& job
                }
                if (!error) throw std::invalid_argument("error is required");
                return job_response(Status::ok,
-                                   jobs.fail(id, *error, retry, std::chrono::milliseconds(delay_ms)));
+                                   jobs.fail(id, *error, retry, std::chrono::milliseconds(delay_ms), caller));
              });
 }
 

@@ -20,6 +20,10 @@
 //   POST /api/jobs/{id}/fail             {"error": string, "retry"?: bool (default false),
 //                                         "retryDelayMs"?: 0-86400000} -> 200 with the job
 //                                         (status pending again when it will be retried)
+// Per user (issue 16; progress/job_access.hpp): a caller who is not an admin lists, reads and
+// reports only their own external jobs (and every scan job); another user's job is 404, as
+// one that does not exist, rather than 403, so that nobody learns which jobs others run.
+// POST /api/jobs records the caller as the job's creator. Queue stats count every job.
 // Bad requests: 400 (body not JSON, not an object, unknown field, wrong type, out of range:
 // percentage 0-100, current <= total, size limits of job_json.hpp), 404 (unknown id), 409
 // (not an external job, or already completed, failed or cancelled), 413 (body over the

@@ -2,8 +2,11 @@
 // GET /api/signalr/connection-info and GET /api/v1/signalr/connection-info (seed 004, section 6
 // "Test SignalR Connection Info Endpoint"): how to connect to scanhub's hubs.
 //
-// The response keeps seed 004's fields (hubUrl = /hubs/job-progress, userId null, instructions,
-// events) and adds what a client of any hub needs: "hubs" ([{name, url}] of every mapped hub),
+// The response keeps seed 004's fields (hubUrl = /hubs/job-progress, userId: the caller's user
+// id, null when anonymous; instructions,
+// events: "Name - what it is" for each event of the hub at hubUrl, exactly those its HubInfo
+// lists) and adds what a client of any hub needs: "hubs" ([{name, url, events}] of every
+// mapped hub),
 // "transports" and "protocols" actually served. The caller (src/app) passes the hubs it maps
 // and the transports and protocols from signalr_capabilities(), so the answer stays true.
 // The handler runs on network threads and does no I/O.
@@ -20,6 +23,9 @@ namespace scanhub::api {
 struct HubInfo {
   std::string name;  ///< "JobProgressHub"
   std::string url;   ///< "/hubs/job-progress"
+  /// Every event (client method) the hub sends, as the hub declares it (e.g.
+  /// hubs::JobProgressHub::kEvents), so the list is exactly what clients can receive.
+  std::vector<std::string> events;
 };
 
 struct SignalRInfo {

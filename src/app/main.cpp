@@ -290,6 +290,9 @@ int main(int argc, char** argv) {
   serve->add_option("--reconnect-grace", reconnect_grace_s,
                     "Seconds a stateful connection is kept for its client to reconnect")
       ->check(CLI::PositiveNumber)->capture_default_str()->group(kHubGroup);
+  serve->add_flag("--detailed-errors,!--no-detailed-errors", serve_options.detailed_errors,
+                  "Send the text of unexpected hub errors to clients (EnableDetailedErrors)")
+      ->group(kHubGroup);
   serve->add_option("--max-groups-per-connection", hub.max_groups_per_connection,
                     "Groups (subscriptions) one hub connection may be in at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))->capture_default_str()

@@ -3,6 +3,7 @@
 #include "api/album_routes.hpp"
 #include "api/job_routes.hpp"
 #include "api/library_routes.hpp"
+#include "api/notification_routes.hpp"
 #include "api/routes.hpp"
 #include "api/signalr_info.hpp"
 #include "api/similar_routes.hpp"
@@ -110,7 +111,10 @@ int run_serve_command(const ServeCommandOptions& options) {
   progress_hub->attach(hubs.map_hub(std::string(hubs::ProgressHub::kPath), progress_hub, options.hub));
   auto indexer_hub = std::make_shared<hubs::IndexerHub>(tracker, *store, *scans);
   indexer_hub->attach(hubs.map_hub(std::string(hubs::IndexerHub::kPath), indexer_hub, options.hub));
-  auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(tracker, *store);
+  auto job_progress_hub = std::make_shared<hubs::JobProgressHub>(
+      tracker, *store,
+      hubs::JobProgressHubOptions{.progress = {.enrichment = embeddings != nullptr},
+                                  .detailed_errors = options.detailed_errors});
   job_progress_hub->attach(hubs.map_hub(std::string(hubs::JobProgressHub::kPath), job_progress_hub,
                                         options.hub));
 
@@ -158,10 +162,14 @@ int run_serve_command(const ServeCommandOptions& options) {
   api::add_album_routes(router, *store);
   api::ExternalJobs external_jobs(*store, bus);
   api::add_job_routes(router, *store, external_jobs);
+  api::add_notification_routes(router, [&job_progress_hub](const api::UserNotificationRequest& n) {
+    job_progress_hub->notify_user(n.user_id, n.type, n.message, n.data);
+  });
   api::SignalRInfo signalr_info = api::signalr_capabilities();
-  signalr_info.hubs = {{"ProgressHub", std::string(hubs::ProgressHub::kPath)},
-                       {"IndexerHub", std::string(hubs::IndexerHub::kPath)},
-                       {"JobProgressHub", std::string(hubs::JobProgressHub::kPath)}};
+  signalr_info.hubs = {{"ProgressHub", std::string(hubs::ProgressHub::kPath), {}},
+                       {"IndexerHub", std::string(hubs::IndexerHub::kPath), {}},
+                       {"JobProgressHub", std::string(hubs::JobProgressHub::kPath),
+                        {hubs::JobProgressHub::kEvents.begin(), hubs::JobProgressHub::kEvents.end()}}};
   api::add_signalr_routes(router, std::move(signalr_info));
   // Who may call: with --auth the ServiceAuthenticator decides for every route, hub and
   // event stream; without, it answers anonymous_principal() (seed 004's EnableAuth off).

@@ -65,6 +65,9 @@ struct ServeCommandOptions {
   /// SignalR settings of every hub (ASP.NET Core's defaults unless set; seed 004 sets its own
   /// in config/seed004.ini).
   signalr::HubOptions hub;
+  /// Seed 004's EnableDetailedErrors on /hubs/job-progress: an unexpected error's text reaches
+  /// the client (hubs::JobProgressHubOptions::detailed_errors). Off by default.
+  bool detailed_errors = false;
   /// The /ws event socket and the /api/events stream (Metarr's protocol; live/surface.hpp).
   live::EventSurfaceOptions events;
   /// Who may call (issue 16): the identity provider's key, issuer and audience, the lifetime

@@ -74,6 +74,9 @@ struct NewJob {
   std::optional<JobId> parent_id;
   std::optional<ScanId> scan_id;
   std::optional<TimePoint> run_after;  ///< not before; nullopt: now
+  /// The user who created it (auth::Principal::user_id; external jobs); nullopt: the server
+  /// itself or an anonymous caller.
+  std::optional<std::string> created_by;
 };
 
 /// One row of the jobs table.
@@ -95,6 +98,7 @@ struct Job {
   std::optional<TimePoint> finished_at;      ///< when it became completed, failed or cancelled
   std::optional<std::string> last_error;     ///< the reason of the latest failed attempt
   std::optional<JobProgress> progress;       ///< latest reported progress (live, if known)
+  std::optional<std::string> created_by;     ///< see NewJob::created_by
 };
 
 /// Seed 003's queue:stats: job counts by status, in total and per job type.

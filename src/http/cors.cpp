@@ -59,6 +59,14 @@ CorsPolicy::CorsPolicy(const std::vector<std::string>& origins) {
   for (const auto& origin : origins) origins_.push_back(normalize_or_throw(origin));
 }
 
+namespace {
+// Seed 004's policy exposes all headers (section 7 "CORS Configuration"). With credentials a
+// browser takes `*` here literally (Fetch, "CORS protocol and credentials"), so this names each
+// header scanhub sends beyond the CORS-safelisted ones: the 401's Bearer challenge, a 429's or
+// 503's Retry-After, a 405's Allow.
+constexpr const char* kExposedHeaders = "WWW-Authenticate, Retry-After, Allow";
+}  // namespace
+
 bool CorsPolicy::allows(std::string_view origin) const {
   if (origin.empty() || origins_.empty()) return false;
   std::string_view trimmed = origin;
@@ -77,6 +85,7 @@ std::vector<std::pair<std::string, std::string>> CorsPolicy::headers_for(
   // The request's own spelling is echoed: browsers compare it byte for byte.
   out.emplace_back("Access-Control-Allow-Origin", std::string(origin));
   out.emplace_back("Access-Control-Allow-Credentials", "true");
+  out.emplace_back("Access-Control-Expose-Headers", kExposedHeaders);
   return out;
 }
 

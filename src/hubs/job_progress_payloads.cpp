@@ -49,8 +49,9 @@ boost::json::object notification_data(const core::ScanSnapshot& scan) {
   return {{"jobId", id_string(scan.id)}, {"jobType", kJobType}, {"status", job_status(scan.status)}};
 }
 
-HubMessage update_message(const core::ScanSnapshot& scan, core::TimePoint now, std::string key = {}) {
-  return {"JobProgressUpdate", {job_progress_update(scan, now)}, std::move(key)};
+HubMessage update_message(const core::ScanSnapshot& scan, core::TimePoint now, ScanProgressMeter& meter,
+                          std::string key = {}) {
+  return {"JobProgressUpdate", {job_progress_update(scan, now, meter.percent(scan, now))}, std::move(key)};
 }
 
 HubMessage end_message(const core::ScanSnapshot& scan) {
@@ -62,6 +63,7 @@ HubMessage end_message(const core::ScanSnapshot& scan) {
 
 std::string job_group(std::string_view job_id) { return "job-" + std::string(job_id); }
 std::string video_group(std::string_view video_id) { return "video-" + std::string(video_id); }
+std::string user_group(std::string_view user_id) { return "user-" + std::string(user_id); }
 
 std::string_view job_status(core::ScanStatus status) noexcept {
   switch (status) {
@@ -76,29 +78,23 @@ std::string_view job_status(core::ScanStatus status) noexcept {
   }
 }
 
-int job_progress_percent(const core::ScanSnapshot& scan) noexcept {
-  const auto& c = scan.counters;
-  switch (scan.status) {
-    case core::ScanStatus::completed:
-      return 100;
-    case core::ScanStatus::discovering:
-      return 0;
-    case core::ScanStatus::caching:
-    case core::ScanStatus::enriching:
-      return 99;
-    default:  // scanning, and the value a failed or cancelled scan reached
-      if (c.directories_total <= 0 || c.directories_scanned <= 0) return 0;
-      return static_cast<int>(std::min<std::int64_t>(99, c.directories_scanned * 100 / c.directories_total));
-  }
+int job_progress_percent(const core::ScanSnapshot& scan, core::TimePoint now,
+                         const ScanProgressModel& model) noexcept {
+  if (scan.status == core::ScanStatus::completed) return 100;
+  return std::min(99, static_cast<int>(std::floor(scan_work_fraction(scan, now, model) * 100.0)));
 }
 
 boost::json::object job_progress_update(const core::ScanSnapshot& scan, core::TimePoint now) {
+  return job_progress_update(scan, now, job_progress_percent(scan, now));
+}
+
+boost::json::object job_progress_update(const core::ScanSnapshot& scan, core::TimePoint now, int progress) {
   boost::json::object o;
   o["jobId"] = id_string(scan.id);
   o["videoId"] = nullptr;
   o["jobType"] = kJobType;
   o["status"] = job_status(scan.status);
-  o["progress"] = job_progress_percent(scan);
+  o["progress"] = progress;
   o["currentStage"] = core::to_string(scan.status);
   o["statusMessage"] = scan.current_operation;
   const bool failed = scan.status == core::ScanStatus::failed || scan.status == core::ScanStatus::cancelled;
@@ -139,23 +135,23 @@ boost::json::object error_payload(std::string_view code, std::string_view messag
 }
 
 std::vector<AddressedMessage> job_progress_hub_messages(const progress::Event& event,
-                                                        core::TimePoint now) {
+                                                        core::TimePoint now, ScanProgressMeter& meter) {
   const core::ScanSnapshot& scan = progress::scan_of(event);
   const std::string id = id_string(scan.id);
   const std::string group = job_group(id);
   std::vector<AddressedMessage> out;
   if (std::holds_alternative<progress::ScanStarted>(event)) {
-    out.push_back({group, update_message(scan, now)});
+    out.push_back({group, update_message(scan, now, meter)});
     out.push_back({{}, {"BroadcastNotification",
                         {notification("JobStarted", "Library scan " + id + " started",
                                       notification_data(scan), now)},
                         {}}});
   } else if (std::holds_alternative<progress::ScanProgressed>(event)) {
-    out.push_back({group, update_message(scan, now, "job-progress:" + id)});
+    out.push_back({group, update_message(scan, now, meter, "job-progress:" + id)});
   } else if (std::holds_alternative<progress::ScanPhaseChanged>(event)) {
-    out.push_back({group, update_message(scan, now)});
+    out.push_back({group, update_message(scan, now, meter)});
   } else {
-    out.push_back({group, update_message(scan, now)});
+    out.push_back({group, update_message(scan, now, meter)});
     out.push_back({group, end_message(scan)});
     const auto [type, verb] =
         scan.status == core::ScanStatus::completed   ? std::pair{"JobCompleted", " completed"}
@@ -168,9 +164,10 @@ std::vector<AddressedMessage> job_progress_hub_messages(const progress::Event& e
   return out;
 }
 
-std::vector<HubMessage> job_progress_snapshot(const core::ScanSnapshot& scan, core::TimePoint now) {
+std::vector<HubMessage> job_progress_snapshot(const core::ScanSnapshot& scan, core::TimePoint now,
+                                              ScanProgressMeter& meter) {
   std::vector<HubMessage> out;
-  out.push_back(update_message(scan, now));
+  out.push_back(update_message(scan, now, meter));
   if (core::is_terminal(scan.status)) out.push_back(end_message(scan));
   return out;
 }
@@ -280,9 +277,18 @@ std::vector<AddressedMessage> job_progress_hub_messages(const progress::JobEvent
     out.push_back({job_group(progress::hub_job_id(job.id)),
                    {"JobProgressUpdate", {job_progress_update(job, now)}, std::move(key)}});
   };
-  auto broadcast = [&](const core::Job& job, const char* type, std::string_view verb) {
+  auto broadcast = [&](const core::Job& job, const char* type, std::string_view verb, bool to_owner) {
     if (!progress::is_external(job)) return;  // queue-internal jobs are too many to announce
     const JobNames n = names_of(job);
+    if (job.created_by) {
+      if (!to_owner) return;
+      out.push_back({user_group(*job.created_by),
+                     {"UserNotification",
+                      {notification(type, n.job_type + " job " + n.id + std::string(verb),
+                                    queue_notification_data(job), now)},
+                      {}}});
+      return;
+    }
     out.push_back({{}, {"BroadcastNotification",
                         {notification(type, n.job_type + " job " + n.id + std::string(verb),
                                       queue_notification_data(job), now)},
@@ -295,7 +301,7 @@ std::vector<AddressedMessage> job_progress_hub_messages(const progress::JobEvent
           update(e.job);
         } else if constexpr (std::is_same_v<E, progress::JobStarted>) {
           update(e.job);
-          broadcast(e.job, "JobStarted", " started");
+          broadcast(e.job, "JobStarted", " started", false);
         } else if constexpr (std::is_same_v<E, progress::JobProgressed>) {
           core::Job job = e.job;
           job.progress = e.progress;
@@ -304,13 +310,13 @@ std::vector<AddressedMessage> job_progress_hub_messages(const progress::JobEvent
           update(e.job);
           out.push_back({job_group(progress::hub_job_id(e.job.id)),
                          {"JobCompleted", {job_completed(e.job)}, {}}});
-          broadcast(e.job, "JobCompleted", " completed");
+          broadcast(e.job, "JobCompleted", " completed", true);
         } else if constexpr (std::is_same_v<E, progress::JobFailed>) {
           update(e.job);
           if (e.will_retry) return;
           out.push_back({job_group(progress::hub_job_id(e.job.id)),
                          {"JobFailed", {job_failed(e.job, now)}, {}}});
-          broadcast(e.job, "JobFailed", " failed");
+          broadcast(e.job, "JobFailed", " failed", true);
         } else if constexpr (std::is_same_v<E, progress::JobsCancelled>) {
           for (core::JobId id : e.ids) {
             core::Job job;

@@ -10,10 +10,10 @@
 //
 // status: "Running" for every running phase (a scan exists only once it runs, so never
 // "Pending"), then "Completed", "Failed" or "Cancelled".
-// progress (integer 0-100): directories scanned of directories_total, floored, at most 99
-// while the job runs (0 while discovering; the phases after scanning, not run by ScanService
-// yet, hold 99); 100 exactly when it completed. A failed or cancelled job keeps the value it
-// reached. It never decreases within a job.
+// progress (integer 0-100): the scan's work done through all of its phases, each weighted by
+// its cost measured in this scan (hubs/scan_progress.hpp), floored, at most 99 while the job
+// runs (0 while discovering); 100 exactly when it completed. A failed or cancelled job keeps
+// the value it reached. Through a ScanProgressMeter it never decreases within a job.
 // A cancelled scan ends with JobProgressUpdate (status "Cancelled") and JobFailed (error
 // "Job cancelled"), so a client waiting for JobCompleted or JobFailed always gets an end.
 //
@@ -29,6 +29,7 @@
 #include "core/job.hpp"
 #include "core/scan.hpp"
 #include "hubs/progress_payloads.hpp"
+#include "hubs/scan_progress.hpp"
 #include "progress/events.hpp"
 #include "progress/job_events.hpp"
 
@@ -40,17 +41,22 @@
 
 namespace scanhub::hubs {
 
-/// "job-{id}" and "video-{id}", seed 004's group names.
+/// "job-{id}", "video-{id}" and "user-{id}", seed 004's group names.
 std::string job_group(std::string_view job_id);
 std::string video_group(std::string_view video_id);
+std::string user_group(std::string_view user_id);
 
 /// "Running", "Completed", "Failed" or "Cancelled".
 std::string_view job_status(core::ScanStatus status) noexcept;
-/// The job's overall progress, 0-100 (see above).
-int job_progress_percent(const core::ScanSnapshot& scan) noexcept;
+/// The job's overall progress at `now`, 0-100 (see above), from this snapshot alone (no meter:
+/// it may fall when an estimate does).
+int job_progress_percent(const core::ScanSnapshot& scan, core::TimePoint now,
+                         const ScanProgressModel& model = {}) noexcept;
 
 /// JobProgressUpdate: jobId, videoId, jobType, status, progress, currentStage, statusMessage,
-/// errorMessage, updatedAt, metadata.
+/// errorMessage, updatedAt, metadata. `progress` as the caller's meter gives it.
+boost::json::object job_progress_update(const core::ScanSnapshot& scan, core::TimePoint now, int progress);
+/// The same with job_progress_percent(scan, now).
 boost::json::object job_progress_update(const core::ScanSnapshot& scan, core::TimePoint now);
 /// JobCompleted: jobId, videoId, status "Completed", message, completedAt (the scan's end).
 boost::json::object job_completed(const core::ScanSnapshot& scan);
@@ -74,8 +80,9 @@ struct AddressedMessage {
 ///   ScanPhaseChanged JobProgressUpdate to job-{id}
 ///   ScanFinished     JobProgressUpdate, then JobCompleted or JobFailed, to job-{id}; then
 ///                    BroadcastNotification "JobCompleted" | "JobFailed" | "JobCancelled" to all
+/// Every JobProgressUpdate's progress comes from `meter`.
 std::vector<AddressedMessage> job_progress_hub_messages(const progress::Event& event,
-                                                        core::TimePoint now);
+                                                        core::TimePoint now, ScanProgressMeter& meter);
 
 /// Queue jobs (see above).
 std::string_view job_status(core::JobStatus status) noexcept;
@@ -89,12 +96,16 @@ boost::json::object job_failed(const core::Job& job, core::TimePoint now);
 
 /// What JobProgressHub sends for a queue job `event`, in order:
 ///   JobCreated, JobStarted  JobProgressUpdate to job-job-{id}; JobStarted of an external job
-///                           also BroadcastNotification "JobStarted" to all
+///                           without a creator also BroadcastNotification "JobStarted" to all
 ///   JobProgressed           JobProgressUpdate, conflation key "job-progress:job-{id}"
-///   JobCompleted            JobProgressUpdate, JobCompleted; external: BroadcastNotification
+///   JobCompleted            JobProgressUpdate, JobCompleted; an external job: UserNotification
+///                           "JobCompleted" to user-{creator}, or without a creator
+///                           BroadcastNotification to all
 ///   JobFailed               JobProgressUpdate (status "Pending" while it will be retried, with
 ///                           errorMessage); for good: then JobFailed, and for an external job
-///                           BroadcastNotification "JobFailed"
+///                           UserNotification "JobFailed" to user-{creator}, or without a
+///                           creator BroadcastNotification
+/// (Another user's external job is not announced to all: issue 16's per-user jobs.)
 ///   JobsCancelled           JobFailed (error "Job cancelled") to each job-job-{id}
 ///   QueueStatsChanged       nothing (seed 004 has no queue event)
 std::vector<AddressedMessage> job_progress_hub_messages(const progress::JobEvent& event,
@@ -106,6 +117,7 @@ std::vector<HubMessage> job_progress_snapshot(const core::Job& job, core::TimePo
 
 /// What a subscriber to `scan` receives first: its JobProgressUpdate; for an ended scan also
 /// JobCompleted or JobFailed.
-std::vector<HubMessage> job_progress_snapshot(const core::ScanSnapshot& scan, core::TimePoint now);
+std::vector<HubMessage> job_progress_snapshot(const core::ScanSnapshot& scan, core::TimePoint now,
+                                              ScanProgressMeter& meter);
 
 }  // namespace scanhub::hubs

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, type, payload, priority, status, attempts, max_attempts, parent_id, scan_id, run_after, "
-    "lease_owner, lease_expires, created_at, started_at, finished_at, last_error, progress";
+    "lease_owner, lease_expires, created_at, started_at, finished_at, last_error, progress, created_by";
 
 std::int64_t to_ms(core::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -76,6 +76,7 @@ core::Job read_job(const sqlite::Statement& s) {
   job.finished_at = optional_time(s, 14);
   job.last_error = s.column_optional_string(15);
   if (!s.is_null(16)) job.progress = parse_progress(s.column_text(16));
+  job.created_by = s.column_optional_string(17);
   return job;
 }
 
@@ -98,7 +99,7 @@ std::vector<core::JobId> SqliteJobStore::enqueue(std::span<const core::NewJob> j
                                                  core::TimePoint now, int default_max_attempts) {
   auto& insert = cached(insert_,
                         "INSERT INTO jobs (type, payload, priority, max_attempts, parent_id, "
-                        "scan_id, run_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                        "scan_id, run_after, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const std::string created = core::format_iso8601(now);
   std::vector<core::JobId> ids;
   ids.reserve(jobs.size());
@@ -107,7 +108,7 @@ std::vector<core::JobId> SqliteJobStore::enqueue(std::span<const core::NewJob> j
     insert.bind(1, job.type).bind(2, job.payload).bind(3, job.priority);
     insert.bind(4, std::max(1, job.max_attempts > 0 ? job.max_attempts : default_max_attempts));
     insert.bind(5, job.parent_id).bind(6, job.scan_id);
-    insert.bind(7, to_ms(job.run_after.value_or(now))).bind(8, created);
+    insert.bind(7, to_ms(job.run_after.value_or(now))).bind(8, created).bind(9, job.created_by);
     insert.step();
     ids.push_back(db_.last_insert_rowid());
   }
@@ -438,6 +439,8 @@ std::vector<core::Job> SqliteJobStore::list(const JobFilter& filter) {
   std::string sql = std::string("SELECT ") + kColumns +
                     " FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR type = ?2) "
                     "AND (?3 IS NULL OR scan_id = ?3) AND (?6 = 0 OR status IN ('pending', 'processing')) "
+                    "AND (?7 IS NULL OR type != 'external' OR created_by = ?7) "
+                    "AND (?8 IS NULL OR (type = 'external' AND json_extract(payload, '$.videoId') = ?8)) "
                     "ORDER BY id DESC LIMIT ?4 OFFSET ?5";
   sqlite::Statement s(db_, sql);
   if (filter.status) {
@@ -448,6 +451,7 @@ std::vector<core::Job> SqliteJobStore::list(const JobFilter& filter) {
   s.bind(2, filter.type).bind(3, filter.scan_id);
   s.bind(4, std::max(0, filter.limit)).bind(5, std::max(0, filter.offset));
   s.bind(6, filter.active_only ? 1 : 0);
+  s.bind(7, filter.visible_to).bind(8, filter.video_id);
   std::vector<core::Job> jobs;
   while (s.step()) jobs.push_back(read_job(s));
   return jobs;

@@ -52,6 +52,10 @@ struct JobFilter {
   bool active_only = false;  ///< pending or processing (seed 003's active jobs)
   std::optional<std::string> type;
   std::optional<core::ScanId> scan_id;
+  /// A user who is not an admin (progress/job_access.hpp): external jobs only when this user
+  /// created them (Job::created_by), every job of another type.
+  std::optional<std::string> visible_to;
+  std::optional<std::string> video_id;    ///< external jobs carrying this videoId
   int limit = 100;
   int offset = 0;
 };

@@ -24,7 +24,7 @@ struct Migration {
 };
 
 // Append only: a released migration never changes; fix mistakes with a new one.
-constexpr std::array<Migration, 10> kMigrations{{
+constexpr std::array<Migration, 11> kMigrations{{
     // 1: foundation (libraries, scans with seed 002's counters, tracks, scan errors)
     {R"sql(
 CREATE TABLE libraries (
@@ -572,6 +572,14 @@ CREATE TABLE api_keys (
   admin       INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
   created_at  TEXT NOT NULL
 );
+)sql"},
+    // 11: who created a job (external jobs: the signed-in user reporting it), so each user sees
+    // only their own; the external jobs of one video (seed 004's VideoProgressUpdate), found
+    // by the videoId their payload carries.
+    {R"sql(
+ALTER TABLE jobs ADD COLUMN created_by TEXT;
+CREATE INDEX idx_jobs_created_by ON jobs(created_by) WHERE created_by IS NOT NULL;
+CREATE INDEX idx_jobs_external_video ON jobs(json_extract(payload, '$.videoId')) WHERE type = 'external';
 )sql"},
 }};
 

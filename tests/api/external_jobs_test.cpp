@@ -132,3 +132,39 @@ TEST_F(ExternalJobsTest, FailingRetriesWhileAttemptsAreLeft) {
 }
 
 }  // namespace
+
+namespace {
+
+auth::Principal user(std::string id, bool admin = false) {
+  auth::Principal p;
+  p.user_id = std::move(id);
+  p.name = p.user_id;
+  p.admin = admin;
+  p.source = auth::Principal::Source::kToken;
+  return p;
+}
+
+// Issue 16 "Per-user jobs": a job records who created it, and another user's reports are
+// refused as 404 (as an unknown job: nothing is learnt of it) and change nothing; an admin
+// may report on any job.
+TEST_F(ExternalJobsTest, AUsersJobIsTheirsAlone) {
+  api::NewExternalJob request;
+  request.job_type = "Transcription";
+  const core::Job job = jobs.create(request, user("alice"));
+  EXPECT_EQ(job.created_by, "alice");
+  EXPECT_EQ(stored(job.id).created_by, "alice");
+  EXPECT_FALSE(jobs.create(request).created_by) << "anonymous: no creator";
+  kinds();
+
+  const core::JobProgress half{1, 2, 50.0, "Halfway", ""};
+  EXPECT_EQ(status_of([&] { jobs.report_progress(job.id, half, user("bob")); }), http::Status::not_found);
+  EXPECT_EQ(status_of([&] { jobs.complete(job.id, "", user("bob")); }), http::Status::not_found);
+  EXPECT_EQ(status_of([&] { jobs.fail(job.id, "no", false, {}, user("bob")); }), http::Status::not_found);
+  EXPECT_TRUE(kinds().empty()) << "a refused report publishes nothing";
+  EXPECT_FALSE(stored(job.id).progress);
+
+  EXPECT_EQ(jobs.report_progress(job.id, half, user("alice")).progress, half);
+  EXPECT_EQ(jobs.complete(job.id, "", user("root", true)).status, core::JobStatus::completed);
+}
+
+}  // namespace

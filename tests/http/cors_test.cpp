@@ -24,6 +24,8 @@ TEST(Cors, AllowedOriginIsEchoedWithCredentials) {
   EXPECT_EQ(response[F::access_control_allow_origin], "http://localhost:3000");
   EXPECT_EQ(response[F::access_control_allow_credentials], "true");
   EXPECT_EQ(response[F::vary], "Origin");
+  // Seed 004 exposes its headers: a page reads why it got 401 and when to retry a 429.
+  EXPECT_EQ(response[F::access_control_expose_headers], "WWW-Authenticate, Retry-After, Allow");
   EXPECT_TRUE(cors.allows("HTTPS://APP.example.com"));
 }
 
@@ -35,6 +37,7 @@ TEST(Cors, OtherOriginsGetNoCorsHeaders) {
     cors.decorate(origin, response);
     EXPECT_EQ(response.find(F::access_control_allow_origin), response.end()) << origin;
     EXPECT_EQ(response.find(F::access_control_allow_credentials), response.end()) << origin;
+    EXPECT_EQ(response.find(F::access_control_expose_headers), response.end()) << origin;
     EXPECT_EQ(response[F::vary], "Origin");
   }
 }

@@ -221,11 +221,36 @@ TEST_F(JobProgressHubTest, QueueJobsAreJobsNamedJobDashId) {
   job.status = core::JobStatus::processing;
   bus.publish(progress::JobEvent{progress::JobProgressed{job, {1, 4, 25.0, "Transcribing", ""}}});
   calls = context.take();
-  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].kind + " " + calls[0].address, "group job-" + hub_id);
   EXPECT_EQ(calls[0].conflation_key, "job-progress:" + hub_id);
   EXPECT_EQ(calls[0].arguments[0].at("progress"), 25);
   EXPECT_EQ(calls[0].arguments[0].at("currentStage"), "Transcribing");
+  // The job carries a videoId: the video's progress goes to video-{videoId}, its stage from
+  // the job's reported progress.
+  EXPECT_EQ(calls[1].kind + " " + calls[1].address + " " + calls[1].target,
+            "group video-video-456 VideoProgressUpdate");
+  EXPECT_EQ(calls[1].conflation_key, "video-progress:video-456");
+  const auto& video = calls[1].arguments[0].as_object();
+  EXPECT_EQ(video.at("videoId"), "video-456");
+  EXPECT_EQ(video.at("processingStatus"), "Processing");
+  EXPECT_EQ(video.at("transcriptionStatus"), "InProgress");
+  EXPECT_EQ(video.at("embeddingStatus"), "NotStarted");
+  EXPECT_EQ(video.at("overallProgress"), 25);
+  ASSERT_EQ(video.at("stages").as_array().size(), 1u);
+  EXPECT_EQ(video.at("stages").at(0).at("name"), "Transcription");
+  EXPECT_EQ(video.at("stages").at(0).at("progress"), 25);
+
+  // GetVideoProgress answers from the stored jobs carrying the id; an unknown video is null
+  // with Error NOT_FOUND.
+  const auto stored_video = invoke(hub, "GetVideoProgress", {"video-456"}).value();
+  EXPECT_EQ(stored_video.at("processingStatus"), "Pending");
+  EXPECT_EQ(stored_video.at("stages").at(0).at("status"), "Pending");
+  EXPECT_TRUE(invoke(hub, "GetVideoProgress", {"video-000"}).value().is_null());
+  calls = context.take();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].target, "Error");
+  EXPECT_EQ(calls[0].arguments[0].at("code"), "NOT_FOUND");
 
   EXPECT_EQ(invoke(hub, "GetJobProgress", {hub_id}).value().at("status"), "Pending");
   EXPECT_TRUE(invoke(hub, "GetJobProgress", {"job-999999"}).value().is_null());
@@ -263,7 +288,16 @@ TEST_F(Fixture, IdsLongerThanTheLimitCompleteWithAnErrorAndStoreNothing) {
     ASSERT_FALSE(result.has_value()) << method;
     EXPECT_NE(result.error().find("longer than 128 bytes"), std::string::npos) << result.error();
     EXPECT_LT(result.error().size(), 200u) << method;
-    EXPECT_TRUE(context.take().empty()) << method;
+    const auto calls = context.take();
+    if (hub != &job_hub) {
+      EXPECT_TRUE(calls.empty()) << method;
+      continue;
+    }
+    // Seed 004 section 9: the job hub also sends the validation error as its Error event.
+    ASSERT_EQ(calls.size(), 1u) << method;
+    EXPECT_EQ(calls[0].kind + " " + calls[0].address + " " + calls[0].target, "connection conn-1 Error");
+    EXPECT_EQ(calls[0].arguments[0].at("code"), "VALIDATION_ERROR");
+    EXPECT_EQ(std::string(calls[0].arguments[0].at("message").as_string()), result.error());
   }
   const std::string longest(hubs::kMaxIdLength, '7');
   EXPECT_TRUE(invoke(progress_hub, "SubscribeToScan", {boost::json::string(longest)}).has_value());
@@ -275,6 +309,90 @@ TEST_F(Fixture, IdsLongerThanTheLimitCompleteWithAnErrorAndStoreNothing) {
   progress_hub.detach();
   job_hub.detach();
   indexer_hub.detach();
+}
+
+}  // namespace
+
+namespace {
+
+signalr::CallerContext caller_as(std::string connection, std::string user, bool admin = false) {
+  signalr::CallerContext caller{std::move(connection), ""};
+  caller.user.user_id = std::move(user);
+  caller.user.admin = admin;
+  caller.user.source = auth::Principal::Source::kToken;
+  return caller;
+}
+
+signalr::InvocationResult invoke_as(signalr::Hub& hub, const signalr::CallerContext& caller,
+                                    std::string_view target, boost::json::array arguments) {
+  std::optional<signalr::InvocationResult> result;
+  hub.invoke(caller, target, arguments, [&](signalr::InvocationResult r) { result = std::move(r); });
+  EXPECT_TRUE(result.has_value()) << "completed synchronously";
+  return result.value_or(std::unexpected("no completion"));
+}
+
+// Issue 16 "Per-user jobs" on the hub: user groups on connect; another user's external job
+// (and, for a user, a job id that does not exist) refused with Error NOT_FOUND and an error
+// completion before any group is joined; an admin sees every job; the owner's job ending
+// goes to the owner's group as UserNotification.
+TEST_F(JobProgressHubTest, UsersSeeOnlyTheirOwnExternalJobs) {
+  hubs::JobProgressHub hub(tracker, store);
+  hub.attach(context);
+  const auto alice = caller_as("conn-a", "alice");
+  const auto bob = caller_as("conn-b", "bob");
+  const auto root = caller_as("conn-r", "root", true);
+
+  hub.on_connected(alice);
+  hub.on_connected(signalr::CallerContext{"conn-anon", ""});
+  auto calls = context.take();
+  ASSERT_EQ(calls.size(), 1u) << "an anonymous connection has no user group";
+  EXPECT_EQ(calls[0].kind + " " + calls[0].address + " " + calls[0].target, "join conn-a user-alice");
+
+  core::NewJob external;
+  external.type = "external";
+  external.payload = R"({"jobType":"Transcription","videoId":"video-a","payload":null})";
+  external.created_by = "alice";
+  core::JobId id = 0;
+  store.write_sync([&](store::Connection& c) { id = c.jobs.enqueue(std::span(&external, 1), core::Clock::now()).front(); });
+  const std::string hub_id = "job-" + std::to_string(id);
+
+  for (const char* method : {"SubscribeToJob", "GetJobProgress"}) {
+    const auto refused = invoke_as(hub, bob, method, {hub_id});
+    ASSERT_FALSE(refused.has_value()) << method;
+    EXPECT_EQ(refused.error(), "Job " + hub_id + " not found");
+    calls = context.take();
+    ASSERT_EQ(calls.size(), 1u) << method << ": nothing joined, only the Error event";
+    EXPECT_EQ(calls[0].kind + " " + calls[0].address + " " + calls[0].target, "connection conn-b Error");
+    EXPECT_EQ(calls[0].arguments[0].at("code"), "NOT_FOUND");
+  }
+  EXPECT_FALSE(invoke_as(hub, bob, "SubscribeToJob", {"job-999999"}).has_value())
+      << "a user may not wait in the group of a job not created yet";
+  EXPECT_FALSE(invoke_as(hub, bob, "SubscribeToVideo", {"video-a"}).has_value());
+  context.take();
+
+  ASSERT_TRUE(invoke_as(hub, alice, "SubscribeToJob", {hub_id}).has_value());
+  ASSERT_TRUE(invoke_as(hub, root, "SubscribeToJob", {hub_id}).has_value());
+  ASSERT_TRUE(invoke_as(hub, root, "SubscribeToJob", {"job-999999"}).has_value()) << "an admin may";
+  ASSERT_TRUE(invoke_as(hub, alice, "SubscribeToVideo", {"video-a"}).has_value());
+  calls = context.take();
+  std::vector<std::string> joins;
+  for (const auto& call : calls) {
+    if (call.kind == "join") joins.push_back(call.address + " " + call.target);
+  }
+  EXPECT_EQ(joins, (std::vector<std::string>{"conn-a job-" + hub_id, "conn-r job-" + hub_id,
+                                             "conn-r job-job-999999", "conn-a video-video-a"}));
+
+  core::Job done = *store.read([&](store::Connection& c) { return c.jobs.get(id); });
+  done.status = core::JobStatus::completed;
+  bus.publish(progress::JobEvent{progress::JobCompleted{done}});
+  std::vector<std::string> sends;
+  for (const auto& call : context.take()) sends.push_back(call.kind + " " + call.address + " " + call.target);
+  EXPECT_EQ(sends, (std::vector<std::string>{"group job-" + hub_id + " JobProgressUpdate",
+                                             "group job-" + hub_id + " JobCompleted",
+                                             "group user-alice UserNotification",
+                                             "group video-video-a VideoProgressUpdate"}))
+      << "no BroadcastNotification of a user's job to everyone";
+  hub.detach();
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ TEST_P(JobStatusAndProgress, FollowTheScan) {
   const StatusCase& c = GetParam();
   const auto s = scan_at(c.status, c.scanned, c.total);
   EXPECT_EQ(hubs::job_status(c.status), c.job_status);
-  EXPECT_EQ(hubs::job_progress_percent(s), c.progress);
+  EXPECT_EQ(hubs::job_progress_percent(s, kNow), c.progress);
   const auto update = hubs::job_progress_update(s, kNow);
   EXPECT_EQ(update.at("status"), c.job_status);
   EXPECT_EQ(update.at("progress"), c.progress);
@@ -51,8 +51,6 @@ INSTANTIATE_TEST_SUITE_P(
                     StatusCase{ScanStatus::scanning, 1, 3, "Running", 33},
                     StatusCase{ScanStatus::scanning, 3, 3, "Running", 99},
                     StatusCase{ScanStatus::scanning, 0, 0, "Running", 0},
-                    StatusCase{ScanStatus::caching, 3, 3, "Running", 99},
-                    StatusCase{ScanStatus::enriching, 3, 3, "Running", 99},
                     StatusCase{ScanStatus::completed, 3, 3, "Completed", 100},
                     StatusCase{ScanStatus::completed, 0, 0, "Completed", 100},
                     StatusCase{ScanStatus::failed, 1, 2, "Failed", 50},
@@ -97,7 +95,8 @@ TEST(JobProgressPayloads, EndPayloads) {
 // (target, group) of each message, in order.
 std::vector<std::pair<std::string, std::string>> routes(const progress::Event& event) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& m : hubs::job_progress_hub_messages(event, kNow)) out.emplace_back(m.message.target, m.group);
+  hubs::ScanProgressMeter meter;
+  for (const auto& m : hubs::job_progress_hub_messages(event, kNow, meter)) out.emplace_back(m.message.target, m.group);
   return out;
 }
 
@@ -114,9 +113,10 @@ TEST(JobProgressPayloads, EventsGoToTheJobGroupAndNotificationsToAll) {
   EXPECT_EQ(routes(progress::ScanFinished{scan_at(ScanStatus::cancelled)}),
             (Routes{{"JobProgressUpdate", "job-12"}, {"JobFailed", "job-12"}, {"BroadcastNotification", ""}}));
 
-  const auto progressed = hubs::job_progress_hub_messages(progress::ScanProgressed{scan_at(ScanStatus::scanning)}, kNow);
+  hubs::ScanProgressMeter meter;
+  const auto progressed = hubs::job_progress_hub_messages(progress::ScanProgressed{scan_at(ScanStatus::scanning)}, kNow, meter);
   EXPECT_EQ(progressed[0].message.conflation_key, "job-progress:12");
-  const auto finished = hubs::job_progress_hub_messages(progress::ScanFinished{scan_at(ScanStatus::failed)}, kNow);
+  const auto finished = hubs::job_progress_hub_messages(progress::ScanFinished{scan_at(ScanStatus::failed)}, kNow, meter);
   for (const auto& m : finished) EXPECT_TRUE(m.message.conflation_key.empty()) << m.message.target;
   const auto& note = finished.back().message.arguments[0].as_object();
   EXPECT_EQ(note.at("type"), "JobFailed");
@@ -126,9 +126,10 @@ TEST(JobProgressPayloads, EventsGoToTheJobGroupAndNotificationsToAll) {
 
 TEST(JobProgressPayloads, SnapshotOfAnEndedJobIncludesItsEnd) {
   std::vector<std::string> targets;
-  for (const auto& m : hubs::job_progress_snapshot(scan_at(ScanStatus::completed, 2, 2), kNow)) targets.push_back(m.target);
+  hubs::ScanProgressMeter meter;
+  for (const auto& m : hubs::job_progress_snapshot(scan_at(ScanStatus::completed, 2, 2), kNow, meter)) targets.push_back(m.target);
   EXPECT_EQ(targets, (std::vector<std::string>{"JobProgressUpdate", "JobCompleted"}));
-  EXPECT_EQ(hubs::job_progress_snapshot(scan_at(ScanStatus::scanning, 1, 2), kNow).size(), 1u);
+  EXPECT_EQ(hubs::job_progress_snapshot(scan_at(ScanStatus::scanning, 1, 2), kNow, meter).size(), 1u);
 }
 
 TEST(JobProgressPayloads, GroupNames) {

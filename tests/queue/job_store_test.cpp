@@ -208,3 +208,34 @@ TEST_F(JobStoreTest, UnknownParentIsRejected) {
 }
 
 }  // namespace
+
+namespace {
+
+core::NewJob external(std::optional<std::string> creator, std::string_view video) {
+  core::NewJob j = job("external");
+  j.payload = R"({"jobType":"Transcription","videoId":")" + std::string(video) + R"(","payload":null})";
+  j.created_by = std::move(creator);
+  return j;
+}
+
+TEST_F(JobStoreTest, CreatorIsStoredAndNarrowsWhatAUserIsShown) {
+  const auto ids = add({external("alice", "v1"), external("bob", "v1"), external(std::nullopt, "v2"),
+                        job("directory-scan")});
+  EXPECT_EQ(jobs_.get(ids[0])->created_by, "alice");
+  EXPECT_FALSE(jobs_.get(ids[2])->created_by);
+
+  // A user is shown their own external jobs and every job of another type.
+  store::JobFilter alice;
+  alice.visible_to = "alice";
+  EXPECT_EQ(ids_of(jobs_.list(alice)), (std::vector<core::JobId>{ids[3], ids[0]}));
+  EXPECT_EQ(ids_of(jobs_.list(store::JobFilter{})).size(), 4u);
+
+  // The external jobs of one video, by the videoId of their payload.
+  store::JobFilter video;
+  video.video_id = "v1";
+  EXPECT_EQ(ids_of(jobs_.list(video)), (std::vector<core::JobId>{ids[1], ids[0]}));
+  video.visible_to = "bob";
+  EXPECT_EQ(ids_of(jobs_.list(video)), (std::vector<core::JobId>{ids[1]}));
+}
+
+}  // namespace

@@ -138,7 +138,11 @@ TEST_F(SchemaMigration, KeepsEveryRowIdIndexAndTrigger) {
   for (const auto& table : kTables) {
     EXPECT_EQ(rows(db, table, before_columns[table]), before_rows[table]) << table;
   }
-  EXPECT_EQ(indexes_and_triggers(db), before_schema);
+  auto after_schema = indexes_and_triggers(db);
+  // Added by migration 11 (who created a job; the external jobs of a video), not rebuilt ones.
+  EXPECT_EQ(after_schema.erase("idx_jobs_created_by"), 1u);
+  EXPECT_EQ(after_schema.erase("idx_jobs_external_video"), 1u);
+  EXPECT_EQ(after_schema, before_schema);
   EXPECT_EQ(single_int(db, "PRAGMA foreign_keys"), 1);
   sqlite::Statement broken(db, "PRAGMA foreign_key_check");
   EXPECT_FALSE(broken.step());
