@@ -215,7 +215,9 @@ test('a server that goes away drops the socket; the client reconnects to a new w
   const first = await client.until((m) => m.type === 'welcome', 'welcome', 10000);
 
   assert.equal((await server.stop()).code, 0, 'scanhub serve exits 0 on SIGTERM');
-  await client.whenever(() => client.closes.length === 1, 'the socket to drop', 10000);
+  // At least one: under load the process's exit can be reported after the client's first
+  // reconnect attempt already failed (a second close, 1006).
+  await client.whenever(() => client.closes.length >= 1, 'the socket to drop', 10000);
   assert.deepEqual(client.closes[0], { code: 1001, reason: 'the server is shutting down' });
   // Sent while disconnected: queued by the client, answered after the reconnect.
   client.send({ type: 'ping', requestId: 'while-down' });
