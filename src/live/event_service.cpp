@@ -132,7 +132,7 @@ EventService::EventService(progress::EventBus& bus, events::ScanCommands& comman
   if (options_.server_id.empty()) options_.server_id = random_server_id();
   if (options_.server_version.empty()) options_.server_version = SCANHUB_VERSION;
   socket_context_ = std::make_unique<SocketContext>(SocketContext{
-      options_, *broadcaster_, commands, commands_pool_.get_executor(), socket_counters_,
+      options_, *broadcaster_, bus_, commands, commands_pool_.get_executor(), socket_counters_,
       sockets_, options_.server_id, options_.server_version});
   stream_context_ = std::make_unique<StreamContext>(
       StreamContext{options_, *broadcaster_, bus_, history_, stream_counters_, streams_});

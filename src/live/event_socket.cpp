@@ -67,10 +67,14 @@ void EventSocket::on_websocket_open() {
   next_ping_ = now + context_.options.ping_interval;
   // The PushSink of this object, sharing its ownership.
   subscription_->attach(std::shared_ptr<push::PushSink>(self(), static_cast<push::PushSink*>(this)));
-  // The welcome is queued before the broadcaster knows this socket, and records it delivers
-  // are drained on this strand after this handler: the welcome is always first.
-  reply(events::welcome(context_.server_id, context_.server_version, core::Clock::now()));
-  context_.broadcaster.add(subscription_);
+  // The welcome and the joining at one point of the feed's order (it delivers under the bus
+  // lock): no record comes before the welcome, and none published after a client read the
+  // welcome is missed. (The welcome may leave at once, on the idle fast path: joining after
+  // the lock was let go let a message published in between pass this socket by.)
+  context_.bus.run_exclusive([&] {
+    reply(events::welcome(context_.server_id, context_.server_version, core::Clock::now()));
+    context_.broadcaster.add(subscription_);
+  });
   schedule();
 }
 

@@ -38,6 +38,7 @@
 #include "http/stream_route.hpp"
 #include "live/broadcaster.hpp"
 #include "live/surface.hpp"
+#include "progress/event_bus.hpp"
 #include "push/sink.hpp"
 #include "push/subscription.hpp"
 #include "push/websocket.hpp"
@@ -58,6 +59,9 @@ namespace scanhub::live {
 struct SocketContext {
   const EventSurfaceOptions& options;
   EventBroadcaster& broadcaster;
+  /// The feed appends and delivers under its lock: a socket's welcome and its joining the
+  /// broadcaster happen at one point of that order.
+  progress::EventBus& bus;
   events::ScanCommands& commands;
   boost::asio::any_io_executor command_pool;  ///< where commands run (blocking allowed)
   SurfaceCounters& counters;
