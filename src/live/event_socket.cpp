@@ -70,7 +70,7 @@ void EventSocket::on_websocket_open() {
   // The welcome is queued before the broadcaster knows this socket, and records it delivers
   // are drained on this strand after this handler: the welcome is always first.
   reply(events::welcome(context_.server_id, context_.server_version, core::Clock::now()));
-  context_.broadcaster.add(subscription_);
+  context_.broadcaster.add(subscription_, viewer_filter(user_));
   schedule();
 }
 
