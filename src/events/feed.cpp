@@ -86,10 +86,36 @@ void EventFeed::on_job_event(const progress::JobEvent& event) {
       on_stats(stats->stats, now);
       return;
     }
+    remember_owner(event);
     if (!in_lifecycle_order(event, now)) return;
-    for (const Message& m : job_messages(event, now)) send(m);
+    for (Message& m : job_messages(event, now)) {
+      // A cancellation names ids only: its records keep the owner the job was seen with (a
+      // job unseen since the start of the process is told to everyone, as before).
+      if (!m.job_owner && m.job_id && std::holds_alternative<progress::JobsCancelled>(event)) {
+        if (auto it = owners_.find(*m.job_id); it != owners_.end()) m.job_owner = it->second;
+      }
+      send(m);
+    }
+    forget_owner(event);
   } catch (const std::exception& e) {
     spdlog::error("events: job event not sent: {}", e.what());
+  }
+}
+
+void EventFeed::remember_owner(const progress::JobEvent& event) {
+  const core::Job* job = nullptr;
+  if (const auto* created = std::get_if<progress::JobCreated>(&event)) job = &created->job;
+  if (const auto* started = std::get_if<progress::JobStarted>(&event)) job = &started->job;
+  if (job && progress::is_external(*job)) owners_.try_emplace(job->id, job->created_by.value_or(std::string()));
+}
+
+void EventFeed::forget_owner(const progress::JobEvent& event) {
+  if (const auto* completed = std::get_if<progress::JobCompleted>(&event)) {
+    owners_.erase(completed->job.id);
+  } else if (const auto* failed = std::get_if<progress::JobFailed>(&event)) {
+    if (!failed->will_retry) owners_.erase(failed->job.id);
+  } else if (const auto* cancelled = std::get_if<progress::JobsCancelled>(&event)) {
+    for (core::JobId id : cancelled->ids) owners_.erase(id);
   }
 }
 

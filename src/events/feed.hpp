@@ -34,6 +34,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -96,6 +97,8 @@ class EventFeed {
   /// Keeps created before started (see above); false: drop the event. Under the bus lock.
   bool in_lifecycle_order(const progress::JobEvent& event, core::TimePoint now);
   void send(const Message& message);                                 // under the bus lock
+  void remember_owner(const progress::JobEvent& event);  // owners_, under the bus lock
+  void forget_owner(const progress::JobEvent& event);    // a job ended, under the bus lock
   void schedule(core::Clock::duration wait);  // the timer sends held stats after `wait`
   void run_timer();
   std::optional<core::Library> library(core::LibraryId id);         // under the bus lock
@@ -110,6 +113,8 @@ class EventFeed {
   std::unordered_set<core::JobId> announced_;  // job:created sent, job not ended yet
   std::unordered_set<core::JobId> early_;      // announced ahead of their JobCreated
   std::deque<core::JobId> early_order_;        // oldest first, to bound early_
+  // External jobs not ended yet: their creator (job_owner), for the ids-only JobsCancelled.
+  std::unordered_map<core::JobId, std::string> owners_;
   std::optional<core::QueueStats> held_stats_;
   std::optional<core::TimePoint> last_stats_;
   std::uint64_t stats_sent_ = 0;

@@ -13,6 +13,10 @@ bool EventFilter::matches(const EventRecord& record) const noexcept {
   if (job_id && record.job_id != job_id) return false;
   if (scan_id && record.scan_id != scan_id) return false;
   if (!types.empty() && !types.contains(std::string_view(record.type))) return false;
+  if (viewer && record.job_owner &&
+      (record.job_owner->empty() || viewer->empty() || *record.job_owner != *viewer)) {
+    return false;
+  }
   return true;
 }
 

@@ -29,6 +29,9 @@ struct EventFilter {
   std::optional<core::JobId> job_id;
   std::optional<core::ScanId> scan_id;
   std::set<std::string, std::less<>> types;
+  /// Who is watching, when not an admin: their user id (empty: none). Records about another
+  /// user's external job (EventRecord::job_owner) do not match (progress::may_see_job).
+  std::optional<std::string> viewer;
 
   bool matches(const EventRecord& record) const noexcept;
 

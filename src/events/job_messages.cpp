@@ -24,6 +24,7 @@ Message job_message(std::string_view type, const core::Job& job, core::TimePoint
   Message m = make_message(type, now, delivery, std::move(key));
   m.job_id = job.id;
   m.scan_id = job.scan_id;
+  if (progress::is_external(job)) m.job_owner = job.created_by.value_or(std::string());
   m.body["jobId"] = job.id;
   m.body["jobType"] = job_type_of(job);
   m.body["scanId"] = optional_id(job.scan_id);

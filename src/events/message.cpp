@@ -26,6 +26,7 @@ SharedRecord make_record(const Message& message, std::uint64_t sequence) {
   record->conflation_key = message.conflation_key;
   record->job_id = message.job_id;
   record->scan_id = message.scan_id;
+  record->job_owner = message.job_owner;
   record->json = serialize(message);
   return record;
 }

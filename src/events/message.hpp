@@ -36,6 +36,9 @@ struct Message {
   std::string conflation_key;  ///< empty for lifecycle messages
   std::optional<core::JobId> job_id;    ///< the queue job it is about (history filters)
   std::optional<core::ScanId> scan_id;  ///< the scan it is about (history filters)
+  /// Set when the message is about an external job (progress::may_see_job, issue 16): its
+  /// creator's user id, empty when it has none. Only that user and admins get the message.
+  std::optional<std::string> job_owner;
   boost::json::object body;
 };
 
@@ -56,6 +59,7 @@ struct EventRecord {
   std::string conflation_key;
   std::optional<core::JobId> job_id;
   std::optional<core::ScanId> scan_id;
+  std::optional<std::string> job_owner;  ///< as Message::job_owner
   std::string json;  ///< the serialized message
 };
 

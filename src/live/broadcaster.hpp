@@ -4,13 +4,15 @@
 // frame carrying the JSON, or the SSE event `id:`/`event:`/`data:`), with the record's
 // conflation key (progress: a newer record replaces an unsent older one; lifecycle: never
 // dropped, in order). Streams with a filter (?jobId=, ?scanId=, ?types=) get only what it
-// matches, from the same shared frames.
+// matches, from the same shared frames. A user who is not an admin is such a stream too
+// (viewer_filter): another user's external job events pass them by (issue 16, item 4).
 //
 // Threading: deliver() is called by the feed under the bus lock, in sequence order; it only
 // enqueues (push::fan_out posts the drains). add() and remove() from any thread (one mutex; lock
 // order: the bus, then this mutex, so add() may run inside EventBus::run_exclusive). Throws
 // only std::bad_alloc (add).
 
+#include "auth/principal.hpp"
 #include "events/feed.hpp"
 #include "events/history.hpp"
 #include "push/subscription.hpp"
@@ -28,6 +30,15 @@ namespace scanhub::live {
 inline constexpr std::size_t kWebSocketFormat = 0;  ///< a /ws text frame: the message's JSON
 inline constexpr std::size_t kSseFormat = 1;        ///< an /api/events event (events/sse.hpp)
 inline constexpr std::size_t kFormats = 2;
+
+/// The filter that keeps from `user` the job events they may not see (progress::may_see_job):
+/// nullopt for an admin (and the anonymous principal: authentication off), who sees all.
+inline std::optional<events::EventFilter> viewer_filter(const auth::Principal& user) {
+  if (user.admin) return std::nullopt;
+  events::EventFilter filter;
+  filter.viewer = user.user_id;
+  return filter;
+}
 
 class EventBroadcaster final : public events::EventSink {
  public:

@@ -73,7 +73,7 @@ void EventSocket::on_websocket_open() {
   // the lock was let go let a message published in between pass this socket by.)
   context_.bus.run_exclusive([&] {
     reply(events::welcome(context_.server_id, context_.server_version, core::Clock::now()));
-    context_.broadcaster.add(subscription_);
+    context_.broadcaster.add(subscription_, viewer_filter(user_));
   });
   schedule();
 }

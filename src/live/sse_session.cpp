@@ -70,6 +70,12 @@ void SseSession::start(Socket&& socket, StreamContext& context, const StreamPara
 
   // The history and the subscription at one point of the feed's order (the feed appends and
   // delivers under the bus lock): what the history gives ends where the live records begin.
+  // A user who is not an admin gets only the job events they may see, live and replayed.
+  std::optional<events::EventFilter> filter = params.filter;
+  if (auto viewer = viewer_filter(user)) {
+    if (!filter) filter.emplace();
+    filter->viewer = std::move(viewer->viewer);
+  }
   std::vector<events::SharedRecord> replay;
   std::optional<events::TooOld> too_old;
   context.bus.run_exclusive([&] {
@@ -78,14 +84,14 @@ void SseSession::start(Socket&& socket, StreamContext& context, const StreamPara
       // An id that is not a number of ours: answered as one the history cannot serve (an id
       // above every sequence given out gets TooOld with the oldest kept).
       auto records = context.history.since(id.value_or(std::numeric_limits<std::uint64_t>::max()),
-                                           params.filter.value_or(events::EventFilter{}));
+                                           filter.value_or(events::EventFilter{}));
       if (records) {
         replay = std::move(*records);
       } else {
         too_old = records.error();
       }
     }
-    context.broadcaster.add(session->subscription_, params.filter);
+    context.broadcaster.add(session->subscription_, std::move(filter));
   });
 
   std::string head = response_head(cors_headers);

@@ -73,6 +73,24 @@ TEST_F(FeedTest, EachEventBecomesRecordsSharedByTheHistoryAndTheSinks) {
   EXPECT_EQ(json::parse(kept[0]->json).at("libraryName"), "Music");
 }
 
+TEST_F(FeedTest, AnExternalJobsRecordsNameItsCreatorCancellationIncluded) {
+  core::Job job;
+  job.id = 7;
+  job.type = std::string(progress::kExternalJobType);
+  job.created_by = "alice";
+  core::Job scan_job;
+  scan_job.id = 8;
+  scan_job.type = "discover";
+  bus.publish(progress::JobCreated{job});
+  bus.publish(progress::JobCreated{scan_job});
+  bus.publish(progress::JobsCancelled{{7, 8}});
+  ASSERT_EQ(sink->types(), (std::vector<std::string>{"job:created", "job:created", "job:failed", "job:failed"}));
+  EXPECT_EQ(sink->records[0]->job_owner, "alice");
+  EXPECT_EQ(sink->records[1]->job_owner, std::nullopt);
+  EXPECT_EQ(sink->records[2]->job_owner, "alice") << "the cancellation of alice's job is hers too";
+  EXPECT_EQ(sink->records[3]->job_owner, std::nullopt);
+}
+
 TEST_F(FeedTest, QueueStatsLeaveAtMostOncePer250MsNewestWinning) {
   bus.publish(progress::QueueStatsChanged{stats(1)});  // sent: the first
   now += 100ms;

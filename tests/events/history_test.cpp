@@ -73,6 +73,31 @@ TEST(EventHistory, FiltersByJobScanAndType) {
   EXPECT_EQ(sequences(*history.since(1, EventFilter::parse({}, "1", "job:created"))), (std::vector<std::uint64_t>{3}));
 }
 
+TEST(EventFilter, AViewerMissesOtherUsersExternalJobs) {
+  EventHistory history(100);
+  const auto owned_by = [&](std::optional<std::string> owner) {
+    Message m;
+    m.type = "job:progress";
+    m.job_id = 1;
+    m.job_owner = std::move(owner);
+    m.body["type"] = m.type;
+    auto r = make_record(m, history.next_sequence());
+    history.append(r);
+    return r;
+  };
+  owned_by("alice");
+  owned_by("bob");
+  owned_by("");            // an external job created anonymously: admins only
+  owned_by(std::nullopt);  // not an external job (a scan's): everyone
+  EventFilter alice;
+  alice.viewer = "alice";
+  EXPECT_EQ(sequences(*history.since(0, alice)), (std::vector<std::uint64_t>{1, 4}));
+  EventFilter nobody;
+  nobody.viewer = "";
+  EXPECT_EQ(sequences(*history.since(0, nobody)), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(sequences(*history.since(0)), (std::vector<std::uint64_t>{1, 2, 3, 4})) << "no viewer: an admin";
+}
+
 TEST(EventFilter, RefusesMalformedParameters) {
   EXPECT_THROW(EventFilter::parse("abc", {}, {}), std::invalid_argument);
   EXPECT_THROW(EventFilter::parse("0", {}, {}), std::invalid_argument);
