@@ -70,11 +70,20 @@ LoginBody parse_login(const http::Request& request) {
   return {std::string(username->as_string()), std::string(password->as_string())};
 }
 
-http::Response login(State& state, const http::Request& request) {
+// The limiter's key for a client: IPv4-mapped IPv6 peers spelled as IPv4, so one client has
+// one key whichever socket family accepted it; empty (not counted) when the address is unknown.
+std::string address_key(const boost::asio::ip::address& client) {
+  if (client.is_unspecified()) return {};
+  if (client.is_v6() && client.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, client.to_v6()).to_string();
+  }
+  return client.to_string();
+}
+
+http::Response login(State& state, const http::Request& request, const boost::asio::ip::address& client) {
   if (!state.services.login) throw http::HttpError(Status::not_found, "There are no local users.");
   const LoginBody body = parse_login(request);
-  // The peer address is not handed to routes yet; name limits apply alone until it is.
-  const std::string address;
+  const std::string address = address_key(client);
   auto task = std::make_shared<std::packaged_task<std::expected<auth::LoginResult, auth::LoginRefused>()>>(
       [login = state.services.login, body, address] { return login->login(body.username, body.password, address); });
   auto result = task->get_future();
@@ -137,7 +146,10 @@ void add_auth_routes(http::Router& router, AuthRouteServices services) {
   }, http::Access::kOpen);
   // Open: a caller without a token signs in here.
   router.add(http::Verb::post, "/api/auth/login",
-             [state](const http::Request& request, const http::PathParams&) { return login(*state, request); },
+             http::ClientHandler([state](const http::Request& request, const http::PathParams&,
+                                         const auth::Principal&, const boost::asio::ip::address& client) {
+               return login(*state, request, client);
+             }),
              http::Access::kOpen);
   router.add(http::Verb::get, "/api/auth/me",
              [state](const http::Request& request, const http::PathParams&) { return me(*state, request); });

@@ -5,7 +5,8 @@
 // - POST /api/auth/login (open) `{"username", "password"}` -> 200 `{token, expiresAt, user:
 //   {id, name, admin}}` (Cache-Control: no-store); 400 for a malformed body; 401 `{"error":
 //   "Wrong user name or password."}` whether or not the user exists; 429 with Retry-After after
-//   5 failures for one name or 20 from one address within 60 s (auth/login_limiter.hpp);
+//   5 failures for one name or 20 from one client address (the TCP peer) within 60 s
+//   (auth/login_limiter.hpp);
 // - GET /api/auth/me: `{userId, name, roles, admin}` of the caller; 401 with WWW-Authenticate
 //   without valid credentials while authentication is on.
 //

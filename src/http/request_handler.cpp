@@ -94,14 +94,14 @@ Response handle_request(const Request& request, const RequestContext& context,
   if (head) {
     // HEAD is GET without the body, unless a route claims HEAD itself.
     if (context.router.route(Verb::head, target.path).kind == Router::Match::Kind::kFound) {
-      response = context.router.dispatch(request, target.path);
+      response = context.router.dispatch(request, target.path, client);
     } else {
       Request as_get = request;
       as_get.method(Verb::get);
-      response = context.router.dispatch(as_get, target.path);
+      response = context.router.dispatch(as_get, target.path, client);
     }
   } else {
-    response = context.router.dispatch(request, target.path);
+    response = context.router.dispatch(request, target.path, client);
   }
   if (!response && (request.method() == Verb::get || head)) {
     response = static_file(target.path, context);

@@ -49,6 +49,17 @@ void Router::add(Verb method, std::string_view pattern, Handler handler, Access 
 
 void Router::add(Verb method, std::string_view pattern, PrincipalHandler handler,
                  Access access) {
+  if (!handler) throw std::invalid_argument(fmt::format("route '{}' has no handler", pattern));
+  add(method, pattern,
+      ClientHandler([handler = std::move(handler)](const Request& request, const PathParams& params,
+                                                   const auth::Principal& principal,
+                                                   const boost::asio::ip::address&) {
+        return handler(request, params, principal);
+      }),
+      access);
+}
+
+void Router::add(Verb method, std::string_view pattern, ClientHandler handler, Access access) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument(fmt::format("route pattern '{}' must start with '/'", pattern));
   }
@@ -170,7 +181,8 @@ std::vector<StreamEndpoint*> Router::streams() const {
   return out;
 }
 
-std::optional<Response> Router::dispatch(const Request& request, std::string_view path) const {
+std::optional<Response> Router::dispatch(const Request& request, std::string_view path,
+                                         const boost::asio::ip::address& client) const {
   Match match = route(request.method(), path);
   if (match.kind == Match::Kind::kNotFound) return std::nullopt;
   if (match.kind == Match::Kind::kMethodNotAllowed) {
@@ -189,7 +201,7 @@ std::optional<Response> Router::dispatch(const Request& request, std::string_vie
     auto principal = authorize(*authenticator_, request, split_target(request.target()).query,
                                match.access, TokenSources::kHeader);
     if (!principal) return std::move(principal.error());
-    return (*match.handler)(request, match.params, *principal);
+    return (*match.handler)(request, match.params, *principal, client);
   } catch (const HttpError& e) {
     return error_response(e.status(), e.what());
   } catch (const std::invalid_argument& e) {

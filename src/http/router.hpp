@@ -5,7 +5,9 @@
 // asks the router's Authenticator (set_authenticator; anonymous when none is set) with the
 // request's `Authorization: Bearer` or `X-Api-Key` (never a query token on REST) and answers
 // 401 with `WWW-Authenticate`, or 403 for a caller without role admin on a kAdmin route,
-// before the handler runs. A PrincipalHandler gets the caller's principal (issue 16).
+// before the handler runs. A PrincipalHandler gets the caller's principal (issue 16); a
+// ClientHandler gets it and the client's TCP peer address (the one dispatch() was given; the
+// unspecified address 0.0.0.0 when the caller did not say), e.g. to limit sign-ins per client.
 //
 // Patterns are absolute paths of '/'-separated segments; a segment `{name}` matches one
 // non-empty path segment and its percent-decoded value lands in PathParams. Literal segments
@@ -23,6 +25,8 @@
 #include "http/message.hpp"
 #include "http/stream_route.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +40,9 @@ using Handler = std::function<Response(const Request&, const PathParams&)>;
 /// A handler that acts for its caller (authorize.hpp says which principal it gets).
 using PrincipalHandler =
     std::function<Response(const Request&, const PathParams&, const auth::Principal&)>;
+/// A handler that also needs the client's TCP peer address.
+using ClientHandler = std::function<Response(const Request&, const PathParams&, const auth::Principal&,
+                                             const boost::asio::ip::address& client)>;
 
 class Router {
  public:
@@ -44,6 +51,8 @@ class Router {
   /// Throws std::invalid_argument for a malformed pattern or a duplicate method + pattern.
   void add(Verb method, std::string_view pattern, Handler handler, Access access = Access::kUser);
   void add(Verb method, std::string_view pattern, PrincipalHandler handler,
+           Access access = Access::kUser);
+  void add(Verb method, std::string_view pattern, ClientHandler handler,
            Access access = Access::kUser);
 
   /// Who authenticates requests: dispatch() here, and the HTTP server for hubs and stream
@@ -54,7 +63,7 @@ class Router {
   struct Match {
     enum class Kind { kFound, kMethodNotAllowed, kNotFound };
     Kind kind = Kind::kNotFound;
-    const PrincipalHandler* handler = nullptr;  ///< kFound
+    const ClientHandler* handler = nullptr;  ///< kFound
     Access access = Access::kUser;              ///< kFound
     PathParams params;                 ///< kFound
     std::vector<Verb> allowed;         ///< kMethodNotAllowed: the methods the path has
@@ -66,7 +75,9 @@ class Router {
   /// outcome into a response: 404 and 405 (with Allow) as JSON errors, HttpError -> its status, std::invalid_argument -> 400 with its
   /// message, anything else -> 500 with a generic message (the details are logged).
   /// Returns nullopt when no route has this path (the caller may try static files).
-  std::optional<Response> dispatch(const Request& request, std::string_view path) const;
+  /// `client`: the TCP peer's address, handed to ClientHandlers (default: unknown).
+  std::optional<Response> dispatch(const Request& request, std::string_view path,
+                                   const boost::asio::ip::address& client = {}) const;
 
   bool empty() const noexcept { return routes_.empty(); }
 
@@ -90,7 +101,7 @@ class Router {
     Verb method;
     std::string pattern;
     std::vector<Segment> segments;
-    PrincipalHandler handler;
+    ClientHandler handler;
     Access access;
   };
   struct StreamPath {

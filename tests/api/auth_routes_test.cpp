@@ -39,16 +39,21 @@ struct AuthRoutesTest : testing::Test {
   }
 
   http::Response call(boost::beast::http::verb verb, const std::string& target, const std::string& body = {},
-                      const std::string& token = {}) {
+                      const std::string& token = {}, const boost::asio::ip::address& client = {}) {
     http::Request request(verb, target, 11);
     if (!token.empty()) request.set(boost::beast::http::field::authorization, "Bearer " + token);
     request.body() = body;
     request.prepare_payload();
-    auto response = router.dispatch(request, target);
+    auto response = router.dispatch(request, target, client);
     EXPECT_TRUE(response.has_value());
     return std::move(*response);
   }
   http::Response login(const std::string& body) { return call(boost::beast::http::verb::post, "/api/auth/login", body); }
+  http::Response login_from(const std::string& client, const std::string& name, const std::string& password) {
+    return call(boost::beast::http::verb::post, "/api/auth/login",
+                json::serialize(json::object{{"username", name}, {"password", password}}), {},
+                boost::asio::ip::make_address(client));
+  }
 };
 
 TEST_F(AuthRoutesTest, SaysWhetherSignInIsNeededAndPossible) {
@@ -106,6 +111,35 @@ TEST_F(AuthRoutesTest, RateLimitsFailedSignInsWithRetryAfter) {
   // Another user is not held back by ada's failures.
   add_user("bob", "pw", false);
   EXPECT_EQ(login(R"({"username": "bob", "password": "pw"})").result_int(), 200u);
+}
+
+TEST_F(AuthRoutesTest, RateLimitsFailedSignInsPerClientAddressAcrossNames) {
+  add_user("ada", "correct horse", false);
+  // 20 failures from one address, each for a different name (no name reaches its own limit).
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(login_from("192.0.2.7", "guess" + std::to_string(i), "pw").result_int(), 401u) << i;
+  }
+  // A further attempt from that address is refused, even with the right password...
+  const auto limited = login_from("192.0.2.7", "ada", "correct horse");
+  EXPECT_EQ(limited.result_int(), 429u) << limited.body();
+  const std::string retry_after(limited[boost::beast::http::field::retry_after]);
+  ASSERT_FALSE(retry_after.empty());
+  EXPECT_GE(std::stoi(retry_after), 1);
+  EXPECT_LE(std::stoi(retry_after), 60);
+  // ...also when the same IPv4 client arrives on an IPv6 socket, as ::ffff:192.0.2.7...
+  EXPECT_EQ(login_from("::ffff:192.0.2.7", "ada", "correct horse").result_int(), 429u);
+  // ...while another address signs in.
+  EXPECT_EQ(login_from("192.0.2.8", "ada", "correct horse").result_int(), 200u);
+}
+
+TEST_F(AuthRoutesTest, PerNameLimitStillAppliesAcrossAddresses) {
+  add_user("ada", "correct horse", false);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(login_from("2001:db8::" + std::to_string(i + 1), "ada", "guess").result_int(), 401u) << i;
+  }
+  const auto limited = login_from("2001:db8::99", "ada", "correct horse");
+  EXPECT_EQ(limited.result_int(), 429u);
+  EXPECT_FALSE(limited[boost::beast::http::field::retry_after].empty());
 }
 
 }  // namespace

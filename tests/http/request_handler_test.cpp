@@ -77,6 +77,24 @@ TEST_F(RequestHandlerTest, RoutesThenStaticThen404) {
   EXPECT_EQ(handle(Verb::post, "/index.html").result(), Status::not_found);
 }
 
+TEST_F(RequestHandlerTest, RoutesGetTheTcpPeerAddress) {
+  auto seen = std::make_shared<std::string>();
+  router_.add(Verb::get, "/api/whoami",
+              ClientHandler([seen](const Request&, const PathParams&, const auth::Principal&,
+                                   const boost::asio::ip::address& client) {
+                *seen = client.to_string();
+                return json_response(Status::ok, json::object{{"client", *seen}});
+              }));
+  const auto context = RequestContext{router_, hubs_, files_, {}};
+  EXPECT_EQ(handle_request(Request{Verb::get, "/api/whoami?x=1", 11}, context,
+                           boost::asio::ip::make_address("198.51.100.4")).body(),
+            R"({"client":"198.51.100.4"})");
+  // HEAD answered as GET: the same handler gets the address too.
+  EXPECT_EQ(handle_request(Request{Verb::head, "/api/whoami", 11}, context,
+                           boost::asio::ip::make_address("::1")).result(), Status::ok);
+  EXPECT_EQ(*seen, "::1");
+}
+
 TEST_F(RequestHandlerTest, HeadHasLengthButNoBody) {
   auto response = handle(Verb::head, "/lib/signalr.min.js");
   EXPECT_EQ(response.result(), Status::ok);

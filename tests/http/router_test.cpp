@@ -120,6 +120,27 @@ TEST_P(HandlerErrors, BecomeJsonErrors) {
 INSTANTIATE_TEST_SUITE_P(Router, HandlerErrors, testing::ValuesIn(kThrows),
                          [](const auto& test) { return std::string(test.param.name); });
 
+TEST(RouterClient, HandsTheClientAddressToAClientHandler) {
+  Router router;
+  router.add(Verb::post, "/login",
+             ClientHandler([](const Request&, const PathParams&, const auth::Principal& principal,
+                              const boost::asio::ip::address& client) {
+               Response response{Status::ok, 11};
+               response.body() = client.to_string() + (principal.anonymous() ? "|anonymous" : "");
+               return response;
+             }),
+             Access::kOpen);
+  router.add(Verb::get, "/plain", respond("plain"), Access::kOpen);
+  const auto v4 = boost::asio::ip::make_address("192.0.2.7");
+  const auto v6 = boost::asio::ip::make_address("2001:db8::1");
+  EXPECT_EQ(router.dispatch(request(Verb::post, "/login"), "/login", v4)->body(), "192.0.2.7|anonymous");
+  EXPECT_EQ(router.dispatch(request(Verb::post, "/login"), "/login", v6)->body(), "2001:db8::1|anonymous");
+  // A caller that does not know the address: the unspecified one.
+  EXPECT_EQ(router.dispatch(request(Verb::post, "/login"), "/login")->body(), "0.0.0.0|anonymous");
+  // Handlers that do not ask for the address are unchanged.
+  EXPECT_EQ(router.dispatch(request(Verb::get, "/plain"), "/plain", v4)->body(), "plain");
+}
+
 TEST(RouterAdd, RejectsBadPatternsAndDuplicates) {
   Router router;
   EXPECT_THROW(router.add(Verb::get, "api", respond("")), std::invalid_argument);
