@@ -222,7 +222,9 @@ test('with authentication off: no form, no account line, no token', { timeout: 6
   const open = await serve(openDir);
   try {
     const { page, problems } = await openPage(browser, open.url);
+    // Recorded from a reload: the first load's calls can be over before a listener is set.
     const traffic = recordTraffic(page);
+    await page.reload();
     await page.locator('#connection[data-state=connected]').waitFor();
     await page.getByText('No library yet').waitFor();
     assert.equal(await page.locator('#signin').isHidden(), true, 'no sign-in form');
