@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer, withTimeout } from './support/server_process.mjs';
 import { identityProvider } from './support/jwt.mjs';
+import { restClient } from './support/rest.mjs';
 
 const MS = 10000;
 let dir;
@@ -37,16 +38,9 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function api(user, method, path, body) {
-  const init = { method, headers: { Authorization: `Bearer ${tokens[user]}` } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const response = await withTimeout(fetch(`${server.url}${path}`, init), MS, `${user}: ${method} ${path}`);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+/** One REST call as `user`: {status, body}. */
+const api = (user, method, path, body) =>
+  restClient(server.url, { ms: MS, token: tokens[user] }).request(method, path, body);
 
 /** Something that fills `messages` and can be waited on. */
 function recorder() {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, withTimeout } from './support/server_process.mjs';
 import { identityProvider } from './support/jwt.mjs';
+import { restClient } from './support/rest.mjs';
 import { invoke, nextEvent } from './support/hub_calls.mjs';
 
 const require = createRequire(import.meta.url);
@@ -41,16 +42,8 @@ after(async () => {
 });
 
 /** One REST call as `user`: {status, body}. */
-async function api(user, method, path, body) {
-  const init = { method, headers: { Authorization: `Bearer ${tokens[user]}` } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const response = await withTimeout(fetch(`${server.url}${path}`, init), MS, `${user}: ${method} ${path}`);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const api = (user, method, path, body) =>
+  restClient(server.url, { ms: MS, token: tokens[user] }).request(method, path, body);
 
 /** A /hubs/job-progress connection of `user`, recording the events named. */
 async function connectAs(user) {

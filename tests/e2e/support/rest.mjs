@@ -4,13 +4,15 @@ import { delay, withTimeout } from './server_process.mjs';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
-/** `{ request, scanToEnd }` for the server at `url` (e.g. startServer(...).url). */
-export function restClient(url, { ms = 5000 } = {}) {
+/** `{ request, scanToEnd }` for the server at `url` (e.g. startServer(...).url); with `token`,
+ * every call carries `Authorization: Bearer <token>` (serve --auth). */
+export function restClient(url, { ms = 5000, token } = {}) {
   /** `{status, body}`; body is the parsed JSON, or null for an empty answer. */
   async function request(method, path, body) {
-    const init = { method };
+    const init = { method, headers: {} };
+    if (token !== undefined) init.headers.authorization = `Bearer ${token}`;
     if (body !== undefined) {
-      init.headers = { 'content-type': 'application/json' };
+      init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
     const response = await withTimeout(fetch(`${url}${path}`, init), ms, `${method} ${path}`);
