@@ -64,16 +64,17 @@ class Router {
     enum class Kind { kFound, kMethodNotAllowed, kNotFound };
     Kind kind = Kind::kNotFound;
     const ClientHandler* handler = nullptr;  ///< kFound
-    Access access = Access::kUser;              ///< kFound
-    PathParams params;                 ///< kFound
-    std::vector<Verb> allowed;         ///< kMethodNotAllowed: the methods the path has
+    Access access = Access::kUser;           ///< kFound
+    PathParams params;                       ///< kFound
+    std::vector<Verb> allowed;               ///< kMethodNotAllowed: the methods the path has
   };
   /// `path`: the request path without query string, not yet decoded.
   Match route(Verb method, std::string_view path) const;
 
   /// Routes, authorizes (401/403 before the handler) and runs the handler, turning every
-  /// outcome into a response: 404 and 405 (with Allow) as JSON errors, HttpError -> its status, std::invalid_argument -> 400 with its
-  /// message, anything else -> 500 with a generic message (the details are logged).
+  /// outcome into a response: 404 and 405 (with Allow) as JSON errors, HttpError -> its
+  /// status, std::invalid_argument -> 400 with its message, anything else -> 500 with a
+  /// generic message (the details are logged).
   /// Returns nullopt when no route has this path (the caller may try static files).
   /// `client`: the TCP peer's address, handed to ClientHandlers (default: unknown).
   std::optional<Response> dispatch(const Request& request, std::string_view path,
