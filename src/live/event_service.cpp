@@ -36,10 +36,34 @@ http::Response method_not_allowed(std::string_view path) {
   return response;
 }
 
-// GET /ws: the WebSocket upgrade.
-class SocketEndpoint final : public http::StreamEndpoint {
+// What both endpoints do on the server's stop: refuse new clients, then say goodbye to (or
+// drop) the ones they have.
+class LiveEndpoint : public http::StreamEndpoint {
  public:
-  explicit SocketEndpoint(SocketContext& context) : context_(context) {}
+  explicit LiveEndpoint(ConnectionRegistry& registry) : registry_(registry) {}
+
+  void stop() override {
+    stopping_.store(true, kRelaxed);
+    for (auto& connection : registry_.snapshot()) connection->shutdown();
+  }
+
+  void abort_all() override {
+    for (auto& connection : registry_.snapshot()) connection->abort_now();
+  }
+
+ protected:
+  bool stopping() const noexcept { return stopping_.load(kRelaxed); }
+
+ private:
+  ConnectionRegistry& registry_;
+  std::atomic<bool> stopping_{false};
+};
+
+// GET /ws: the WebSocket upgrade.
+class SocketEndpoint final : public LiveEndpoint {
+ public:
+  explicit SocketEndpoint(SocketContext& context)
+      : LiveEndpoint(context.registry), context_(context) {}
 
   std::optional<http::Response> accept(http::StreamRequest&& request,
                                        boost::beast::tcp_stream& stream) override {
@@ -51,7 +75,7 @@ class SocketEndpoint final : public http::StreamEndpoint {
       if (upgrade.error().status == 426) response.set(beast_http::field::sec_websocket_version, "13");
       return response;
     }
-    if (stopping_.load(kRelaxed)) {
+    if (stopping()) {
       return refusal(http::Status::service_unavailable, "The server is shutting down.");
     }
     auto socket = std::make_shared<EventSocket>(stream.release_socket(), context_,
@@ -63,31 +87,22 @@ class SocketEndpoint final : public http::StreamEndpoint {
     return std::nullopt;
   }
 
-  void stop() override {
-    stopping_.store(true, kRelaxed);
-    for (auto& connection : context_.registry.snapshot()) connection->shutdown();
-  }
-
-  void abort_all() override {
-    for (auto& connection : context_.registry.snapshot()) connection->abort_now();
-  }
-
  private:
   SocketContext& context_;
-  std::atomic<bool> stopping_{false};
 };
 
 // GET /api/events: the Server-Sent Events stream.
-class StreamEndpointImpl final : public http::StreamEndpoint {
+class StreamEndpointImpl final : public LiveEndpoint {
  public:
-  explicit StreamEndpointImpl(StreamContext& context) : context_(context) {}
+  explicit StreamEndpointImpl(StreamContext& context)
+      : LiveEndpoint(context.registry), context_(context) {}
 
   std::optional<http::Response> accept(http::StreamRequest&& request,
                                        boost::beast::tcp_stream& stream) override {
     if (request.request.method() != http::Verb::get) return method_not_allowed("/api/events");
     auto params = parse_stream_params(request.query, request.request["Last-Event-ID"]);
     if (!params) return refusal(http::Status::bad_request, params.error());
-    if (stopping_.load(kRelaxed)) {
+    if (stopping()) {
       return refusal(http::Status::service_unavailable, "The server is shutting down.");
     }
     SseSession::start(stream.release_socket(), context_, *params, request.cors_headers,
@@ -95,18 +110,8 @@ class StreamEndpointImpl final : public http::StreamEndpoint {
     return std::nullopt;
   }
 
-  void stop() override {
-    stopping_.store(true, kRelaxed);
-    for (auto& connection : context_.registry.snapshot()) connection->shutdown();
-  }
-
-  void abort_all() override {
-    for (auto& connection : context_.registry.snapshot()) connection->abort_now();
-  }
-
  private:
   StreamContext& context_;
-  std::atomic<bool> stopping_{false};
 };
 
 boost::json::object surface_stats(const SurfaceCounters& counters, std::size_t connections) {
